@@ -1,0 +1,373 @@
+//! Signed records: what the server vouches for about each item and each source.
+//!
+//! A record is a short text file with one `key value` line per field in a fixed order, then a
+//! `sig` line holding the Ed25519 signature (see [`crate::keys`]) over every byte before it. There
+//! is exactly one valid encoding of each record: parsing is strict (fixed order, no extra spaces or
+//! lines, canonical numbers, at most [`MAX_RECORD_LEN`] bytes), so what is verified is what is
+//! read. The grammar is in `docs/spool-format.md`.
+
+use std::fmt;
+
+use crate::day::Day;
+use crate::envelope::Kind;
+use crate::ids::{ItemId, SourceId, parse_hex};
+use crate::keys::{Domain, SigningKey, VerifyingKey};
+use crate::recipients::Recipients;
+
+/// Largest record file accepted, in bytes.
+pub const MAX_RECORD_LEN: usize = 8192;
+
+/// Why a record was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// Larger than [`MAX_RECORD_LEN`].
+    TooLarge,
+    /// A record of a version this build does not know.
+    UnknownVersion,
+    /// Not in canonical form.
+    Malformed,
+    /// The signature does not verify with the pinned key: forged, altered, or signed by another
+    /// server.
+    BadSignature,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecordError::TooLarge => "record is larger than any valid record",
+            RecordError::UnknownVersion => "record version not supported by this build",
+            RecordError::Malformed => "record is not in canonical form",
+            RecordError::BadSignature => {
+                "record signature does not verify with the pinned server key (altered, forged, or from another server)"
+            }
+        })
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// What the server states about one stored item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemRecord {
+    /// The item id (also its file name and its envelope's submission id).
+    pub item: ItemId,
+    /// The source the item belongs to.
+    pub source: SourceId,
+    /// What the item is.
+    pub kind: Kind,
+    /// The day it was stored.
+    pub day: Day,
+    /// Length of the ciphertext file in bytes (the padded size plus age's overhead).
+    pub size: u64,
+    /// SHA-256 of the ciphertext file.
+    pub sha256: [u8; 32],
+    /// The recipients the item was sealed to.
+    pub recipients: Vec<String>,
+}
+
+/// What the server states about a source: its reply recipient and first day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// The source.
+    pub source: SourceId,
+    /// The source's reply recipient (`age1…`), derived from its codename.
+    pub reply: String,
+    /// The day of its first submission.
+    pub day: Day,
+}
+
+impl ItemRecord {
+    /// Builds a record for a sealed item.
+    pub fn new(
+        item: ItemId,
+        source: SourceId,
+        kind: Kind,
+        day: Day,
+        size: u64,
+        sha256: [u8; 32],
+        recipients: &Recipients,
+    ) -> ItemRecord {
+        ItemRecord {
+            item,
+            source,
+            kind,
+            day,
+            size,
+            sha256,
+            recipients: recipients.strings(),
+        }
+    }
+
+    fn body(&self) -> String {
+        let mut s = format!(
+            "postern-item 1\nitem {}\nsource {}\nkind {}\nday {}\nsize {}\nsha256 {}\n",
+            self.item,
+            self.source,
+            self.kind,
+            self.day.0,
+            self.size,
+            hex::encode(self.sha256)
+        );
+        for r in &self.recipients {
+            s.push_str("recipient ");
+            s.push_str(r);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The signed text of the record.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        sign_body(self.body(), Domain::ItemRecord, key)
+    }
+
+    /// Parses and verifies a record with the pinned server key.
+    pub fn parse_verified(bytes: &[u8], key: &VerifyingKey) -> Result<ItemRecord, RecordError> {
+        let (body, mut lines) = split_signed(bytes, "postern-item", Domain::ItemRecord, key)?;
+        let item = ItemId::parse(lines.field("item")?).ok_or(RecordError::Malformed)?;
+        let source = SourceId::parse(lines.field("source")?).ok_or(RecordError::Malformed)?;
+        let kind = Kind::parse(lines.field("kind")?).ok_or(RecordError::Malformed)?;
+        let day = Day(parse_canonical_u32(lines.field("day")?)?);
+        let size = parse_canonical_u64(lines.field("size")?)?;
+        let sha256 = parse_hex::<32>(lines.field("sha256")?).ok_or(RecordError::Malformed)?;
+        let mut recipients: Vec<String> = Vec::new();
+        while let Some(r) = lines.optional("recipient")? {
+            let parsed = r
+                .parse::<age::x25519::Recipient>()
+                .map_err(|_| RecordError::Malformed)?;
+            if parsed.to_string() != r || recipients.last().is_some_and(|prev| prev.as_str() >= r) {
+                return Err(RecordError::Malformed); // not canonical, not sorted, or duplicated
+            }
+            recipients.push(r.to_owned());
+        }
+        if recipients.is_empty() || recipients.len() > crate::recipients::MAX_RECIPIENTS {
+            return Err(RecordError::Malformed);
+        }
+        lines.end()?;
+        let rec = ItemRecord {
+            item,
+            source,
+            kind,
+            day,
+            size,
+            sha256,
+            recipients,
+        };
+        // Canonical: re-encoding gives back exactly the signed bytes.
+        if rec.body().as_bytes() != body {
+            return Err(RecordError::Malformed);
+        }
+        Ok(rec)
+    }
+}
+
+impl SourceRecord {
+    fn body(&self) -> String {
+        format!(
+            "postern-source 1\nsource {}\nreply {}\nday {}\n",
+            self.source, self.reply, self.day.0
+        )
+    }
+
+    /// The signed text of the record.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        sign_body(self.body(), Domain::SourceRecord, key)
+    }
+
+    /// Parses and verifies a record with the pinned server key.
+    pub fn parse_verified(bytes: &[u8], key: &VerifyingKey) -> Result<SourceRecord, RecordError> {
+        let (body, mut lines) = split_signed(bytes, "postern-source", Domain::SourceRecord, key)?;
+        let source = SourceId::parse(lines.field("source")?).ok_or(RecordError::Malformed)?;
+        let reply = lines.field("reply")?;
+        let parsed = reply
+            .parse::<age::x25519::Recipient>()
+            .map_err(|_| RecordError::Malformed)?;
+        if parsed.to_string() != reply {
+            return Err(RecordError::Malformed);
+        }
+        let day = Day(parse_canonical_u32(lines.field("day")?)?);
+        lines.end()?;
+        let rec = SourceRecord {
+            source,
+            reply: reply.to_owned(),
+            day,
+        };
+        if rec.body().as_bytes() != body {
+            return Err(RecordError::Malformed);
+        }
+        Ok(rec)
+    }
+
+    /// The reply recipient, parsed.
+    pub fn reply_recipient(&self) -> Option<age::x25519::Recipient> {
+        self.reply.parse().ok()
+    }
+}
+
+fn sign_body(mut body: String, domain: Domain, key: &SigningKey) -> String {
+    let sig = key.sign(domain, body.as_bytes());
+    body.push_str("sig ");
+    body.push_str(&hex::encode(sig));
+    body.push('\n');
+    body
+}
+
+/// Checks size, the signature line and the signature, and returns the signed body and a line
+/// reader positioned after the version line.
+fn split_signed<'a>(
+    bytes: &'a [u8],
+    magic: &str,
+    domain: Domain,
+    key: &VerifyingKey,
+) -> Result<(&'a [u8], Lines<'a>), RecordError> {
+    if bytes.len() > MAX_RECORD_LEN {
+        return Err(RecordError::TooLarge);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| RecordError::Malformed)?;
+    let stripped = text.strip_suffix('\n').ok_or(RecordError::Malformed)?;
+    let (body_without_nl, sig_line) = stripped.rsplit_once('\n').ok_or(RecordError::Malformed)?;
+    let sig_hex = sig_line
+        .strip_prefix("sig ")
+        .ok_or(RecordError::Malformed)?;
+    let sig = parse_hex::<64>(sig_hex).ok_or(RecordError::Malformed)?;
+    let body = bytes
+        .get(..body_without_nl.len() + 1)
+        .ok_or(RecordError::Malformed)?;
+    let body_text = text
+        .get(..body_without_nl.len() + 1)
+        .ok_or(RecordError::Malformed)?;
+    let mut lines = Lines(body_text.split_terminator('\n').peekable());
+    // Check the version before the signature, so an unknown version says so.
+    let first = lines.0.next().ok_or(RecordError::Malformed)?;
+    let version = first
+        .strip_prefix(magic)
+        .and_then(|v| v.strip_prefix(' '))
+        .ok_or(RecordError::Malformed)?;
+    if version != "1" {
+        return Err(RecordError::UnknownVersion);
+    }
+    if !key.verify(domain, body, &sig) {
+        return Err(RecordError::BadSignature);
+    }
+    Ok((body, lines))
+}
+
+struct Lines<'a>(std::iter::Peekable<std::str::SplitTerminator<'a, char>>);
+
+impl<'a> Lines<'a> {
+    fn field(&mut self, key: &str) -> Result<&'a str, RecordError> {
+        self.optional(key)?.ok_or(RecordError::Malformed)
+    }
+
+    fn optional(&mut self, key: &str) -> Result<Option<&'a str>, RecordError> {
+        let Some(line) = self.0.peek() else {
+            return Ok(None);
+        };
+        match line.strip_prefix(key).and_then(|v| v.strip_prefix(' ')) {
+            Some(v) if !v.is_empty() && !v.contains([' ', '\r', '\t']) => {
+                self.0.next();
+                Ok(Some(v))
+            }
+            Some(_) => Err(RecordError::Malformed),
+            None => Ok(None),
+        }
+    }
+
+    fn end(&mut self) -> Result<(), RecordError> {
+        match self.0.next() {
+            None => Ok(()),
+            Some(_) => Err(RecordError::Malformed),
+        }
+    }
+}
+
+fn parse_canonical_u64(s: &str) -> Result<u64, RecordError> {
+    let canonical = !s.is_empty()
+        && s.len() <= 20
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s == "0" || !s.starts_with('0'));
+    if !canonical {
+        return Err(RecordError::Malformed);
+    }
+    s.parse().map_err(|_| RecordError::Malformed)
+}
+
+fn parse_canonical_u32(s: &str) -> Result<u32, RecordError> {
+    u32::try_from(parse_canonical_u64(s)?).map_err(|_| RecordError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn sample() -> (SigningKey, ItemRecord) {
+        let mut rng = StdRng::seed_from_u64(5);
+        let k = SigningKey::generate(&mut rng);
+        let r = Recipients::new(vec![
+            age::x25519::Identity::generate().to_public(),
+            age::x25519::Identity::generate().to_public(),
+        ])
+        .unwrap();
+        let rec = ItemRecord::new(
+            ItemId::random(&mut rng),
+            SourceId::from_bytes([4; 32]),
+            Kind::File,
+            Day(20_000),
+            12_345,
+            [0xab; 32],
+            &r,
+        );
+        (k, rec)
+    }
+
+    #[test]
+    fn round_trip_and_every_single_byte_change_is_refused() {
+        let (k, rec) = sample();
+        let text = rec.sign(&k);
+        let v = k.verifying_key();
+        assert_eq!(
+            ItemRecord::parse_verified(text.as_bytes(), &v).unwrap(),
+            rec
+        );
+        let bytes = text.as_bytes();
+        for i in 0..bytes.len() {
+            let mut b = bytes.to_vec();
+            b[i] ^= 0x01;
+            assert!(ItemRecord::parse_verified(&b, &v).is_err(), "byte {i}");
+        }
+        let other = SigningKey::generate(&mut StdRng::seed_from_u64(99)).verifying_key();
+        assert_eq!(
+            ItemRecord::parse_verified(bytes, &other).unwrap_err(),
+            RecordError::BadSignature
+        );
+        // The signature of an item record is no good for a source record.
+        assert!(SourceRecord::parse_verified(bytes, &v).is_err());
+    }
+
+    #[test]
+    fn canonical_numbers() {
+        assert_eq!(parse_canonical_u64("0"), Ok(0));
+        assert_eq!(parse_canonical_u64("18446744073709551615"), Ok(u64::MAX));
+        for bad in ["", "01", "+1", "1 ", "18446744073709551616", "1e3", "-0"] {
+            assert!(parse_canonical_u64(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn source_record_round_trip() {
+        let (k, _) = sample();
+        let rec = SourceRecord {
+            source: SourceId::from_bytes([1; 32]),
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: Day(1),
+        };
+        let text = rec.sign(&k);
+        assert_eq!(
+            SourceRecord::parse_verified(text.as_bytes(), &k.verifying_key()).unwrap(),
+            rec
+        );
+    }
+}

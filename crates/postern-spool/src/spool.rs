@@ -1,0 +1,416 @@
+//! The spool directory: layout, atomic writes, and the startup sweep.
+//!
+//! ```text
+//! <spool>/postern-spool                         "postern-spool 1\n": layout version
+//! <spool>/tmp/<random>.tmp                      in-flight writes; removed by the sweep
+//! <spool>/sources/<source id>/source.rec        signed SourceRecord
+//! <spool>/sources/<source id>/items/<id>.age    ciphertext: one age file, one envelope
+//! <spool>/sources/<source id>/items/<id>.rec    signed ItemRecord; its presence commits the item
+//! ```
+//!
+//! Every file is written Maildir style: to a fresh name under `tmp/`, fsynced, renamed into place,
+//! and the directory fsynced. The ciphertext is renamed into place before its record, so a reader
+//! that lists records never meets a half-written item; a crash leaves at most a temporary or a
+//! ciphertext without a record, and [`Spool::sweep`] removes both at startup. Names are random or
+//! derived ids, never timestamps or original file names.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+
+use crate::day::Day;
+use crate::envelope::{Header, Kind, seal};
+use crate::ids::{ItemId, SourceId};
+use crate::keys::SigningKey;
+use crate::recipients::Recipients;
+use crate::record::{ItemRecord, SourceRecord};
+
+/// Name of the layout version file at the spool root.
+pub const LAYOUT_FILE: &str = "postern-spool";
+/// Its exact content.
+pub const LAYOUT_TEXT: &str = "postern-spool 1\n";
+
+/// A spool operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SpoolError {
+    /// The directory is not a spool, or a spool of another layout version.
+    NotASpool,
+    /// A file system operation failed; the string names the operation, never a file name that
+    /// could identify a source.
+    Io(&'static str, io::Error),
+    /// Sealing failed.
+    Seal(crate::error::SealError),
+}
+
+impl fmt::Display for SpoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpoolError::NotASpool => {
+                f.write_str("not a Postern spool (or one of an unknown version)")
+            }
+            SpoolError::Io(what, e) => write!(f, "spool: {what}: {e}"),
+            SpoolError::Seal(e) => write!(f, "spool: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SpoolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpoolError::Io(_, e) => Some(e),
+            SpoolError::Seal(e) => Some(e),
+            SpoolError::NotASpool => None,
+        }
+    }
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SpoolError {
+    move |e| SpoolError::Io(what, e)
+}
+
+/// What [`Spool::sweep`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Temporaries of interrupted writes.
+    pub temporaries: usize,
+    /// Ciphertexts whose record was never written.
+    pub orphans: usize,
+}
+
+/// A spool directory.
+#[derive(Clone, Debug)]
+pub struct Spool {
+    root: PathBuf,
+}
+
+impl Spool {
+    /// Creates a spool at `root` (mode 0700), or opens the one already there.
+    pub fn create<R: CryptoRng + ?Sized>(root: &Path, rng: &mut R) -> Result<Spool, SpoolError> {
+        mkdir(root)?;
+        let spool = Spool {
+            root: root.to_path_buf(),
+        };
+        mkdir(&spool.tmp_dir())?;
+        mkdir(&spool.root.join("sources"))?;
+        let layout = root.join(LAYOUT_FILE);
+        if !layout.exists() {
+            spool.write_atomic_new(&layout, LAYOUT_TEXT.as_bytes(), rng)?;
+        }
+        Spool::open(root)
+    }
+
+    /// Opens an existing spool, checking its layout version.
+    pub fn open(root: &Path) -> Result<Spool, SpoolError> {
+        match fs::read(root.join(LAYOUT_FILE)) {
+            Ok(b) if b == LAYOUT_TEXT.as_bytes() => Ok(Spool {
+                root: root.to_path_buf(),
+            }),
+            Ok(_) => Err(SpoolError::NotASpool),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(SpoolError::NotASpool),
+            Err(e) => Err(SpoolError::Io("reading the layout file", e)),
+        }
+    }
+
+    /// The spool's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// The directory of one source.
+    pub fn source_dir(&self, source: &SourceId) -> PathBuf {
+        self.root.join("sources").join(source.to_string())
+    }
+
+    /// The source record of one source.
+    pub fn source_record_path(&self, source: &SourceId) -> PathBuf {
+        self.source_dir(source).join("source.rec")
+    }
+
+    /// The ciphertext and record paths of one item.
+    pub fn item_paths(&self, source: &SourceId, item: &ItemId) -> (PathBuf, PathBuf) {
+        let dir = self.source_dir(source).join("items");
+        (
+            dir.join(format!("{item}.age")),
+            dir.join(format!("{item}.rec")),
+        )
+    }
+
+    /// Removes what interrupted writes left behind: every temporary, and every ciphertext whose
+    /// record was never written. Run it at startup, before anything writes.
+    pub fn sweep(&self) -> Result<SweepReport, SpoolError> {
+        let mut report = SweepReport::default();
+        for entry in fs::read_dir(self.tmp_dir()).map_err(io_err("listing temporaries"))? {
+            let entry = entry.map_err(io_err("listing temporaries"))?;
+            remove_file_or_gone(&entry.path())?;
+            report.temporaries += 1;
+        }
+        for source in self.sources()? {
+            let items = self.source_dir(&source).join("items");
+            let list = match fs::read_dir(&items) {
+                Ok(l) => l,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(SpoolError::Io("listing items", e)),
+            };
+            for entry in list {
+                let path = entry.map_err(io_err("listing items"))?.path();
+                if path.extension().is_some_and(|e| e == "age")
+                    && !path.with_extension("rec").exists()
+                {
+                    remove_file_or_gone(&path)?;
+                    report.orphans += 1;
+                }
+            }
+            sync_dir(&items)?;
+        }
+        sync_dir(&self.tmp_dir())?;
+        Ok(report)
+    }
+
+    /// Every source with a directory, in id order. Entries whose names are not canonical source
+    /// ids are ignored (they cannot have been written by Postern).
+    pub fn sources(&self) -> Result<Vec<SourceId>, SpoolError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(self.root.join("sources")).map_err(io_err("listing sources"))? {
+            let entry = entry.map_err(io_err("listing sources"))?;
+            if let Some(id) = entry.file_name().to_str().and_then(SourceId::parse) {
+                out.push(id);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Every committed item (one with a record) of a source, in id order.
+    pub fn items(&self, source: &SourceId) -> Result<Vec<ItemId>, SpoolError> {
+        let mut out = Vec::new();
+        let list = match fs::read_dir(self.source_dir(source).join("items")) {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(SpoolError::Io("listing items", e)),
+        };
+        for entry in list {
+            let entry = entry.map_err(io_err("listing items"))?;
+            let name = entry.file_name();
+            if let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".rec"))
+                .and_then(ItemId::parse)
+            {
+                out.push(id);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Writes a source's record unless it already has one (a source exists on disk only from
+    /// its first submission on).
+    pub fn ensure_source<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        record: &SourceRecord,
+        key: &SigningKey,
+    ) -> Result<(), SpoolError> {
+        let path = self.source_record_path(&record.source);
+        if path.exists() {
+            return Ok(());
+        }
+        mkdir(&self.source_dir(&record.source))?;
+        mkdir(&self.source_dir(&record.source).join("items"))?;
+        sync_dir(&self.root.join("sources"))?;
+        self.write_atomic_new(&path, record.sign(key).as_bytes(), rng)
+    }
+
+    /// Starts a new item: a temporary file under `tmp/` that hashes what is written to it.
+    pub fn begin_item<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Result<ItemWriter, SpoolError> {
+        let (file, tmp) = self.create_temp(rng)?;
+        Ok(ItemWriter {
+            item: ItemId::random(rng),
+            file: Some(file),
+            tmp,
+            hasher: Sha256::new(),
+            len: 0,
+        })
+    }
+
+    /// Seals `content` as one item and commits it: the convenience path for small items.
+    #[allow(clippy::too_many_arguments)]
+    pub fn store<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        key: &SigningKey,
+        recipients: &Recipients,
+        source: &SourceId,
+        mut header: Header,
+        content: &mut dyn io::Read,
+    ) -> Result<ItemRecord, SpoolError> {
+        let mut w = self.begin_item(rng)?;
+        header.submission_id = w.item;
+        let kind = header.kind;
+        let day = header.day;
+        let mut sealer = seal(recipients, &header, &mut w).map_err(SpoolError::Seal)?;
+        io::copy(content, &mut sealer).map_err(io_err("sealing content"))?;
+        sealer.finish().map_err(SpoolError::Seal)?;
+        w.commit(self, rng, source, kind, day, recipients, key)
+    }
+
+    fn create_temp<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<(File, PathBuf), SpoolError> {
+        let path = self.tmp_dir().join(format!("{}.tmp", ItemId::random(rng)));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_err("creating a temporary"))?;
+        Ok((file, path))
+    }
+
+    /// Writes `bytes` to `dest` atomically, unless `dest` exists (then nothing happens).
+    fn write_atomic_new<R: CryptoRng + ?Sized>(
+        &self,
+        dest: &Path,
+        bytes: &[u8],
+        rng: &mut R,
+    ) -> Result<(), SpoolError> {
+        let (mut file, tmp) = self.create_temp(rng)?;
+        let result = (|| {
+            file.write_all(bytes)
+                .map_err(io_err("writing a temporary"))?;
+            file.sync_all().map_err(io_err("syncing a temporary"))?;
+            // A hard link never replaces an existing file, unlike rename.
+            match fs::hard_link(&tmp, dest) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(SpoolError::Io("committing a file", e)),
+            }
+            if let Some(parent) = dest.parent() {
+                sync_dir(parent)?;
+            }
+            Ok(())
+        })();
+        let _ = fs::remove_file(&tmp);
+        result
+    }
+}
+
+/// An item being written. Drop it without [`ItemWriter::commit`] and the temporary is removed.
+pub struct ItemWriter {
+    item: ItemId,
+    file: Option<File>,
+    tmp: PathBuf,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl ItemWriter {
+    /// The new item's id; put it in the envelope header as the submission id.
+    pub fn item(&self) -> ItemId {
+        self.item
+    }
+
+    /// Ciphertext bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Makes the item durable and visible: fsync, rename into the source's directory, write and
+    /// commit its signed record. The source record must exist ([`Spool::ensure_source`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit<R: CryptoRng + ?Sized>(
+        mut self,
+        spool: &Spool,
+        rng: &mut R,
+        source: &SourceId,
+        kind: Kind,
+        day: Day,
+        recipients: &Recipients,
+        key: &SigningKey,
+    ) -> Result<ItemRecord, SpoolError> {
+        let file = self.file.take().ok_or(SpoolError::Io(
+            "committing",
+            io::Error::other("already committed"),
+        ))?;
+        file.sync_all().map_err(io_err("syncing ciphertext"))?;
+        drop(file);
+        let items = spool.source_dir(source).join("items");
+        mkdir(&spool.source_dir(source))?;
+        mkdir(&items)?;
+        let (age_path, rec_path) = spool.item_paths(source, &self.item);
+        fs::rename(&self.tmp, &age_path).map_err(io_err("moving ciphertext into place"))?;
+        sync_dir(&items)?;
+        let sha: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+        let record = ItemRecord::new(self.item, *source, kind, day, self.len, sha, recipients);
+        spool.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)?;
+        Ok(record)
+    }
+}
+
+impl Write for ItemWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("item already committed"))?;
+        let n = file.write(buf)?;
+        let done = buf.get(..n).unwrap_or(&[]);
+        self.hasher.update(done);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ItemWriter {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Creates a directory with mode 0700 if it does not exist.
+pub fn mkdir(path: &Path) -> Result<(), SpoolError> {
+    match fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+        Err(e) => Err(SpoolError::Io("creating a directory", e)),
+    }
+}
+
+/// fsyncs a directory, so that renames and creations in it survive a crash.
+pub fn sync_dir(path: &Path) -> Result<(), SpoolError> {
+    File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("syncing a directory"))
+}
+
+fn remove_file_or_gone(path: &Path) -> Result<(), SpoolError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SpoolError::Io("removing a leftover", e)),
+    }
+}
