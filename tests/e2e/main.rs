@@ -1,1 +1,15 @@
+//! Postern's end-to-end, interop and invariant tests: one binary for the whole workspace.
 
+// Test code: a panic is how a test fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod deps;
+mod interop;
+mod reviewer;
+mod support;
+mod vectors;

@@ -264,6 +264,52 @@ impl Spool {
         w.commit(self, rng, source, kind, day, recipients, key)
     }
 
+    /// A new empty temporary file under `tmp/` (mode 0600), for staging.
+    pub fn temp_file<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<(File, PathBuf), SpoolError> {
+        self.create_temp(rng)
+    }
+
+    /// Installs an already-signed source record unless the source has one. Returns whether it
+    /// was written. (For copying verified records, as the reviewer's import does.)
+    pub fn install_source_record<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        source: &SourceId,
+        record: &[u8],
+    ) -> Result<bool, SpoolError> {
+        let path = self.source_record_path(source);
+        if path.exists() {
+            return Ok(false);
+        }
+        mkdir(&self.source_dir(source))?;
+        mkdir(&self.source_dir(source).join("items"))?;
+        sync_dir(&self.root.join("sources"))?;
+        self.write_atomic_new(&path, record, rng)?;
+        Ok(true)
+    }
+
+    /// Installs a verified item: moves the staged ciphertext (a file under `tmp/`, already
+    /// fsynced) into place, then writes its already-signed record, which commits it.
+    pub fn install_item<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        source: &SourceId,
+        item: &ItemId,
+        staged_ciphertext: &Path,
+        record: &[u8],
+    ) -> Result<(), SpoolError> {
+        let items = self.source_dir(source).join("items");
+        mkdir(&self.source_dir(source))?;
+        mkdir(&items)?;
+        let (age_path, rec_path) = self.item_paths(source, item);
+        fs::rename(staged_ciphertext, &age_path).map_err(io_err("moving ciphertext into place"))?;
+        sync_dir(&items)?;
+        self.write_atomic_new(&rec_path, record, rng)
+    }
+
     fn create_temp<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,

@@ -1,0 +1,284 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use postern_spool::designation::designation;
+
+use crate::extract::{extract_item, prepare_dir, read_message, say};
+use crate::home::Home;
+use crate::list::{find_item, find_source, load, short};
+use crate::ui::{human_size, user_error};
+
+/// Postern's reviewer, for the air-gapped machine: keep the newsroom key, import what the server
+/// received, verify it, read messages and extract files.
+#[derive(Parser)]
+#[command(name = "postern-review", version, about, long_about = None)]
+pub struct Cli {
+    /// The reviewer's folder: keys, pinned server key, imported items.
+    #[arg(long, global = true, env = "POSTERN_REVIEW_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    /// Read the newsroom key's passphrase from the first line of FILE instead of the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected.
+    Keygen {
+        /// scrypt work factor (log2) for the key files; the default takes about a second.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(10..=22))]
+        scrypt_work_factor: Option<u8>,
+    },
+    /// Print the public newsroom recipient and reply-signing key, and the pinned server key.
+    Keys,
+    /// Pin the server's spool signing key (`ed25519:…`, printed by `postern init`).
+    Trust {
+        /// The key.
+        key: String,
+        /// Replace a different key that is already pinned.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Import a bundle file (or `-` for standard input) or a copied spool folder, verifying every
+    /// item; all or nothing.
+    Import {
+        /// Bundle file, `-`, or spool folder.
+        input: PathBuf,
+    },
+    /// List sources, or the items of one source.
+    List {
+        /// A source: its designation ("quiet harbor") or the start of its id.
+        source: Option<String>,
+    },
+    /// Show a message, with control characters made visible.
+    Read {
+        /// The start of the item's id (at least 4 hex digits).
+        item: String,
+    },
+    /// Decrypt files and messages into a folder (safe names, mode 0600, never overwriting).
+    Extract {
+        /// Items, by the start of their ids.
+        items: Vec<String>,
+        /// Every file and message (of --source, if given).
+        #[arg(long)]
+        all: bool,
+        /// Restrict --all to one source.
+        #[arg(long, value_name = "SOURCE")]
+        source: Option<String>,
+        /// Destination folder (created if missing).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+}
+
+fn default_home() -> Result<PathBuf> {
+    match std::env::var_os("HOME") {
+        Some(h) => Ok(PathBuf::from(h).join(".local/share/postern-review")),
+        None => Err(user_error(
+            "no home folder is known",
+            "pass --home DIR or set POSTERN_REVIEW_HOME",
+        )),
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let home = Home::new(
+        match cli.home {
+            Some(h) => h,
+            None => default_home()?,
+        },
+        cli.passphrase_file,
+    );
+    match cli.command {
+        Command::Keygen { scrypt_work_factor } => {
+            let (recipient, signing) = home.keygen(scrypt_work_factor)?;
+            say(&format!(
+                "Created the newsroom keys in {}.",
+                home.dir.display()
+            ));
+            say("");
+            say("Newsroom recipient (put it in the server's config, `postern init --recipient`):");
+            say(&format!("  {recipient}"));
+            say("Reply-signing key (the server pins it to accept reply bundles):");
+            say(&format!("  {signing}"));
+            say("");
+            say("Keep the passphrase safe: without it, nothing sent to this key can be read.");
+        }
+        Command::Keys => {
+            let recipient = crate::home::read_bounded(&home.dir.join("recipient.txt"), 1024)
+                .map_err(|_| {
+                    user_error(
+                        "no newsroom key here",
+                        "run `postern-review keygen`, or pass --home",
+                    )
+                })?;
+            say(&format!(
+                "newsroom recipient: {}",
+                String::from_utf8_lossy(&recipient).trim()
+            ));
+            if let Ok(s) = crate::home::read_bounded(&home.dir.join("signing-key.pub"), 1024) {
+                say(&format!(
+                    "reply-signing key:  {}",
+                    String::from_utf8_lossy(&s).trim()
+                ));
+            }
+            match home.pinned() {
+                Ok(k) => say(&format!("pinned server key:  {k}")),
+                Err(_) => say("pinned server key:  (none: run `postern-review trust ed25519:…`)"),
+            }
+        }
+        Command::Trust { key, replace } => {
+            let k = home.trust(&key, replace)?;
+            say(&format!(
+                "Pinned server key {k}. Imports now accept only items it signed."
+            ));
+        }
+        Command::Import { input } => {
+            let key = home.pinned()?;
+            let store = home.store()?;
+            let r = crate::import::import(&store, key, &input)?;
+            say(&format!(
+                "Imported {} new item(s) from {} source(s); {} already imported. Every item verified against {key}.",
+                r.new_items, r.sources, r.known_items
+            ));
+        }
+        Command::List { source } => {
+            let key = home.pinned()?;
+            let store = home.store()?;
+            let sources = load(&store, &key)?;
+            match source {
+                None => {
+                    if sources.is_empty() {
+                        say("No sources yet. Import a bundle with `postern-review import FILE`.");
+                    } else {
+                        say(&format!(
+                            "{:<10}{:<26}{:<12}{:>6}",
+                            "SOURCE", "DESIGNATION", "LAST DAY", "ITEMS"
+                        ));
+                    }
+                    for s in &sources {
+                        let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
+                        say(&format!(
+                            "{:<10}{:<26}{:<12}{:>6}",
+                            short(&s.id),
+                            designation(&s.id),
+                            last.to_string(),
+                            s.items.len()
+                        ));
+                    }
+                }
+                Some(sel) => {
+                    let s = find_source(&sources, &sel)?;
+                    say(&format!(
+                        "{} ({}), first seen {}",
+                        designation(&s.id),
+                        short(&s.id),
+                        s.record.day
+                    ));
+                    say(&format!(
+                        "{:<10}{:<12}{:<10}{:>12}",
+                        "ITEM", "DAY", "KIND", "SIZE"
+                    ));
+                    for i in &s.items {
+                        say(&format!(
+                            "{:<10}{:<12}{:<10}{:>12}",
+                            short(&i.item),
+                            i.day.to_string(),
+                            i.kind.as_str(),
+                            human_size(i.size)
+                        ));
+                    }
+                }
+            }
+        }
+        Command::Read { item } => {
+            let key = home.pinned()?;
+            let store = home.store()?;
+            let sources = load(&store, &key)?;
+            let (s, rec) = find_item(&sources, &item)?;
+            let identities = home.unlock()?;
+            let text = read_message(&store, &s.id, rec, &identities)?;
+            say(&format!(
+                "--- {} from {} ({}), {} ---",
+                rec.kind,
+                designation(&s.id),
+                short(&s.id),
+                rec.day
+            ));
+            say(&text);
+            say("--- end ---");
+        }
+        Command::Extract {
+            items,
+            all,
+            source,
+            to,
+        } => {
+            let key = home.pinned()?;
+            let store = home.store()?;
+            let sources = load(&store, &key)?;
+            let mut chosen = Vec::new();
+            if all {
+                let only = match &source {
+                    Some(sel) => Some(find_source(&sources, sel)?.id),
+                    None => None,
+                };
+                for s in sources.iter().filter(|s| only.is_none_or(|o| o == s.id)) {
+                    for i in &s.items {
+                        if matches!(
+                            i.kind,
+                            postern_spool::envelope::Kind::File
+                                | postern_spool::envelope::Kind::Message
+                        ) {
+                            chosen.push((s, i));
+                        }
+                    }
+                }
+            } else {
+                if items.is_empty() {
+                    return Err(user_error(
+                        "nothing to extract",
+                        "name items by id, or pass --all",
+                    ));
+                }
+                for it in &items {
+                    chosen.push(find_item(&sources, it)?);
+                }
+            }
+            let identities = home.unlock()?;
+            prepare_dir(&to)?;
+            let mut failed = 0usize;
+            for (s, rec) in chosen {
+                match extract_item(&store, &s.id, rec, &identities, &to) {
+                    Ok(x) => say(&format!(
+                        "{}  {}  {}",
+                        short(&rec.item),
+                        human_size(x.len),
+                        x.path.display()
+                    )),
+                    Err(e) => {
+                        failed += 1;
+                        crate::ui::report_error(&e);
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(user_error(
+                    format!(
+                        "{failed} item(s) could not be extracted; no file was written for them"
+                    ),
+                    "see the messages above",
+                ));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

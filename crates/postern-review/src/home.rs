@@ -1,0 +1,279 @@
+//! The reviewer's home folder: keys, the pinned server key, and the store of imported items.
+//!
+//! ```text
+//! <home>/identity.age        newsroom X25519 identity, passphrase-encrypted (`age -p` format)
+//! <home>/recipient.txt       its public recipient (age1…), for the server's config
+//! <home>/signing-key.age     newsroom Ed25519 key for reply bundles, passphrase-encrypted
+//! <home>/signing-key.pub     its public key (ed25519:…), for the server
+//! <home>/server.pub          the pinned spool signing key of the server (`trust`)
+//! <home>/store/              imported, verified items: a spool layout, ciphertext only
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::{ExposeSecret, SecretString};
+use anyhow::{Context, Result};
+use postern_spool::keys::{SigningKey, VerifyingKey};
+use postern_spool::spool::Spool;
+use zeroize::Zeroizing;
+
+use crate::ui::user_error;
+
+/// Largest key file read, in bytes.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+pub struct Home {
+    pub dir: PathBuf,
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Home {
+    pub fn new(dir: PathBuf, passphrase_file: Option<PathBuf>) -> Home {
+        Home {
+            dir,
+            passphrase_file,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    pub fn store(&self) -> Result<Spool> {
+        if !self.path("identity.age").exists() {
+            return Err(user_error(
+                format!("no newsroom key in {}", self.dir.display()),
+                "run `postern-review keygen` first (or pass --home to point at an existing reviewer folder)",
+            ));
+        }
+        Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")
+    }
+
+    /// Reads the passphrase: from `--passphrase-file`, or from the terminal.
+    fn passphrase(&self, prompt: &str, confirm: bool) -> Result<SecretString> {
+        if let Some(p) = &self.passphrase_file {
+            let text = Zeroizing::new(
+                read_bounded(p, MAX_KEY_FILE)
+                    .with_context(|| format!("reading the passphrase file {}", p.display()))?,
+            );
+            let text = std::str::from_utf8(&text).map_err(|_| {
+                user_error(
+                    "the passphrase file is not UTF-8",
+                    "write the passphrase as plain text on the first line",
+                )
+            })?;
+            let line = text.lines().next().unwrap_or("");
+            return Ok(SecretString::from(line.to_owned()));
+        }
+        let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| {
+            user_error(
+                format!("cannot read a passphrase from the terminal: {e}"),
+                "run this in a terminal, or pass --passphrase-file FILE",
+            )
+        })?);
+        if confirm {
+            let again = Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ")?);
+            if *first != *again {
+                return Err(user_error(
+                    "the passphrases differ",
+                    "run the command again",
+                ));
+            }
+        }
+        Ok(SecretString::from(first.to_string()))
+    }
+
+    /// Creates the newsroom keys. Refuses to overwrite anything.
+    pub fn keygen(&self, work_factor: Option<u8>) -> Result<(String, VerifyingKey)> {
+        for name in ["identity.age", "signing-key.age"] {
+            if self.path(name).exists() {
+                return Err(user_error(
+                    format!("{} already exists", self.path(name).display()),
+                    "keygen never overwrites keys; use another --home to make a new set",
+                ));
+            }
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))?;
+        let passphrase = self.passphrase("Passphrase for the new newsroom key: ", true)?;
+        if passphrase.expose_secret().chars().count() < 12 {
+            return Err(user_error(
+                "the passphrase is too short",
+                "use at least 12 characters; six or more random words are better",
+            ));
+        }
+        let identity = age::x25519::Identity::generate();
+        let recipient = identity.to_public().to_string();
+        let identity_text = Zeroizing::new(format!(
+            "# Postern newsroom identity, made by postern-review keygen\n# public key: {recipient}\n{}\n",
+            identity.to_string().expose_secret()
+        ));
+        let signing = SigningKey::generate(&mut rand::rng());
+        let signing_text = signing.to_secret_text();
+
+        let enc_identity =
+            encrypt_with_passphrase(identity_text.as_bytes(), &passphrase, work_factor)?;
+        let enc_signing =
+            encrypt_with_passphrase(signing_text.as_bytes(), &passphrase, work_factor)?;
+        write_new(&self.path("identity.age"), &enc_identity, 0o600)?;
+        write_new(&self.path("signing-key.age"), &enc_signing, 0o600)?;
+        write_new(
+            &self.path("recipient.txt"),
+            format!("{recipient}\n").as_bytes(),
+            0o644,
+        )?;
+        let public = signing.verifying_key();
+        write_new(
+            &self.path("signing-key.pub"),
+            format!("{public}\n").as_bytes(),
+            0o644,
+        )?;
+        Ok((recipient, public))
+    }
+
+    /// Decrypts the newsroom identity (asks for the passphrase).
+    pub fn unlock(&self) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+        let path = self.path("identity.age");
+        let sealed = read_bounded(&path, MAX_KEY_FILE).map_err(|_| {
+            user_error(
+                format!("cannot read the newsroom key {}", path.display()),
+                "run `postern-review keygen` first, or pass --home",
+            )
+        })?;
+        let passphrase = self.passphrase("Passphrase for the newsroom key: ", false)?;
+        let text = decrypt_with_passphrase(&sealed, &passphrase)?;
+        let file = age::IdentityFile::from_buffer(BufReader::new(text.as_slice()))
+            .context("the decrypted newsroom key is not an age identity file")?;
+        let ids = file
+            .into_identities()
+            .context("the decrypted newsroom key is not usable")?;
+        if ids.is_empty() {
+            anyhow::bail!("the newsroom key file holds no identity");
+        }
+        Ok(ids)
+    }
+
+    /// Pins the server's spool signing key.
+    pub fn trust(&self, key: &str, replace: bool) -> Result<VerifyingKey> {
+        let parsed = VerifyingKey::parse(key).ok_or_else(|| {
+            user_error(
+                "that is not a server key",
+                "copy the line `ed25519:…` exactly as `postern init` printed it",
+            )
+        })?;
+        let path = self.path("server.pub");
+        if path.exists() && !replace {
+            let current = self.pinned()?;
+            if current == parsed {
+                return Ok(parsed);
+            }
+            return Err(user_error(
+                "a different server key is already pinned",
+                "if the server's key really changed (check with the operator in person), run trust again with --replace",
+            ));
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)?;
+        let tmp = self.path("server.pub.tmp");
+        let _ = fs::remove_file(&tmp);
+        write_new(&tmp, format!("{parsed}\n").as_bytes(), 0o644)?;
+        fs::rename(&tmp, &path).context("pinning the server key")?;
+        Ok(parsed)
+    }
+
+    /// The pinned server key.
+    pub fn pinned(&self) -> Result<VerifyingKey> {
+        let path = self.path("server.pub");
+        let text = read_bounded(&path, 1024).map_err(|_| {
+            user_error(
+                "no server key is pinned",
+                "run `postern-review trust ed25519:…` with the key that `postern init` printed",
+            )
+        })?;
+        std::str::from_utf8(&text)
+            .ok()
+            .and_then(VerifyingKey::parse)
+            .ok_or_else(|| {
+                user_error(
+                    "the pinned server key file is damaged",
+                    "run `postern-review trust --replace ed25519:…`",
+                )
+            })
+    }
+}
+
+fn encrypt_with_passphrase(
+    data: &[u8],
+    passphrase: &SecretString,
+    work_factor: Option<u8>,
+) -> Result<Vec<u8>> {
+    let mut r = age::scrypt::Recipient::new(passphrase.clone());
+    if let Some(wf) = work_factor {
+        r.set_work_factor(wf);
+    }
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))?;
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out)?;
+    w.write_all(data)?;
+    w.finish()?;
+    Ok(out)
+}
+
+fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<u8>>> {
+    let dec = age::Decryptor::new_buffered(sealed).context("the newsroom key file is damaged")?;
+    if !dec.is_scrypt() {
+        anyhow::bail!("the newsroom key file is not passphrase-encrypted");
+    }
+    let mut id = age::scrypt::Identity::new(passphrase.clone());
+    id.set_max_work_factor(30);
+    let mut reader = dec
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed
+            | age::DecryptError::KeyDecryptionFailed
+            | age::DecryptError::NoMatchingKeys => user_error(
+                "wrong passphrase for the newsroom key",
+                "try again; check the keyboard layout and Caps Lock",
+            ),
+            other => anyhow::Error::new(other).context("cannot decrypt the newsroom key"),
+        })?;
+    let mut out = Zeroizing::new(Vec::new());
+    reader
+        .by_ref()
+        .take(MAX_KEY_FILE)
+        .read_to_end(&mut out)
+        .context("the newsroom key file is damaged")?;
+    Ok(out)
+}
+
+/// Reads at most `max` bytes of a file; larger files are an error.
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let f = File::open(path)?;
+    let mut out = Vec::new();
+    f.take(max + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(std::io::Error::other("file too large"));
+    }
+    Ok(out)
+}
+
+/// Writes a new file (never replacing one), durably.
+pub fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,355 @@
+//! `import`: bring a bundle or a spool copy into the store, all or nothing.
+//!
+//! The input is treated as hostile. Every record must verify with the pinned server key; every
+//! ciphertext must match the size and SHA-256 its record states; every item must sit under the
+//! source its record names, and that source must have a signed record. Ciphertext is staged under
+//! the store's `tmp/` while it is checked, and nothing is moved into the store until the whole
+//! input has passed. A failure leaves the store exactly as it was.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use postern_spool::bundle::{EntryName, read_bundle};
+use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::keys::VerifyingKey;
+use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
+use postern_spool::spool::{LAYOUT_FILE, Spool};
+use sha2::{Digest, Sha256};
+
+use crate::home::read_bounded;
+use crate::ui::{byte_bar, user_error};
+
+/// What an import brought in.
+pub struct ImportReport {
+    pub sources: usize,
+    pub new_items: usize,
+    pub known_items: usize,
+}
+
+struct StagedItem {
+    source: SourceId,
+    item: ItemId,
+    record_bytes: Vec<u8>,
+    tmp: PathBuf,
+}
+
+/// Everything read and verified, waiting to be committed. Dropping it removes the staged files.
+struct Staging<'a> {
+    store: &'a Spool,
+    key: VerifyingKey,
+    sources: BTreeMap<SourceId, Vec<u8>>,
+    items: Vec<StagedItem>,
+    pending: Option<(SourceId, ItemId, ItemRecord, Vec<u8>)>,
+    bar: indicatif::ProgressBar,
+}
+
+impl Drop for Staging<'_> {
+    fn drop(&mut self) {
+        for it in &self.items {
+            let _ = fs::remove_file(&it.tmp);
+        }
+    }
+}
+
+impl Staging<'_> {
+    fn source_record(&mut self, source: SourceId, bytes: Vec<u8>) -> Result<(), String> {
+        let rec = SourceRecord::parse_verified(&bytes, &self.key)
+            .map_err(|e| format!("source record refused: {e}"))?;
+        if rec.source != source {
+            return Err("source record is filed under another source (moved in transit?)".into());
+        }
+        self.sources.insert(source, bytes);
+        Ok(())
+    }
+
+    fn item_record(
+        &mut self,
+        source: SourceId,
+        item: ItemId,
+        bytes: Vec<u8>,
+    ) -> Result<(), String> {
+        if !self.sources.contains_key(&source) {
+            return Err("item of a source that has no signed source record".into());
+        }
+        let rec = ItemRecord::parse_verified(&bytes, &self.key)
+            .map_err(|e| format!("item record refused: {e}"))?;
+        if rec.source != source || rec.item != item {
+            return Err("item record is filed under another name (moved in transit?)".into());
+        }
+        self.pending = Some((source, item, rec, bytes));
+        Ok(())
+    }
+
+    fn item_data(
+        &mut self,
+        source: SourceId,
+        item: ItemId,
+        data: &mut dyn Read,
+    ) -> Result<(), String> {
+        let Some((ps, pi, rec, record_bytes)) = self.pending.take() else {
+            return Err("ciphertext without a record".into());
+        };
+        if ps != source || pi != item {
+            return Err("ciphertext does not belong to the record before it".into());
+        }
+        let (mut file, tmp) = self
+            .store
+            .temp_file(&mut rand::rng())
+            .map_err(|e| format!("cannot stage: {e}"))?;
+        // Register at once so that the staged file is removed on any failure below.
+        self.items.push(StagedItem {
+            source,
+            item,
+            record_bytes,
+            tmp,
+        });
+        let mut hasher = Sha256::new();
+        let mut len = 0u64;
+        let mut buf = vec![0u8; 1 << 16];
+        // Read at most one byte more than the record promises: enough to see a mismatch.
+        let mut limited = data.take(rec.size.saturating_add(1));
+        loop {
+            let n = match limited.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(format!("reading ciphertext failed: {e}")),
+            };
+            let chunk = buf.get(..n).unwrap_or(&[]);
+            hasher.update(chunk);
+            file.write_all(chunk)
+                .map_err(|e| format!("cannot stage: {e}"))?;
+            len += n as u64;
+            self.bar.inc(n as u64);
+        }
+        file.sync_all().map_err(|e| format!("cannot stage: {e}"))?;
+        let sha: [u8; 32] = hasher.finalize().into();
+        if len != rec.size || sha != rec.sha256 {
+            return Err(
+                "ciphertext does not match its signed record (altered or truncated in transit)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Moves everything into the store. Conflicts are checked first, so a conflict changes
+    /// nothing.
+    fn commit(mut self) -> Result<ImportReport> {
+        if self.pending.is_some() {
+            anyhow::bail!("the input ends after an item record, without its ciphertext");
+        }
+        let mut report = ImportReport {
+            sources: self.sources.len(),
+            new_items: 0,
+            known_items: 0,
+        };
+        for (source, bytes) in &self.sources {
+            let path = self.store.source_record_path(source);
+            if path.exists() && read_bounded(&path, MAX_RECORD_LEN as u64)? != *bytes {
+                return Err(user_error(
+                    "the input's record of a source differs from the one already imported",
+                    "this should never happen with one server; ask the operator whether the server was reset",
+                ));
+            }
+        }
+        let mut fresh = Vec::new();
+        for it in &self.items {
+            let (_, rec_path) = self.store.item_paths(&it.source, &it.item);
+            if rec_path.exists() {
+                if read_bounded(&rec_path, MAX_RECORD_LEN as u64)? != it.record_bytes {
+                    return Err(user_error(
+                        "an item in the input has the id of an imported item but another record",
+                        "the input was tampered with or comes from another server; do not use it",
+                    ));
+                }
+                report.known_items += 1;
+            } else {
+                fresh.push(it);
+            }
+        }
+        let mut rng = rand::rng();
+        for (source, bytes) in &self.sources {
+            self.store.install_source_record(&mut rng, source, bytes)?;
+        }
+        for it in fresh {
+            self.store
+                .install_item(&mut rng, &it.source, &it.item, &it.tmp, &it.record_bytes)?;
+            report.new_items += 1;
+        }
+        self.bar.finish_and_clear();
+        // Staged files that were already known are removed by Drop.
+        self.items.retain(|it| it.tmp.exists());
+        Ok(report)
+    }
+}
+
+/// Imports a bundle file (`-` for standard input) or a spool directory.
+pub fn import(store: &Spool, key: VerifyingKey, input: &Path) -> Result<ImportReport> {
+    let meta = if input == Path::new("-") {
+        None
+    } else {
+        Some(fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?)
+    };
+    match meta {
+        Some(m) if m.is_dir() => import_spool_dir(store, key, input),
+        Some(m) => {
+            let file =
+                File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
+            import_bundle(store, key, BufReader::new(file), Some(m.len()))
+        }
+        None => import_bundle(store, key, io::stdin().lock(), None),
+    }
+}
+
+fn staging(store: &Spool, key: VerifyingKey, total: Option<u64>) -> Staging<'_> {
+    let bar = byte_bar(total.unwrap_or(0), "verifying");
+    if total.is_none() {
+        bar.set_length(0);
+    }
+    Staging {
+        store,
+        key,
+        sources: BTreeMap::new(),
+        items: Vec::new(),
+        pending: None,
+        bar,
+    }
+}
+
+fn import_bundle(
+    store: &Spool,
+    key: VerifyingKey,
+    input: impl Read,
+    total: Option<u64>,
+) -> Result<ImportReport> {
+    let mut st = staging(store, key, total);
+    let result = read_bundle(input, |name, size, data| match name {
+        EntryName::SourceRecord(s) => st.source_record(s, read_record(data, size)?),
+        EntryName::ItemRecord(s, i) => st.item_record(s, i, read_record(data, size)?),
+        EntryName::ItemData(s, i) => st.item_data(s, i, data),
+    });
+    if let Err(e) = result {
+        st.bar.finish_and_clear();
+        return Err(user_error(
+            format!("bundle refused, nothing was imported: {e}"),
+            "get a fresh export from the server; if it fails again, the bundle is being altered on the way",
+        ));
+    }
+    st.commit()
+}
+
+fn read_record(data: &mut dyn Read, size: u64) -> Result<Vec<u8>, String> {
+    if size > MAX_RECORD_LEN as u64 {
+        return Err("record too large".into());
+    }
+    let mut out = Vec::new();
+    data.take(MAX_RECORD_LEN as u64)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("reading a record failed: {e}"))?;
+    Ok(out)
+}
+
+/// A spool copied as a folder. Walked strictly: anything that a Postern server could not have
+/// written (unexpected names, links, a ciphertext without its record) refuses the import.
+fn import_spool_dir(store: &Spool, key: VerifyingKey, root: &Path) -> Result<ImportReport> {
+    if Spool::open(root).is_err() {
+        return Err(user_error(
+            format!(
+                "{} is not a Postern spool (no `{LAYOUT_FILE}` file of a known version)",
+                root.display()
+            ),
+            "point import at the spool folder itself, or at a bundle file",
+        ));
+    }
+    let refuse = |what: String| {
+        user_error(
+            format!("spool copy refused, nothing was imported: {what}"),
+            "copy the spool again while the server is stopped, or use an exported bundle",
+        )
+    };
+    // First pass: the shape of the tree, and the total size for the progress bar.
+    let mut plan: Vec<(SourceId, Vec<ItemId>)> = Vec::new();
+    let mut total = 0u64;
+    let sources_dir = root.join("sources");
+    let mut source_entries: Vec<_> = fs::read_dir(&sources_dir)
+        .with_context(|| format!("cannot list {}", sources_dir.display()))?
+        .collect::<Result<_, _>>()?;
+    source_entries.sort_by_key(|e| e.file_name());
+    for entry in source_entries {
+        let name = entry.file_name();
+        let sid = name
+            .to_str()
+            .and_then(SourceId::parse)
+            .filter(|_| entry.file_type().is_ok_and(|t| t.is_dir()))
+            .ok_or_else(|| refuse("unexpected entry in sources/ (not a source folder)".into()))?;
+        let sdir = entry.path();
+        let mut items = Vec::new();
+        for e in fs::read_dir(&sdir)? {
+            let e = e?;
+            let ok = match e.file_name().to_str() {
+                Some("source.rec") => e.file_type()?.is_file(),
+                Some("items") => e.file_type()?.is_dir(),
+                _ => false,
+            };
+            if !ok {
+                return Err(refuse("unexpected entry in a source folder".into()));
+            }
+        }
+        if !sdir.join("source.rec").is_file() {
+            return Err(refuse(
+                "a source folder without a signed source record".into(),
+            ));
+        }
+        let idir = sdir.join("items");
+        let mut ages = Vec::new();
+        let mut recs = Vec::new();
+        if idir.exists() {
+            for e in fs::read_dir(&idir)? {
+                let e = e?;
+                if !e.file_type()?.is_file() {
+                    return Err(refuse(
+                        "unexpected entry in an items folder (not a regular file)".into(),
+                    ));
+                }
+                let n = e.file_name();
+                let n = n.to_str().unwrap_or("");
+                if let Some(id) = n.strip_suffix(".age").and_then(ItemId::parse) {
+                    total += e.metadata()?.len();
+                    ages.push(id);
+                } else if let Some(id) = n.strip_suffix(".rec").and_then(ItemId::parse) {
+                    recs.push(id);
+                } else {
+                    return Err(refuse("unexpected file in an items folder".into()));
+                }
+            }
+        }
+        ages.sort();
+        recs.sort();
+        if ages != recs {
+            return Err(refuse("an item without both its ciphertext and its signed record (unsigned, or copied mid-write)".into()));
+        }
+        items.extend(ages);
+        plan.push((sid, items));
+    }
+    // Second pass: verify and stage.
+    let mut st = staging(store, key, Some(total));
+    for (sid, items) in plan {
+        let sdir = sources_dir.join(sid.to_string());
+        let bytes = read_bounded(&sdir.join("source.rec"), MAX_RECORD_LEN as u64)
+            .map_err(|_| refuse("a source record is too large".into()))?;
+        st.source_record(sid, bytes).map_err(refuse)?;
+        for iid in items {
+            let base = sdir.join("items").join(iid.to_string());
+            let rec = read_bounded(&base.with_extension("rec"), MAX_RECORD_LEN as u64)
+                .map_err(|_| refuse("an item record is too large".into()))?;
+            st.item_record(sid, iid, rec).map_err(refuse)?;
+            let mut f = File::open(base.with_extension("age"))?;
+            st.item_data(sid, iid, &mut f).map_err(refuse)?;
+        }
+    }
+    st.commit()
+}

@@ -1,0 +1,241 @@
+//! Shared helpers: building and running the workspace's binaries, making spools.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use postern_spool::codename::Codename;
+use postern_spool::day::Day;
+use postern_spool::derive::{KdfParams, ServerSalt, derive};
+use postern_spool::envelope::{Header, Kind};
+use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::keys::SigningKey;
+use postern_spool::recipients::Recipients;
+use postern_spool::record::{ItemRecord, SourceRecord};
+use postern_spool::spool::Spool;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Builds (once per test run) and returns the path of a workspace binary, in the same profile
+/// as the tests.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "postern-review",
+                "--bin",
+                "postern-review",
+            ])
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "building the binaries failed");
+    });
+    // target/<profile>/deps/e2e-… is this test binary; the bins sit in target/<profile>/.
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let path = profile_dir.join(name);
+    assert!(path.exists(), "{} not built", path.display());
+    path
+}
+
+/// A tool that must be installed (by `.ci/run`); the test fails loudly without it.
+pub fn tool(name: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("{name} is not installed: .ci/run installs it (apt-get install {name})");
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("spawning")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A reviewer home with keys made by `postern-review keygen` (cheap scrypt for speed).
+pub struct Reviewer {
+    pub dir: tempfile::TempDir,
+    pub passphrase_file: PathBuf,
+    pub recipient: String,
+    pub signing_pub: String,
+}
+
+pub const PASSPHRASE: &str = "correct gravity battery staple";
+
+impl Reviewer {
+    pub fn new() -> Reviewer {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase_file = dir.path().join("passphrase");
+        std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n")).unwrap();
+        let mut r = Reviewer {
+            passphrase_file,
+            recipient: String::new(),
+            signing_pub: String::new(),
+            dir,
+        };
+        let out = r.cmd(&["keygen", "--scrypt-work-factor", "12"]);
+        assert!(out.status.success(), "keygen: {}", stderr(&out));
+        r.recipient = std::fs::read_to_string(r.home().join("recipient.txt"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        r.signing_pub = std::fs::read_to_string(r.home().join("signing-key.pub"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert!(stdout(&out).contains(&r.recipient));
+        r
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Output {
+        run(Command::new(bin("postern-review"))
+            .arg("--home")
+            .arg(self.home())
+            .arg("--passphrase-file")
+            .arg(&self.passphrase_file)
+            .args(args))
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        assert!(
+            out.status.success(),
+            "postern-review {args:?} failed:\n{}",
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    pub fn recipients(&self) -> Recipients {
+        Recipients::parse([&self.recipient]).unwrap()
+    }
+}
+
+/// A server-side spool, written with the library as the server will write it.
+pub struct ServerSpool {
+    /// Keeps the temporary folder alive as long as the spool.
+    _dir: tempfile::TempDir,
+    pub spool: Spool,
+    pub key: SigningKey,
+    pub rng: StdRng,
+    pub recipients: Recipients,
+}
+
+impl ServerSpool {
+    pub fn new(recipients: Recipients, seed: u64) -> ServerSpool {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let spool = Spool::create(&dir.path().join("spool"), &mut rng).unwrap();
+        let key = SigningKey::generate(&mut rng);
+        ServerSpool {
+            _dir: dir,
+            spool,
+            key,
+            rng,
+            recipients,
+        }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.spool.root().to_path_buf()
+    }
+
+    /// A new source, as the server creates one at its first submission.
+    pub fn source(&mut self) -> SourceId {
+        let codename = Codename::generate(&mut self.rng);
+        let salt = ServerSalt::from_bytes([1; 16]);
+        let keys = derive(&codename, &salt, KdfParams::INSECURE_FAST_FOR_TESTS).unwrap();
+        let rec = SourceRecord {
+            source: keys.id,
+            reply: keys.reply_recipient().to_string(),
+            day: Day(20_421),
+        };
+        self.spool
+            .ensure_source(&mut self.rng, &rec, &self.key)
+            .unwrap();
+        keys.id
+    }
+
+    pub fn store(
+        &mut self,
+        source: &SourceId,
+        kind: Kind,
+        name: &str,
+        content: &[u8],
+    ) -> ItemRecord {
+        let mut h = Header::new(kind, ItemId::from_bytes([0; 16]), Day(20_421));
+        h.name = name.to_owned();
+        h.content_type = "application/octet-stream".into();
+        self.spool
+            .store(
+                &mut self.rng,
+                &self.key,
+                &self.recipients,
+                source,
+                h,
+                &mut &*content,
+            )
+            .unwrap()
+    }
+
+    /// Writes a bundle of everything to `path`.
+    pub fn bundle(&self, path: &Path) {
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = postern_spool::bundle::BundleWriter::new(f).unwrap();
+        for s in self.spool.sources().unwrap() {
+            let rec = std::fs::read(self.spool.source_record_path(&s)).unwrap();
+            w.add_source(&s, &rec).unwrap();
+            for i in self.spool.items(&s).unwrap() {
+                let (age, recp) = self.spool.item_paths(&s, &i);
+                let rec = std::fs::read(recp).unwrap();
+                let mut f = std::fs::File::open(&age).unwrap();
+                let size = f.metadata().unwrap().len();
+                w.add_item(&s, &i, &rec, size, &mut f).unwrap();
+            }
+        }
+        w.finish().unwrap();
+    }
+
+    pub fn verifying_key(&self) -> String {
+        self.key.verifying_key().to_string()
+    }
+}
+
+/// Deterministic pseudo-random content.
+pub fn content(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
