@@ -43,7 +43,8 @@ fn open_item(
             "if the key does not match, unlock with the right newsroom key (--home); if it is damaged, import it again from a fresh bundle",
         )
     })?;
-    if reader.header().submission_id != rec.item || reader.header().kind != rec.kind {
+    let h = reader.header();
+    if h.submission_id != rec.item || h.kind != rec.kind || h.day != rec.day {
         return Err(user_error(
             format!(
                 "item {}: its envelope does not match its signed record",

@@ -9,9 +9,12 @@
 //!
 //! The reader is strict: only regular files, only these exact names, in this order, each source
 //! once, each item once and inside its own source, records no larger than
-//! [`crate::record::MAX_RECORD_LEN`]. Everything else is refused before any of it is used. The
-//! reader hands the entries to a visitor and never writes anything itself; in particular no name
-//! from a bundle is ever joined to a path before it parsed as a canonical id.
+//! [`crate::record::MAX_RECORD_LEN`]. Each entry is checked before the visitor sees it, but entries
+//! are handed over as they are read: a later entry can still fail, so a visitor must stage what it
+//! gets and commit only once [`read_bundle`] returned `Ok` (the reviewer's import does). The reader
+//! never writes anything itself; no name from a bundle is ever joined to a path before it parsed
+//! as a canonical id. A bundle does not sign its own contents list: dropping whole items or
+//! sources on the way cannot be detected from the bundle alone.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -131,6 +134,9 @@ pub fn read_bundle<R: Read>(
         let name = std::str::from_utf8(&name_bytes).map_err(|_| bad("name is not UTF-8"))?;
         if index == 1 {
             if name != "postern-bundle/BUNDLE" {
+                return Err(BundleError::NotABundle);
+            }
+            if size != BUNDLE_TEXT.len() as u64 {
                 return Err(BundleError::NotABundle);
             }
             let mut marker = Vec::new();

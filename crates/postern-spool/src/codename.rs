@@ -4,8 +4,8 @@
 //! never stored anywhere by Postern: the server keeps only what [`crate::derive`] makes of it.
 //! 7 words from 7,776 give 7 × log2(7776) ≈ 90.5 bits.
 //!
-//! Input is normalised before use (trimmed, lower-cased, runs of whitespace collapsed to one
-//! space), so a codename copied with a stray capital or a line break still works. Errors say what
+//! Input is normalised before use (trimmed, ASCII letters lower-cased, runs of Unicode whitespace
+//! collapsed to one space), so a codename copied with a stray capital or a line break still works. Errors say what
 //! kind of mistake was made, never which word: an error message must not echo a secret.
 
 use std::fmt;
@@ -88,7 +88,9 @@ impl Codename {
         let mut count = 0usize;
         let mut unknown = false;
         for word in input.split_whitespace() {
-            let mut lower = word.to_lowercase();
+            // ASCII case folding only: the word list is ASCII, so any other character simply
+            // makes the word unknown, and other implementations need no Unicode tables.
+            let mut lower = word.to_ascii_lowercase();
             if WORDLIST.binary_search(&lower.as_str()).is_err() {
                 unknown = true;
             }

@@ -629,7 +629,8 @@ mod open {
             self.content_len
         }
 
-        /// Reads content; `Ok(0)` means the whole envelope was verified.
+        /// Reads content. `Ok(0)` for a non-empty `buf` means the end was reached and the whole
+        /// envelope verified; an empty `buf` reads nothing and proves nothing.
         pub fn read_content(&mut self, buf: &mut [u8]) -> Result<usize, OpenError> {
             match self.step(buf) {
                 Ok(n) => Ok(n),

@@ -14,7 +14,8 @@ use std::io;
 pub enum OpenFailure {
     /// The data is not an age file, or its age header is malformed.
     NotAge,
-    /// None of the supplied identities is a recipient of this file.
+    /// None of the supplied identities is a recipient of this file. A passphrase-encrypted
+    /// (scrypt) age file also gives this reason: spool items are never sealed to a passphrase.
     NoMatchingKey,
     /// The age payload failed authentication: it was altered, truncated, or has data after its
     /// final chunk.

@@ -46,6 +46,10 @@ pub enum SpoolError {
     Io(&'static str, io::Error),
     /// Sealing failed.
     Seal(crate::error::SealError),
+    /// An item with this id is already committed (ids are random: this means a bug or tampering).
+    Exists,
+    /// The source has no record yet: call [`Spool::ensure_source`] before committing its items.
+    NoSource,
 }
 
 impl fmt::Display for SpoolError {
@@ -56,6 +60,8 @@ impl fmt::Display for SpoolError {
             }
             SpoolError::Io(what, e) => write!(f, "spool: {what}: {e}"),
             SpoolError::Seal(e) => write!(f, "spool: {e}"),
+            SpoolError::Exists => f.write_str("spool: an item with this id already exists"),
+            SpoolError::NoSource => f.write_str("spool: the item's source has no record"),
         }
     }
 }
@@ -65,7 +71,7 @@ impl std::error::Error for SpoolError {
         match self {
             SpoolError::Io(_, e) => Some(e),
             SpoolError::Seal(e) => Some(e),
-            SpoolError::NotASpool => None,
+            SpoolError::NotASpool | SpoolError::Exists | SpoolError::NoSource => None,
         }
     }
 }
@@ -163,9 +169,12 @@ impl Spool {
             };
             for entry in list {
                 let path = entry.map_err(io_err("listing items"))?.path();
-                if path.extension().is_some_and(|e| e == "age")
-                    && !path.with_extension("rec").exists()
-                {
+                let orphan_id = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".age"))
+                    .and_then(ItemId::parse);
+                if orphan_id.is_some() && !path.with_extension("rec").exists() {
                     remove_file_or_gone(&path)?;
                     report.orphans += 1;
                 }
@@ -228,7 +237,8 @@ impl Spool {
         mkdir(&self.source_dir(&record.source))?;
         mkdir(&self.source_dir(&record.source).join("items"))?;
         sync_dir(&self.root.join("sources"))?;
-        self.write_atomic_new(&path, record.sign(key).as_bytes(), rng)
+        self.write_atomic_new(&path, record.sign(key).as_bytes(), rng)?;
+        Ok(())
     }
 
     /// Starts a new item: a temporary file under `tmp/` that hashes what is written to it.
@@ -240,6 +250,7 @@ impl Spool {
             tmp,
             hasher: Sha256::new(),
             len: 0,
+            moved: false,
         })
     }
 
@@ -307,7 +318,11 @@ impl Spool {
         let (age_path, rec_path) = self.item_paths(source, item);
         fs::rename(staged_ciphertext, &age_path).map_err(io_err("moving ciphertext into place"))?;
         sync_dir(&items)?;
-        self.write_atomic_new(&rec_path, record, rng)
+        if self.write_atomic_new(&rec_path, record, rng)? {
+            Ok(())
+        } else {
+            Err(SpoolError::Exists)
+        }
     }
 
     fn create_temp<R: CryptoRng + ?Sized>(
@@ -324,28 +339,29 @@ impl Spool {
         Ok((file, path))
     }
 
-    /// Writes `bytes` to `dest` atomically, unless `dest` exists (then nothing happens).
+    /// Writes `bytes` to `dest` atomically, unless `dest` exists (then nothing is written).
+    /// Returns whether the file was created.
     fn write_atomic_new<R: CryptoRng + ?Sized>(
         &self,
         dest: &Path,
         bytes: &[u8],
         rng: &mut R,
-    ) -> Result<(), SpoolError> {
+    ) -> Result<bool, SpoolError> {
         let (mut file, tmp) = self.create_temp(rng)?;
         let result = (|| {
             file.write_all(bytes)
                 .map_err(io_err("writing a temporary"))?;
             file.sync_all().map_err(io_err("syncing a temporary"))?;
             // A hard link never replaces an existing file, unlike rename.
-            match fs::hard_link(&tmp, dest) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            let created = match fs::hard_link(&tmp, dest) {
+                Ok(()) => true,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
                 Err(e) => return Err(SpoolError::Io("committing a file", e)),
-            }
+            };
             if let Some(parent) = dest.parent() {
                 sync_dir(parent)?;
             }
-            Ok(())
+            Ok(created)
         })();
         let _ = fs::remove_file(&tmp);
         result
@@ -359,6 +375,8 @@ pub struct ItemWriter {
     tmp: PathBuf,
     hasher: Sha256,
     len: u64,
+    /// The ciphertext left `tmp/` (from then on a failure leaves an orphan for the sweep).
+    moved: bool,
 }
 
 impl ItemWriter {
@@ -396,15 +414,22 @@ impl ItemWriter {
         ))?;
         file.sync_all().map_err(io_err("syncing ciphertext"))?;
         drop(file);
+        if !spool.source_record_path(source).exists() {
+            return Err(SpoolError::NoSource);
+        }
         let items = spool.source_dir(source).join("items");
-        mkdir(&spool.source_dir(source))?;
-        mkdir(&items)?;
         let (age_path, rec_path) = spool.item_paths(source, &self.item);
+        if rec_path.exists() {
+            return Err(SpoolError::Exists);
+        }
         fs::rename(&self.tmp, &age_path).map_err(io_err("moving ciphertext into place"))?;
+        self.moved = true;
         sync_dir(&items)?;
         let sha: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
         let record = ItemRecord::new(self.item, *source, kind, day, self.len, sha, recipients);
-        spool.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)?;
+        if !spool.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
+            return Err(SpoolError::Exists);
+        }
         Ok(record)
     }
 }
@@ -431,7 +456,7 @@ impl Write for ItemWriter {
 
 impl Drop for ItemWriter {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if !self.moved {
             let _ = fs::remove_file(&self.tmp);
         }
     }
@@ -458,5 +483,140 @@ fn remove_file_or_gone(path: &Path) -> Result<(), SpoolError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(SpoolError::Io("removing a leftover", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    fn setup() -> (
+        tempfile::TempDir,
+        Spool,
+        StdRng,
+        SigningKey,
+        Recipients,
+        SourceId,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        let spool = Spool::create(&dir.path().join("spool"), &mut rng).unwrap();
+        let key = SigningKey::generate(&mut rng);
+        let r = Recipients::new(vec![age::x25519::Identity::generate().to_public()]).unwrap();
+        (dir, spool, rng, key, r, SourceId::from_bytes([7; 32]))
+    }
+
+    fn source_record(source: SourceId) -> SourceRecord {
+        SourceRecord {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: Day(1),
+        }
+    }
+
+    #[test]
+    fn layout_and_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, spool, mut rng, key, r, source) = setup();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("spool/postern-spool")).unwrap(),
+            LAYOUT_TEXT
+        );
+        assert_eq!(
+            fs::metadata(spool.root()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        // No source on disk before its first submission.
+        assert!(spool.sources().unwrap().is_empty());
+        spool
+            .ensure_source(&mut rng, &source_record(source), &key)
+            .unwrap();
+        let h = Header::new(Kind::Message, ItemId::from_bytes([0; 16]), Day(2));
+        let rec = spool
+            .store(&mut rng, &key, &r, &source, h, &mut &b"hi"[..])
+            .unwrap();
+        assert_eq!(spool.sources().unwrap(), vec![source]);
+        assert_eq!(spool.items(&source).unwrap(), vec![rec.item]);
+        let (age_path, rec_path) = spool.item_paths(&source, &rec.item);
+        for p in [&age_path, &rec_path] {
+            assert_eq!(fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let bytes = fs::read(&age_path).unwrap();
+        assert_eq!(rec.size, bytes.len() as u64);
+        let sha: [u8; 32] = Sha256::digest(&bytes).into();
+        assert_eq!(rec.sha256, sha);
+        let parsed =
+            ItemRecord::parse_verified(&fs::read(&rec_path).unwrap(), &key.verifying_key())
+                .unwrap();
+        assert_eq!(parsed, rec);
+        // Nothing left in tmp/.
+        assert_eq!(fs::read_dir(spool.root().join("tmp")).unwrap().count(), 0);
+        // Another layout version is refused.
+        fs::write(spool.root().join(LAYOUT_FILE), "postern-spool 2\n").unwrap();
+        assert!(matches!(
+            Spool::open(spool.root()),
+            Err(SpoolError::NotASpool)
+        ));
+    }
+
+    #[test]
+    fn a_source_must_exist_before_its_items() {
+        let (_dir, spool, mut rng, key, r, source) = setup();
+        let h = Header::new(Kind::Message, ItemId::from_bytes([0; 16]), Day(2));
+        let err = spool
+            .store(&mut rng, &key, &r, &source, h, &mut &b"hi"[..])
+            .unwrap_err();
+        assert!(matches!(err, SpoolError::NoSource));
+        assert_eq!(fs::read_dir(spool.root().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn interrupted_writes_are_swept() {
+        let (_dir, spool, mut rng, key, r, source) = setup();
+        spool
+            .ensure_source(&mut rng, &source_record(source), &key)
+            .unwrap();
+        // A write that was never committed (the process died): its temporary stays until the sweep.
+        let mut w = spool.begin_item(&mut rng).unwrap();
+        w.write_all(b"partial ciphertext").unwrap();
+        std::mem::forget(w);
+        // A crash between moving the ciphertext into place and writing its record.
+        let orphan = ItemId::from_bytes([9; 16]);
+        let (orphan_age, _) = spool.item_paths(&source, &orphan);
+        fs::write(&orphan_age, b"age-encryption.org/v1").unwrap();
+        // A committed item, and a stray file that Postern never writes: both stay.
+        let h = Header::new(Kind::File, ItemId::from_bytes([0; 16]), Day(2));
+        let kept = spool
+            .store(&mut rng, &key, &r, &source, h, &mut &b"keep"[..])
+            .unwrap();
+        let stray = spool.source_dir(&source).join("items/notes.age");
+        fs::write(&stray, b"x").unwrap();
+
+        let report = spool.sweep().unwrap();
+        assert_eq!(
+            report,
+            SweepReport {
+                temporaries: 1,
+                orphans: 1
+            }
+        );
+        assert!(!orphan_age.exists());
+        assert!(stray.exists());
+        assert_eq!(spool.items(&source).unwrap(), vec![kept.item]);
+        assert_eq!(spool.sweep().unwrap(), SweepReport::default());
+    }
+
+    #[test]
+    fn a_dropped_writer_leaves_nothing() {
+        let (_dir, spool, mut rng, _key, _r, _source) = setup();
+        let mut w = spool.begin_item(&mut rng).unwrap();
+        w.write_all(&[0u8; 100_000]).unwrap();
+        drop(w);
+        assert_eq!(fs::read_dir(spool.root().join("tmp")).unwrap().count(), 0);
     }
 }

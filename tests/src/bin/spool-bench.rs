@@ -319,7 +319,12 @@ impl Setup {
             }
             Op::AgeDec => {
                 v.push(self.age.clone().into());
-                v.extend(["-d".into(), "-i".into(), self.key.clone().into(), "-o".into()]);
+                v.extend([
+                    "-d".into(),
+                    "-i".into(),
+                    self.key.clone().into(),
+                    "-o".into(),
+                ]);
                 v.push(f.age_dec.clone().into());
                 v.push(f.age_out.clone().into());
             }
@@ -473,7 +478,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
         .context("running age-keygen -y")?;
     ensure!(recipient.status.success(), "age-keygen -y failed");
     let recipient = String::from_utf8(recipient.stdout)?.trim().to_owned();
-    ensure!(recipient.starts_with("age1"), "unexpected recipient {recipient:?}");
+    ensure!(
+        recipient.starts_with("age1"),
+        "unexpected recipient {recipient:?}"
+    );
 
     let setup = Setup {
         exe: exe.clone(),
@@ -484,7 +492,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         bufs: args.bufs,
     };
     let files = Files::new(&dir, "main", input.clone());
-    cleanup.files.extend(files.all_outputs().map(Path::to_path_buf));
+    cleanup
+        .files
+        .extend(files.all_outputs().map(Path::to_path_buf));
 
     // Header.
     let age_version = Command::new(&args.age)
@@ -495,7 +505,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
     println!("== spool-bench: Postern envelope (postern-spool) vs stock age ==");
     println!(
         "command:  {}",
-        shell_join(std::env::args_os().collect::<Vec<_>>().iter().map(OsString::as_os_str))
+        shell_join(
+            std::env::args_os()
+                .collect::<Vec<_>>()
+                .iter()
+                .map(OsString::as_os_str)
+        )
     );
     println!(
         "input:    {} ({} bytes = {} MiB, random, {})",
@@ -615,7 +630,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         cleanup.files.push(small_input.clone());
         copy_prefix(&input, &small_input, quarter)?;
         let small = Files::new(&dir, "quarter", small_input);
-        cleanup.files.extend(small.all_outputs().map(Path::to_path_buf));
+        cleanup
+            .files
+            .extend(small.all_outputs().map(Path::to_path_buf));
         let seal = setup.run(Op::Seal, &small)?;
         let open = setup.run(Op::Open, &small)?;
         ensure!(

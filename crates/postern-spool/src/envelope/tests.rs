@@ -181,3 +181,24 @@ fn reader_stays_failed() {
         OpenFailure::BadPadding
     );
 }
+
+#[cfg(feature = "async")]
+#[test]
+fn async_sealer_writes_exactly_what_the_sync_one_would() {
+    let (ids, r) = keys(2);
+    let h = header(Kind::File);
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let mut out = futures::io::Cursor::new(Vec::new());
+    futures::executor::block_on(async {
+        let mut s = seal_async(&r, &h, &mut out).await.unwrap();
+        for chunk in content.chunks(7_777) {
+            s.write_all(chunk).await.unwrap();
+        }
+        assert_eq!(s.content_len(), content.len() as u64);
+        s.finish().await.unwrap();
+    });
+    let ct = out.into_inner();
+    let (got_h, got) = open_vec(&ct, &ids[1]).unwrap();
+    assert_eq!(got_h, h);
+    assert!(got == content);
+}
