@@ -325,6 +325,45 @@ impl Spool {
         }
     }
 
+    /// Commits a ciphertext that the caller wrote to a temporary from [`Spool::temp_file`] and
+    /// fsynced (the async server path): moves it into place and writes its signed record. The
+    /// source record must exist.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_staged<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        staged: &Path,
+        item: ItemId,
+        source: &SourceId,
+        kind: Kind,
+        day: Day,
+        size: u64,
+        sha256: [u8; 32],
+        recipients: &Recipients,
+        key: &SigningKey,
+    ) -> Result<ItemRecord, SpoolError> {
+        if !self.source_record_path(source).exists() {
+            return Err(SpoolError::NoSource);
+        }
+        let items = self.source_dir(source).join("items");
+        let (age_path, rec_path) = self.item_paths(source, &item);
+        if rec_path.exists() || age_path.exists() {
+            return Err(SpoolError::Exists);
+        }
+        fs::rename(staged, &age_path).map_err(io_err("moving ciphertext into place"))?;
+        sync_dir(&items)?;
+        let record = ItemRecord::new(item, *source, kind, day, size, sha256, recipients);
+        if !self.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
+            return Err(SpoolError::Exists);
+        }
+        Ok(record)
+    }
+
+    /// Whether an item is committed (its record exists).
+    pub fn is_committed(&self, source: &SourceId, item: &ItemId) -> bool {
+        self.item_paths(source, item).1.exists()
+    }
+
     fn create_temp<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,

@@ -1,0 +1,140 @@
+# Postern source interface: English.
+#
+# Readers may be frightened and in a hurry: plain words, short sentences, a calm tone.
+# Every id here must also exist in ru/postern.ftl (a test checks it).
+# Arguments are plain text; the page escapes them. Sizes and counts arrive already formatted
+# (for example "500 MB", "100,000"), with a number beside them when a plural form depends on it.
+
+## Layout, on every page
+
+skip-to-content = Skip to content
+nav-language = Language
+footer-nojs = no JavaScript needed
+link-start = Back to the start page
+logout-button = Log out
+
+## Sizes ($n is an already formatted number)
+
+size-mb = { $n } MB
+size-gb = { $n } GB
+
+## Landing page
+
+landing-title = Send documents securely
+landing-heading = Send documents and messages safely
+landing-intro = This is a secure way to send documents and messages to journalists at { $org }.
+landing-anonymous = If you follow the advice below, nobody, not even us, learns who you are.
+landing-safety-heading = How to stay safe
+landing-safety-tor = Use Tor Browser, and set its security level to “Safest”: click the shield icon next to the address bar, or go to Settings, then Privacy & Security.
+landing-safety-safest = “Safest” turns off JavaScript, which most attacks on Tor Browser need. This site works fully without it.
+landing-safety-device = Use a computer and a network that are not linked to you. Never use a work computer or a work network.
+landing-safety-silence = Do not tell anyone that you are sending something.
+landing-safety-metadata = Files can carry hidden details (metadata), such as an author’s name, a device or a place, that point to you. Remove them if you can.
+landing-start-heading = Get started
+landing-first-visit = First time here? You will get a codename: seven random words that let you come back later, send more and read replies.
+landing-get-codename = Get a codename
+landing-have-codename = I already have a codename
+
+## Codename page, shown once after "Get a codename"
+
+codename-title = Your codename
+codename-intro = This is your codename. It is shown only this once.
+codename-advice-heading = Keep it safe
+codename-write = Write it down on paper, or learn it by heart.
+codename-secret = Keep it secret. Do not show it to anyone.
+codename-device = Never save it on a phone, a computer or an account that is linked to you.
+codename-replies = It is the only way to log in again and read replies from the journalists.
+codename-lost = We do not keep a copy, so it cannot be recovered if you lose it.
+codename-continue-hint = Before you continue, make sure you have written it down.
+codename-continue = Continue to submit
+
+## Login page
+
+login-title = Log in
+login-intro = Enter the codename you were given on your first visit.
+login-codename-label = Codename
+login-codename-hint = Seven words with spaces between them. What you type stays hidden, so nobody can read it over your shoulder.
+login-submit = Log in
+login-no-codename = No codename yet? Get one on the start page.
+login-error-empty = Please enter your codename.
+login-error-too-long = This is too long to be a codename. Please check it and try again.
+login-error-word-count = A codename has exactly seven words. Please check it and try again.
+login-error-unknown-word = One of the words is not a codename word. Please check the spelling and try again.
+
+## Home page, once logged in
+
+home-title = Send and read replies
+home-heading = Send documents or a message
+home-unknown = Nothing has been sent with this codename yet. If you did send something before, check your codename for typos and log in again.
+home-encrypted = Everything you send is encrypted for the journalists as soon as it arrives.
+home-message-label = Message
+home-files-label = Files
+home-files-hint = You can choose several files at once.
+# $file and $request are sizes such as "500 MB"; $chars is a formatted number, $chars_n the same number.
+home-limits =
+    Each file can be up to { $file }, and everything sent at once up to { $request }. A message can be up to { $chars } { $chars_n ->
+        [one] character
+       *[other] characters
+    }.
+home-split = A bigger archive can be split into parts (for example as 7-Zip volumes) and each part sent separately.
+home-wait = Uploads over Tor can take a long time. Keep this page open until you see the confirmation.
+home-submit = Encrypt and send
+notice-nothing-sent = Nothing was sent: write a message or choose at least one file.
+home-replies-heading = Replies
+home-replies-none = No replies yet.
+# $day is the day the reply was written, already formatted.
+home-reply-day = Reply from { $day }
+home-logout-hint = When you are done, log out.
+
+## After a submission
+
+submitted-title = Thank you
+submitted-heading = Thank you
+submitted-files-and-message =
+    Your message and { $files } { $files ->
+        [one] file
+       *[other] files
+    } were encrypted and stored.
+submitted-files =
+    { $files ->
+        [one] { $files } file was encrypted and stored.
+       *[other] { $files } files were encrypted and stored.
+    }
+submitted-message = Your message was encrypted and stored.
+submitted-nothing = Nothing was sent: the form was empty.
+submitted-next-heading = What happens next
+submitted-next-check = Journalists check for new submissions regularly. A reply can take a few days.
+submitted-next-return = Come back later and log in with your codename to read replies.
+submitted-back = Send more, or read replies
+
+## Logged out
+
+logged-out-title = Logged out
+logged-out-heading = You are logged out
+logged-out-new-identity = Now clear this session from the browser with Tor Browser’s “New Identity”: open the ☰ menu and choose “New Identity”, or press Ctrl+Shift+U.
+
+## Session expired
+
+expired-title = Session ended
+expired-heading = Your session has ended
+expired-text = For your safety, your session ended after a period of inactivity.
+expired-kept = Nothing that you had not submitted was kept.
+expired-login = Log in again with your codename
+
+## Errors ($status is the HTTP status code)
+
+error-title = Error { $status }
+error-not-found = This page does not exist.
+error-bad-request = The request could not be understood. Please go back and try again.
+error-csrf = This form has expired, or it came from another site. Please go back, reload the page and try again.
+error-too-large = The upload is larger than the limit, so nothing was stored. Split it into smaller parts and send them one at a time.
+error-message-too-long = The message is longer than the limit. Please shorten it, or save it as a file and send that instead.
+error-server = Something went wrong on our side. Nothing of your upload was kept. Please try again later.
+error-disk-full = The server cannot accept uploads right now. Please try again later.
+error-method = This page cannot be used this way. Please go back to the start page.
+
+## Busy (too many logins at once)
+
+busy-title = Busy
+busy-heading = Please wait a moment
+busy-text = Many people are logging in right now. Please wait a minute and try again.

@@ -1,0 +1,198 @@
+//! The server's configuration, and the checks that make it fail closed.
+//!
+//! The config file lives in the data folder (written by `postern init`). Loading it checks
+//! everything an operator can get dangerously wrong, and refuses to start on any of it: no or an
+//! invalid recipient, anything that looks like an age secret key, a data folder or key file that
+//! other users can read.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use postern_spool::derive::{KdfParams, ServerSalt};
+use postern_spool::keys::SigningKey;
+use postern_spool::recipients::Recipients;
+use serde::{Deserialize, Serialize};
+
+/// Name of the config file inside the data folder.
+pub const CONFIG_FILE: &str = "postern.toml";
+/// The server-wide codename salt.
+pub const SALT_FILE: &str = "salt";
+/// The spool signing key (secret).
+pub const SIGNING_KEY_FILE: &str = "spool-signing.key";
+/// Its public half, for `postern-review trust`.
+pub const SIGNING_PUB_FILE: &str = "spool-signing.pub";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Shown on every page.
+    pub organization: String,
+    /// The data folder: salt, signing key, spool.
+    pub data_dir: PathBuf,
+    /// The newsroom recipients (age1…). Every submission is sealed to all of them.
+    pub recipients: Vec<String>,
+    pub source: SourceListener,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceListener {
+    /// `unix:/path` or a loopback `IP:PORT`.
+    pub listen: String,
+    /// Mark the session cookie `Secure` (Tor Browser treats .onion as a secure context). Turn it
+    /// off only for tests with clients that drop Secure cookies over plain HTTP.
+    #[serde(default = "yes")]
+    pub cookie_secure: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest request (all files and the message), in bytes.
+    pub max_request_bytes: u64,
+    /// Longest message, in characters.
+    pub max_message_chars: usize,
+    /// Uploads are refused while free space would drop below this, in bytes.
+    pub disk_reserve_bytes: u64,
+    /// Sessions end after this many idle minutes.
+    pub session_idle_minutes: u32,
+    /// Most sessions kept in memory.
+    pub max_sessions: usize,
+    /// Most codename derivations waiting for a core before new ones get "busy".
+    pub argon2_queue: usize,
+    /// Argon2id memory in KiB (tests lower it; production keeps the default).
+    pub argon2_m_kib: u32,
+    /// Argon2id passes.
+    pub argon2_t: u32,
+    /// Argon2id lanes.
+    pub argon2_p: u32,
+    /// Seconds an upload may stall before it is cut off.
+    pub upload_idle_seconds: u64,
+    /// Seconds a small form request may take in total.
+    pub form_deadline_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 2 << 30,
+            max_request_bytes: 4 << 30,
+            max_message_chars: 100_000,
+            disk_reserve_bytes: 1 << 30,
+            session_idle_minutes: 30,
+            max_sessions: 10_000,
+            argon2_queue: 64,
+            argon2_m_kib: KdfParams::DEFAULT.m_kib,
+            argon2_t: KdfParams::DEFAULT.t,
+            argon2_p: KdfParams::DEFAULT.p,
+            upload_idle_seconds: 120,
+            form_deadline_seconds: 60,
+        }
+    }
+}
+
+impl Limits {
+    pub fn kdf(&self) -> KdfParams {
+        KdfParams {
+            m_kib: self.argon2_m_kib,
+            t: self.argon2_t,
+            p: self.argon2_p,
+        }
+    }
+}
+
+/// A loaded and checked configuration.
+pub struct Config {
+    pub file: ConfigFile,
+    pub recipients: Recipients,
+    pub salt: ServerSalt,
+    pub signing_key: SigningKey,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let meta = fs::metadata(path)
+            .with_context(|| format!("cannot read the config {}", path.display()))?;
+        if meta.len() > 1 << 20 {
+            bail!("the config file is larger than 1 MiB: not a Postern config");
+        }
+        let text = fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config {}", path.display()))?;
+        if text.to_ascii_uppercase().contains("AGE-SECRET-KEY-") {
+            bail!(
+                "the config file contains an age SECRET key: the server must only ever hold public recipients (age1…). Remove it, and treat that key as exposed"
+            );
+        }
+        let file: ConfigFile = toml::from_str(&text).context("the config file is not valid")?;
+        let recipients =
+            Recipients::parse(&file.recipients).context("the config's recipients are not valid")?;
+        let dir = &file.data_dir;
+        check_private(dir, true).with_context(|| format!("data folder {}", dir.display()))?;
+        let salt_path = dir.join(SALT_FILE);
+        check_private(&salt_path, false)?;
+        let salt = ServerSalt::parse(fs::read_to_string(&salt_path)?.trim())
+            .context("the salt file is damaged")?;
+        let key_path = dir.join(SIGNING_KEY_FILE);
+        check_private(&key_path, false)?;
+        let key_text = zeroize::Zeroizing::new(fs::read_to_string(&key_path)?);
+        let signing_key = SigningKey::from_secret_text(&key_text)
+            .context("the spool signing key file is damaged")?;
+        if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
+            bail!("upload limits must be positive");
+        }
+        Ok(Config {
+            file,
+            recipients,
+            salt,
+            signing_key,
+        })
+    }
+
+    pub fn spool_dir(&self) -> PathBuf {
+        self.file.data_dir.join("spool")
+    }
+}
+
+/// Refuses a path that other users can read or write, or that another user owns.
+pub fn check_private(path: &Path, is_dir: bool) -> Result<()> {
+    let meta =
+        fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        bail!("{} is a symbolic link; refusing it", path.display());
+    }
+    if is_dir != meta.is_dir() {
+        bail!(
+            "{} is not a {}",
+            path.display(),
+            if is_dir { "folder" } else { "file" }
+        );
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        bail!(
+            "{} has loose permissions ({mode:03o}): only the server's user may access it (chmod {} {})",
+            path.display(),
+            if is_dir { "700" } else { "600" },
+            path.display()
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        bail!(
+            "{} belongs to another user (uid {}, the server runs as {me})",
+            path.display(),
+            meta.uid()
+        );
+    }
+    Ok(())
+}

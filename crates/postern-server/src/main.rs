@@ -1,0 +1,79 @@
+//! `postern`: the server. It serves the source interface (over Tor, on a unix socket or a
+//! loopback address), seals every byte to the newsroom's public recipients as it streams in, and
+//! writes only ciphertext and signed records to the spool.
+
+mod config;
+mod demo;
+mod init;
+mod web;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Postern's server: the source interface of an anonymous dropbox, sealing every byte to the
+/// newsroom's public keys.
+#[derive(Parser)]
+#[command(name = "postern", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data folder: server salt, spool signing key, spool, and a config file.
+    Init {
+        /// The data folder to create (mode 0700).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// A newsroom recipient (age1…), from `postern-review keygen`. Repeat for each journalist key.
+        #[arg(long = "recipient", value_name = "AGE1…", required = true)]
+        recipients: Vec<String>,
+        /// The organisation's name, shown on every page.
+        #[arg(long, default_value = "Postern")]
+        org: String,
+        /// Where the source interface listens: `unix:/path/to/socket` or a loopback `IP:PORT`.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Serve the source interface.
+    Serve {
+        /// The config file written by `postern init`.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
+    Demo {
+        /// The demo's data folder (created if missing; reused if it is a demo folder).
+        #[arg(long, value_name = "DIR", default_value = "postern-demo")]
+        data: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init {
+            data,
+            recipients,
+            org,
+            listen,
+        } => init::init(&data, &recipients, &org, &listen).map(|path| {
+            init::print_init_summary(&path);
+        }),
+        Command::Serve { config } => config::Config::load(&config).and_then(web::serve_blocking),
+        Command::Demo { data, listen } => demo::run(&data, &listen),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

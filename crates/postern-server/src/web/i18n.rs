@@ -1,0 +1,350 @@
+//! Translations of the source interface.
+//!
+//! Every string a source reads comes from a Fluent file under `locales/<language>/postern.ftl`, embedded
+//! into the binary at compile time, so a page never depends on files on the server's disk. The language
+//! is chosen by the URL prefix (`/en/…`, `/ru/…`) and never guessed from `Accept-Language`: Tor Browser
+//! makes every user claim the same language, to look like everyone else.
+//!
+//! A message missing from one language falls back to English, then to its own id, so a gap in a
+//! translation shows up as a visible id rather than as an error page. The tests below keep the two files
+//! in step (the same message ids) and check that Russian plurals use the right CLDR form.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en-US",
+        // Pages are HTML, not bidirectional plain text: the FSI/PDI marks that Fluent puts around
+        // arguments by default would end up inside attributes and copied codenames.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language the source interface is translated into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// English (the fallback for any missing message).
+    En,
+    /// Russian.
+    Ru,
+}
+
+impl Lang {
+    /// Every language, in the order the language switch lists them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    /// The URL prefix of the language: `/en/…`, `/ru/…`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    /// The language of a URL prefix, if it is one of ours.
+    pub fn from_code(s: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == s)
+    }
+
+    /// The name of the language in that language, as the language switch shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ru => "Русский",
+        }
+    }
+
+    /// The value of the `lang` attribute of a page in this language.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    /// The name of the folder under `locales/` that holds this language.
+    fn fluent_tag(self) -> &'static str {
+        match self {
+            Lang::En => "en-US",
+            Lang::Ru => "ru",
+        }
+    }
+
+    fn langid(self) -> &'static LanguageIdentifier {
+        // Parsed once. The tags are constants that parse (a test checks it); were one ever to fail,
+        // `und` would still fall back to English rather than panic.
+        static IDS: LazyLock<[LanguageIdentifier; 2]> =
+            LazyLock::new(|| Lang::ALL.map(|l| l.fluent_tag().parse().unwrap_or_default()));
+        let [en, ru] = &*IDS;
+        match self {
+            Lang::En => en,
+            Lang::Ru => ru,
+        }
+    }
+}
+
+/// A value for a placeable in a Fluent message.
+///
+/// Numbers select plural forms (`{ $files -> [one] … [few] … *[other] … }`) by the CLDR rules of the
+/// page's language; strings are inserted as they are (the template escapes the result).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Text, inserted as is.
+    Str(String),
+    /// A count or a size; selects plural forms and prints without grouping (`100000`).
+    Num(u64),
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Num(n)
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg::Num(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+}
+
+impl From<u16> for Arg {
+    fn from(n: u16) -> Self {
+        Arg::Num(u64::from(n))
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Str(s.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Str(s)
+    }
+}
+
+/// The message `id` in `lang`, falling back to English, then to `id` itself.
+pub fn t(lang: Lang, id: &str) -> String {
+    LOCALES
+        .try_lookup(lang.langid(), id)
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// The message `id` in `lang` with its arguments, falling back to English, then to `id` itself.
+///
+/// A message that needs an argument which is not given counts as missing in that language.
+pub fn t_args(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Arg::Str(s) => FluentValue::from(s.as_str()),
+                Arg::Num(n) => FluentValue::from(*n),
+            };
+            (Cow::Owned((*name).to_owned()), value)
+        })
+        .collect();
+    LOCALES
+        .try_lookup_with_args(lang.langid(), id, &map)
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// A count written for people: digits grouped by thousands as the language does it
+/// (`100,000` in English, `100 000` with a no-break space in Russian).
+pub fn number(lang: Lang, n: u64) -> String {
+    let sep = match lang {
+        Lang::En => ',',
+        Lang::Ru => '\u{a0}',
+    };
+    let digits = n.to_string();
+    // Four-digit numbers stay ungrouped in Russian ("2048"), as Russian typography prefers.
+    if lang == Lang::Ru && digits.len() <= 4 {
+        return digits;
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size given in MiB, written with a unit a source recognises: whole GiB as "GB", else "MB".
+///
+/// The unit says "MB" for MiB on purpose: a file that the source's computer calls 500 MB is never
+/// larger than 500 MiB, so the stated limit is never more than the real one.
+pub fn size_mib(lang: Lang, mib: u64) -> String {
+    if mib >= 1024 && mib.is_multiple_of(1024) {
+        t_args(
+            lang,
+            "size-gb",
+            &[("n", Arg::Str(number(lang, mib / 1024)))],
+        )
+    } else {
+        t_args(lang, "size-mb", &[("n", Arg::Str(number(lang, mib)))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const EN_FTL: &str = include_str!("../../locales/en-US/postern.ftl");
+    const RU_FTL: &str = include_str!("../../locales/ru/postern.ftl");
+
+    /// The ids of the messages (and terms) defined in a Fluent file, in order, duplicates kept.
+    fn ids(ftl: &str) -> Vec<String> {
+        ftl.lines()
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(id, _)| id.trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn both_files_parse_without_errors() {
+        for (name, ftl) in [("en-US", EN_FTL), ("ru", RU_FTL)] {
+            if let Err((_, errors)) =
+                fluent_templates::fluent_bundle::FluentResource::try_new(ftl.to_owned())
+            {
+                panic!("{name}/postern.ftl does not parse: {errors:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_message_ids() {
+        let en = ids(EN_FTL);
+        let ru = ids(RU_FTL);
+        assert!(
+            en.len() > 50,
+            "found only {} ids: is the parser right?",
+            en.len()
+        );
+        let en_set: BTreeSet<_> = en.iter().cloned().collect();
+        let ru_set: BTreeSet<_> = ru.iter().cloned().collect();
+        assert_eq!(en_set.len(), en.len(), "duplicate ids in en-US");
+        assert_eq!(ru_set.len(), ru.len(), "duplicate ids in ru");
+        let only_en: Vec<_> = en_set.difference(&ru_set).collect();
+        let only_ru: Vec<_> = ru_set.difference(&en_set).collect();
+        assert!(only_en.is_empty(), "missing in ru: {only_en:?}");
+        assert!(only_ru.is_empty(), "missing in en-US: {only_ru:?}");
+    }
+
+    #[test]
+    fn every_message_resolves_in_both_languages() {
+        // With every argument any message uses, so a typo in a placeable shows up as the id.
+        let args = [
+            ("org", Arg::from("Org")),
+            ("files", Arg::Num(3)),
+            ("status", Arg::Num(404)),
+            ("day", Arg::from("2026-01-01")),
+            ("file", Arg::from("1 MB")),
+            ("request", Arg::from("2 MB")),
+            ("chars", Arg::from("3")),
+            ("chars_n", Arg::Num(3)),
+            ("n", Arg::from("4")),
+        ];
+        for lang in Lang::ALL {
+            for id in ids(EN_FTL).iter().filter(|id| !id.starts_with('-')) {
+                let text = t_args(lang, id, &args);
+                assert_ne!(&text, id, "{id} does not resolve in {lang:?}");
+                assert!(!text.contains('\u{2068}'), "isolation marks in {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn russian_messages_are_russian() {
+        // A message that only resolved through the English fallback would come out in Latin letters.
+        for id in [
+            "landing-get-codename",
+            "login-error-word-count",
+            "home-replies-none",
+        ] {
+            let text = t(Lang::Ru, id);
+            assert!(
+                text.chars().any(|c| ('а'..='я').contains(&c)),
+                "{id}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn russian_plurals_follow_cldr() {
+        let files = |n: u64| t_args(Lang::Ru, "submitted-files", &[("files", Arg::Num(n))]);
+        assert!(files(1).starts_with("1 файл "), "{}", files(1));
+        assert!(files(2).starts_with("2 файла "), "{}", files(2));
+        assert!(files(5).starts_with("5 файлов "), "{}", files(5));
+        assert!(files(11).starts_with("11 файлов "), "{}", files(11));
+        assert!(files(21).starts_with("21 файл "), "{}", files(21));
+        assert!(files(22).starts_with("22 файла "), "{}", files(22));
+        assert!(files(0).starts_with("0 файлов "), "{}", files(0));
+        let with_message = |n: u64| {
+            t_args(
+                Lang::Ru,
+                "submitted-files-and-message",
+                &[("files", Arg::Num(n))],
+            )
+        };
+        assert!(with_message(1).contains(" 1 файл "), "{}", with_message(1));
+        assert!(with_message(3).contains(" 3 файла "), "{}", with_message(3));
+        assert!(
+            with_message(7).contains(" 7 файлов "),
+            "{}",
+            with_message(7)
+        );
+    }
+
+    #[test]
+    fn english_plurals() {
+        let files = |n: u64| t_args(Lang::En, "submitted-files", &[("files", Arg::Num(n))]);
+        assert!(files(1).starts_with("1 file was"), "{}", files(1));
+        assert!(files(2).starts_with("2 files were"), "{}", files(2));
+    }
+
+    #[test]
+    fn fallbacks() {
+        assert_eq!(t(Lang::Ru, "no-such-message"), "no-such-message");
+        assert_eq!(t(Lang::En, "nav-language"), "Language");
+        assert_eq!(t(Lang::Ru, "nav-language"), "Язык");
+        // A message whose argument is missing falls back rather than printing a Fluent error.
+        assert_eq!(t(Lang::Ru, "submitted-files"), "submitted-files");
+    }
+
+    #[test]
+    fn language_codes() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+            assert_eq!(lang.langid().to_string(), lang.fluent_tag());
+        }
+        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(Lang::from_code("EN"), None);
+        assert_eq!(Lang::from_code(""), None);
+    }
+
+    #[test]
+    fn numbers_and_sizes() {
+        assert_eq!(number(Lang::En, 0), "0");
+        assert_eq!(number(Lang::En, 999), "999");
+        assert_eq!(number(Lang::En, 1000), "1,000");
+        assert_eq!(number(Lang::En, 100_000), "100,000");
+        assert_eq!(number(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(number(Lang::Ru, 2048), "2048");
+        assert_eq!(number(Lang::Ru, 100_000), "100\u{a0}000");
+        assert_eq!(size_mib(Lang::En, 500), "500\u{a0}MB");
+        assert_eq!(size_mib(Lang::En, 4096), "4\u{a0}GB");
+        assert_eq!(size_mib(Lang::Ru, 1536), "1536\u{a0}МБ");
+    }
+}

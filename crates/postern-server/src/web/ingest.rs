@@ -1,0 +1,477 @@
+//! Streaming ingest: each multipart field goes straight into an envelope sealed to the newsroom,
+//! then to a temporary file in the spool. Nothing is committed until the whole request has
+//! arrived within its limits; then every item of the request is committed. A refused, cut-off or
+//! crashed upload leaves nothing visible: temporaries are removed on the spot, or by the startup
+//! sweep after a crash.
+//!
+//! What is checked before a byte is stored: the session (a logged-in source), the CSRF token (the
+//! form's first field), the declared length against the request limit, and free disk space
+//! against the reserve. What is enforced while streaming: the per-file, per-request and message
+//! limits, and the reserve again every few MiB.
+
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use axum::extract::multipart::Field;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use futures_io::AsyncWrite;
+use postern_spool::envelope::{Header, Kind, seal_async};
+use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::record::SourceRecord;
+use sha2::{Digest, Sha256};
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+use tower_sessions::Session;
+
+use super::SharedState;
+use super::i18n::{Lang, t};
+use super::pages::{self, Ctx};
+use super::source::{csrf_ok, current_source, error_page, home_view, html, not_logged_in};
+
+/// Check free space again after this many bytes of a file.
+const DISK_CHECK_EVERY: u64 = 8 << 20;
+
+/// A sealed item waiting in `tmp/` for the request to complete.
+struct Staged {
+    item: ItemId,
+    kind: Kind,
+    day: postern_spool::day::Day,
+    size: u64,
+    sha256: [u8; 32],
+    tmp: TempGuard,
+}
+
+/// Removes a temporary file when dropped, unless it was committed.
+struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    fn path(&self) -> Option<&PathBuf> {
+        self.0.as_ref()
+    }
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Why an upload was refused. Each maps to a page; none carries anything the source sent.
+enum Refusal {
+    Expired,
+    Csrf,
+    BadRequest,
+    TooLarge,
+    MessageTooLong,
+    DiskFull,
+    /// The client went away or stalled; nobody is there to read a page.
+    Gone,
+    Server,
+}
+
+impl Refusal {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Refusal::Expired => "session expired",
+            Refusal::Csrf => "csrf",
+            Refusal::BadRequest => "malformed form",
+            Refusal::TooLarge => "too large",
+            Refusal::MessageTooLong => "message too long",
+            Refusal::DiskFull => "disk reserve",
+            Refusal::Gone => "client disconnected or stalled",
+            Refusal::Server => "server error",
+        }
+    }
+}
+
+pub async fn submit(
+    State(st): State<SharedState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let Some(lang) = Lang::from_code(&code) else {
+        return error_page(
+            &Ctx::bare(Lang::En, ""),
+            StatusCode::NOT_FOUND,
+            "error-not-found",
+        );
+    };
+    let ctx = Ctx {
+        org: st.org.clone(),
+        csrf: super::source::csrf_token(&session).await,
+        logged_in: true,
+        ..Ctx::bare(lang, "home")
+    };
+    let Some(source) = current_source(&session).await else {
+        return not_logged_in(&st, &session, &headers, lang).await;
+    };
+    let (Some(source_id), Ok(reply)) = (
+        source.source_id(),
+        source.reply.parse::<age::x25519::Recipient>(),
+    ) else {
+        return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
+    };
+    let Ok(multipart) = multipart else {
+        return error_page(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > st.limits.max_request_bytes.saturating_add(64 * 1024)) {
+        return error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error-too-large");
+    }
+    if !disk_ok(&st, declared.unwrap_or(0)) {
+        return error_page(&ctx, StatusCode::INSUFFICIENT_STORAGE, "error-disk-full");
+    }
+    match receive(&st, &session, multipart).await {
+        Ok(staged) if staged.is_empty() => {
+            let notice = t(lang, "notice-nothing-sent");
+            html(
+                StatusCode::BAD_REQUEST,
+                pages::home(
+                    &ctx,
+                    &home_view(
+                        &st,
+                        st.spool.source_record_path(&source_id).exists(),
+                        Some(notice),
+                    ),
+                ),
+            )
+        }
+        Ok(staged) => {
+            let files = staged.iter().filter(|s| s.kind == Kind::File).count();
+            let message = staged.iter().any(|s| s.kind == Kind::Message);
+            match commit(&st, source_id, reply, staged).await {
+                Ok(()) => html(StatusCode::OK, pages::submitted(&ctx, files, message)),
+                Err(()) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server"),
+            }
+        }
+        Err(r) => {
+            let reason = r.as_str();
+            let (status, id) = match r {
+                Refusal::Expired => return not_logged_in(&st, &session, &headers, lang).await,
+                Refusal::Csrf => (StatusCode::FORBIDDEN, "error-csrf"),
+                Refusal::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),
+                Refusal::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+                Refusal::MessageTooLong => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "error-message-too-long")
+                }
+                Refusal::DiskFull => (StatusCode::INSUFFICIENT_STORAGE, "error-disk-full"),
+                Refusal::Gone => (StatusCode::BAD_REQUEST, "error-bad-request"),
+                Refusal::Server => (StatusCode::INTERNAL_SERVER_ERROR, "error-server"),
+            };
+            tracing::info!(
+                status = status.as_u16(),
+                reason,
+                "upload refused; nothing was stored"
+            );
+            error_page(&ctx, status, id)
+        }
+    }
+}
+
+/// Reads the whole multipart body into staged items.
+async fn receive(
+    st: &SharedState,
+    session: &Session,
+    mut mp: Multipart,
+) -> Result<Vec<Staged>, Refusal> {
+    // The first field must be the CSRF token: nothing is stored for a forged request.
+    let first = mp.next_field().await.map_err(gone)?;
+    let Some(mut first) = first else {
+        return Err(Refusal::BadRequest);
+    };
+    if first.name() != Some("csrf") {
+        return Err(Refusal::Csrf);
+    }
+    let token = read_small(&mut first, 256).await?;
+    // multer allows one live field at a time.
+    drop(first);
+    if !csrf_ok(session, &String::from_utf8_lossy(&token)).await {
+        return Err(Refusal::Csrf);
+    }
+    if current_source(session).await.is_none() {
+        return Err(Refusal::Expired);
+    }
+    let mut staged = Vec::new();
+    let mut request_bytes = 0u64;
+    while let Some(mut field) = mp.next_field().await.map_err(gone)? {
+        match field.name() {
+            Some("message") => {
+                let max_bytes = st.limits.max_message_chars.saturating_mul(4);
+                let bytes = read_small(&mut field, max_bytes)
+                    .await
+                    .map_err(|r| match r {
+                        Refusal::TooLarge => Refusal::MessageTooLong,
+                        other => other,
+                    })?;
+                let text = String::from_utf8(bytes).map_err(|_| Refusal::BadRequest)?;
+                if text.chars().count() > st.limits.max_message_chars {
+                    return Err(Refusal::MessageTooLong);
+                }
+                if !text.trim().is_empty() {
+                    request_bytes += text.len() as u64;
+                    if request_bytes > st.limits.max_request_bytes {
+                        return Err(Refusal::TooLarge);
+                    }
+                    let header =
+                        Header::new(Kind::Message, ItemId::from_bytes([0; 16]), st.today());
+                    let (item, _) = stage(
+                        st,
+                        header,
+                        Body::Bytes(text.into_bytes()),
+                        &mut request_bytes,
+                    )
+                    .await?;
+                    staged.push(item);
+                }
+            }
+            Some("files") => {
+                let name = truncate_utf8(
+                    field.file_name().unwrap_or(""),
+                    postern_spool::envelope::MAX_NAME_LEN,
+                );
+                let ctype: String = field
+                    .content_type()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| (' '..='~').contains(c))
+                    .take(postern_spool::envelope::MAX_TYPE_LEN)
+                    .collect();
+                let nameless = name.is_empty();
+                let mut header = Header::new(Kind::File, ItemId::from_bytes([0; 16]), st.today());
+                header.name = name;
+                header.content_type = ctype;
+                let (item, content_len) =
+                    stage(st, header, Body::Field(&mut field), &mut request_bytes).await?;
+                // A file input left empty still sends an empty, nameless part: skip it (its
+                // temporary goes with `item`).
+                if nameless && content_len == 0 {
+                    continue;
+                }
+                staged.push(item);
+            }
+            _ => return Err(Refusal::BadRequest),
+        }
+    }
+    Ok(staged)
+}
+
+/// A body that could not be read: the client went away, stalled, or sent broken multipart.
+fn gone(e: axum::extract::multipart::MultipartError) -> Refusal {
+    // The error text describes the stream (never its content).
+    tracing::debug!(error = %e.body_text(), "upload body unreadable");
+    Refusal::Gone
+}
+
+/// Reads a small field whole, refusing more than `max` bytes.
+async fn read_small(field: &mut Field<'_>, max: usize) -> Result<Vec<u8>, Refusal> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(gone)? {
+        if out.len() + chunk.len() > max {
+            return Err(Refusal::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+enum Body<'a, 'b> {
+    Bytes(Vec<u8>),
+    Field(&'a mut Field<'b>),
+}
+
+/// Seals one item into a temporary file, streaming. Returns it with its content length.
+async fn stage(
+    st: &SharedState,
+    mut header: Header,
+    body: Body<'_, '_>,
+    request_bytes: &mut u64,
+) -> Result<(Staged, u64), Refusal> {
+    let item = ItemId::random(&mut rand::rng());
+    header.submission_id = item;
+    let (kind, day) = (header.kind, header.day);
+    let (file, tmp) = st
+        .spool
+        .temp_file(&mut rand::rng())
+        .map_err(|_| Refusal::Server)?;
+    let tmp = TempGuard(Some(tmp));
+    // A second handle on the same file, to fsync it once the sealer has closed the first.
+    let for_sync = file.try_clone().map_err(|_| Refusal::Server)?;
+    let digest = Arc::new(Mutex::new((Sha256::new(), 0u64)));
+    let writer = HashingWriter {
+        inner: tokio::fs::File::from_std(file).compat_write(),
+        digest: digest.clone(),
+    };
+    let mut sealer = seal_async(&st.recipients, &header, writer)
+        .await
+        .map_err(|_| Refusal::Server)?;
+    let mut content_len = 0u64;
+    match body {
+        Body::Bytes(b) => {
+            sealer.write_all(&b).await.map_err(|_| Refusal::Server)?;
+            content_len = b.len() as u64;
+        }
+        Body::Field(field) => {
+            let mut since_check = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(gone)? {
+                let n = chunk.len() as u64;
+                content_len += n;
+                *request_bytes += n;
+                if content_len > st.limits.max_file_bytes
+                    || *request_bytes > st.limits.max_request_bytes
+                {
+                    return Err(Refusal::TooLarge);
+                }
+                since_check += n;
+                if since_check >= DISK_CHECK_EVERY {
+                    since_check = 0;
+                    if !disk_ok(st, 0) {
+                        return Err(Refusal::DiskFull);
+                    }
+                }
+                sealer
+                    .write_all(&chunk)
+                    .await
+                    .map_err(|_| Refusal::Server)?;
+            }
+        }
+    }
+    sealer.finish().await.map_err(|_| Refusal::Server)?;
+    tokio::task::spawn_blocking(move || for_sync.sync_all())
+        .await
+        .map_err(|_| Refusal::Server)?
+        .map_err(|_| Refusal::Server)?;
+    let (hasher, size) = {
+        let mut d = digest.lock().map_err(|_| Refusal::Server)?;
+        (std::mem::take(&mut d.0), d.1)
+    };
+    Ok((
+        Staged {
+            item,
+            kind,
+            day,
+            size,
+            sha256: hasher.finalize().into(),
+            tmp,
+        },
+        content_len,
+    ))
+}
+
+/// Commits every staged item of a request, creating the source's record first if this is its
+/// first submission.
+async fn commit(
+    st: &SharedState,
+    source: SourceId,
+    reply: age::x25519::Recipient,
+    staged: Vec<Staged>,
+) -> Result<(), ()> {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut rng = rand::rng();
+        let day = staged.first().map(|s| s.day).unwrap_or_else(|| st.today());
+        let record = SourceRecord {
+            source,
+            reply: reply.to_string(),
+            day,
+        };
+        st.spool
+            .ensure_source(&mut rng, &record, &st.signing_key)
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot write a source record");
+            })?;
+        for mut s in staged {
+            let Some(path) = s.tmp.path().cloned() else {
+                return Err(());
+            };
+            st.spool
+                .commit_staged(
+                    &mut rng,
+                    &path,
+                    s.item,
+                    &source,
+                    s.kind,
+                    s.day,
+                    s.size,
+                    s.sha256,
+                    &st.recipients,
+                    &st.signing_key,
+                )
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot commit an item");
+                })?;
+            s.tmp.disarm();
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|_| ())?
+}
+
+/// Whether the spool's file system has room for `extra` bytes above the reserve.
+fn disk_ok(st: &SharedState, extra: u64) -> bool {
+    match rustix::fs::statvfs(st.spool.root()) {
+        Ok(s) => {
+            let avail = s.f_bavail.saturating_mul(s.f_frsize);
+            avail >= st.limits.disk_reserve_bytes.saturating_add(extra)
+        }
+        Err(_) => false,
+    }
+}
+
+fn truncate_utf8(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("").to_owned()
+}
+
+/// Passes writes through to the file and hashes exactly the bytes the file accepted.
+struct HashingWriter {
+    inner: Compat<tokio::fs::File>,
+    digest: Arc<Mutex<(Sha256, u64)>>,
+}
+
+impl AsyncWrite for HashingWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                let mut d = this
+                    .digest
+                    .lock()
+                    .map_err(|_| io::Error::other("digest lock"))?;
+                d.0.update(buf.get(..n).unwrap_or(&[]));
+                d.1 += n as u64;
+                Poll::Ready(Ok(n))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
