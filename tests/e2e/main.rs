@@ -9,7 +9,9 @@
 )]
 
 mod deps;
+mod http;
 mod interop;
 mod reviewer;
+mod server;
 mod support;
 mod vectors;

@@ -239,3 +239,137 @@ pub fn content(len: usize, seed: u32) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A running `postern serve`, with its data folder and log.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub port: u16,
+    pub log: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    /// `postern init` with `recipient`, then `tweak` on the config text, then start.
+    pub fn new(recipient: &str, tweak: impl FnOnce(String) -> String) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let data = dir.path().join("data");
+        let out = run(Command::new(bin("postern"))
+            .args([
+                "init",
+                "--org",
+                "Test Newsroom",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--recipient",
+                recipient,
+                "--data",
+            ])
+            .arg(&data));
+        assert!(out.status.success(), "postern init: {}", stderr(&out));
+        let config = data.join("postern.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, tweak(text)).unwrap();
+        let log = dir.path().join("server.log");
+        let mut s = Server {
+            dir,
+            config,
+            port,
+            log,
+            child: None,
+        };
+        s.start();
+        s
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn spool(&self) -> PathBuf {
+        self.data().join("spool")
+    }
+
+    pub fn signing_pub(&self) -> String {
+        std::fs::read_to_string(self.data().join("spool-signing.pub"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    pub fn start(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(bin("postern"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "server did not start: {}",
+                self.log_text()
+            );
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!("server exited with {status}: {}", self.log_text());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Files under the spool's tmp/ (in-flight or leftover writes).
+    pub fn temporaries(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.spool().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    }
+
+    /// Committed items, over all sources.
+    pub fn item_count(&self) -> usize {
+        let spool = Spool::open(&self.spool()).unwrap();
+        spool
+            .sources()
+            .unwrap()
+            .iter()
+            .map(|s| spool.items(s).unwrap().len())
+            .sum()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
