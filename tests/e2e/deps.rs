@@ -78,3 +78,18 @@ fn the_spool_library_links_no_networking_crate_or_runtime() {
         "postern-spool depends on networking crates: {bad:?}"
     );
 }
+
+#[test]
+fn the_server_cannot_open_submissions() {
+    // Per package (features unify across a --workspace build; releases build with -p).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["tree", "--offline", "-p", "postern-server", "-e", "features", "-i", "postern-spool"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("postern-spool feature \"async\""), "the tree was read: {text}");
+    assert!(!text.contains("feature \"open\""), "postern-server enables postern-spool/open:\n{text}");
+}

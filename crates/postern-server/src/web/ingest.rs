@@ -9,10 +9,10 @@
 //! against the reserve. What is enforced while streaming: the per-file, per-request and message
 //! limits, and the reserve again every few MiB.
 
+use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::extract::multipart::Field;
@@ -24,7 +24,6 @@ use postern_spool::envelope::{Header, Kind, seal_async};
 use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::record::SourceRecord;
 use sha2::{Digest, Sha256};
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 use tower_sessions::Session;
 
 use super::SharedState;
@@ -308,14 +307,8 @@ async fn stage(
         .temp_file(&mut rand::rng())
         .map_err(|_| Refusal::Server)?;
     let tmp = TempGuard(Some(tmp));
-    // A second handle on the same file, to fsync it once the sealer has closed the first.
-    let for_sync = file.try_clone().map_err(|_| Refusal::Server)?;
-    let digest = Arc::new(Mutex::new((Sha256::new(), 0u64)));
-    let writer = HashingWriter {
-        inner: tokio::fs::File::from_std(file).compat_write(),
-        digest: digest.clone(),
-    };
-    let mut sealer = seal_async(&st.recipients, &header, writer)
+    let mut sink = BlockingSink::new(file);
+    let mut sealer = seal_async(&st.recipients, &header, &mut sink)
         .await
         .map_err(|_| Refusal::Server)?;
     let mut content_len = 0u64;
@@ -350,21 +343,18 @@ async fn stage(
         }
     }
     sealer.finish().await.map_err(|_| Refusal::Server)?;
-    tokio::task::spawn_blocking(move || for_sync.sync_all())
+    let (file, sha256, size) = sink.into_parts().ok_or(Refusal::Server)?;
+    tokio::task::spawn_blocking(move || file.sync_all())
         .await
         .map_err(|_| Refusal::Server)?
         .map_err(|_| Refusal::Server)?;
-    let (hasher, size) = {
-        let mut d = digest.lock().map_err(|_| Refusal::Server)?;
-        (std::mem::take(&mut d.0), d.1)
-    };
     Ok((
         Staged {
             item,
             kind,
             day,
             size,
-            sha256: hasher.finalize().into(),
+            sha256,
             tmp,
         },
         content_len,
@@ -440,38 +430,115 @@ fn truncate_utf8(s: &str, max: usize) -> String {
     s.get(..end).unwrap_or("").to_owned()
 }
 
-/// Passes writes through to the file and hashes exactly the bytes the file accepted.
-struct HashingWriter {
-    inner: Compat<tokio::fs::File>,
-    digest: Arc<Mutex<(Sha256, u64)>>,
+/// Bytes gathered before they are handed to a blocking thread.
+const SINK_BUF: usize = 256 * 1024;
+
+type SinkJob = tokio::task::JoinHandle<io::Result<(std::fs::File, Sha256, Vec<u8>)>>;
+
+/// The file end of an upload: gathers ciphertext into 256 KiB buffers and hands each to a
+/// blocking thread that hashes it (SHA-256, for the record) and writes it, while the connection's
+/// task goes on parsing and encrypting the next one. One write is in flight at a time, so memory
+/// stays at two buffers, allocated only as data arrives.
+struct BlockingSink {
+    idle: Option<(std::fs::File, Sha256)>,
+    job: Option<SinkJob>,
+    buf: Vec<u8>,
+    spare: Vec<u8>,
+    len: u64,
 }
 
-impl AsyncWrite for HashingWriter {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                let mut d = this
-                    .digest
-                    .lock()
-                    .map_err(|_| io::Error::other("digest lock"))?;
-                d.0.update(buf.get(..n).unwrap_or(&[]));
-                d.1 += n as u64;
-                Poll::Ready(Ok(n))
-            }
-            other => other,
+impl BlockingSink {
+    fn new(file: std::fs::File) -> BlockingSink {
+        BlockingSink {
+            idle: Some((file, Sha256::new())),
+            job: None,
+            buf: Vec::new(),
+            spare: Vec::new(),
+            len: 0,
         }
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+    /// Waits for the write in flight, if any.
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(job) = self.job.as_mut() {
+            let done = match Pin::new(job).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(r) => r,
+            };
+            self.job = None;
+            let (file, hasher, mut old) =
+                done.map_err(|_| io::Error::other("write task failed"))??;
+            old.clear();
+            self.spare = old;
+            self.idle = Some((file, hasher));
+        }
+        Poll::Ready(Ok(()))
     }
 
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_close(cx)
+    /// Hands the gathered bytes to a blocking thread (after the previous write finished).
+    fn poll_hand_over(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Poll::Ready(r) = self.poll_job(cx) {
+            r?;
+        } else {
+            return Poll::Pending;
+        }
+        if self.buf.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        let Some((mut file, mut hasher)) = self.idle.take() else {
+            return Poll::Ready(Err(io::Error::other("sink in an impossible state")));
+        };
+        let data = std::mem::replace(&mut self.buf, std::mem::take(&mut self.spare));
+        self.job = Some(tokio::task::spawn_blocking(move || {
+            use std::io::Write as _;
+            file.write_all(&data)?;
+            hasher.update(&data);
+            Ok((file, hasher, data))
+        }));
+        Poll::Ready(Ok(()))
+    }
+
+    /// The file, the SHA-256 of everything written and its length; call after closing.
+    fn into_parts(self) -> Option<(std::fs::File, [u8; 32], u64)> {
+        let (file, hasher) = self.idle?;
+        Some((file, hasher.finalize().into(), self.len))
+    }
+}
+
+impl AsyncWrite for BlockingSink {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.buf.len() >= SINK_BUF {
+            match this.poll_hand_over(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other.map(|r| r.map(|()| 0)),
+            }
+        }
+        let room = SINK_BUF.saturating_sub(this.buf.len()).max(1);
+        let take = room.min(data.len());
+        this.buf.extend_from_slice(data.get(..take).unwrap_or(data));
+        this.len += take as u64;
+        Poll::Ready(Ok(take))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        loop {
+            match this.poll_hand_over(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            if this.buf.is_empty() {
+                return this.poll_job(cx);
+            }
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
     }
 }

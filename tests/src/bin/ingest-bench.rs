@@ -1,0 +1,509 @@
+//! `ingest-bench`: the server's upload path, measured side by side with the stock `age` CLI.
+//!
+//! 1. Throughput: a file uploaded over loopback HTTP into the spool (multipart, through the real
+//!    `postern serve`: session, CSRF, sealing, fsync, commit), against `age -r` encrypting the same
+//!    file to the same recipient, best of N rounds each, alternating.
+//! 2. Memory flat in file size: peak RSS of the server (VmHWM) during one large upload of
+//!    generated data.
+//! 3. Memory per slow upload: RSS growth of the server with many concurrent uploads trickling at
+//!    about 1 KiB/s each.
+//!
+//! ```text
+//! cargo build --release -p postern-server -p postern-e2e
+//! target/release/ingest-bench --size-mib 1024 --big-gib 10 --slow 500
+//! ```
+#![allow(clippy::indexing_slicing)] // A developer tool over data it builds itself.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(
+    name = "ingest-bench",
+    about = "Benchmark Postern's upload path against the stock age CLI"
+)]
+struct Cli {
+    /// Size of the file for the throughput comparison, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    size_mib: u64,
+    /// Rounds of the throughput comparison (best time of each side).
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Size of the single large upload for the flat-memory check, in GiB (0 to skip).
+    #[arg(long, default_value_t = 10)]
+    big_gib: u64,
+    /// Concurrent slow uploads (0 to skip).
+    #[arg(long, default_value_t = 500)]
+    slow: usize,
+    /// Seconds the slow uploads trickle before memory is measured.
+    #[arg(long, default_value_t = 20)]
+    slow_seconds: u64,
+    /// The `postern` binary (default: next to this one).
+    #[arg(long)]
+    postern: Option<PathBuf>,
+    /// Work directory (default: a temporary directory under the target dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+const BOUNDARY: &str = "ingest-bench-boundary-51c0";
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let exe = std::env::current_exe()?;
+    let bin_dir = exe.parent().context("exe dir")?.to_path_buf();
+    let postern = cli
+        .postern
+        .clone()
+        .unwrap_or_else(|| bin_dir.join("postern"));
+    if !postern.exists() {
+        bail!(
+            "{} not found: build it first with `cargo build --release -p postern-server`",
+            postern.display()
+        );
+    }
+    let work = match &cli.dir {
+        Some(d) => {
+            fs::create_dir_all(d)?;
+            tempfile::tempdir_in(d)?
+        }
+        None => tempfile::tempdir_in(bin_dir.parent().unwrap_or(&bin_dir))?,
+    };
+    let w = work.path();
+    println!("== ingest-bench: `postern serve` upload path vs stock `age -r` ==");
+    println!(
+        "command: {}",
+        std::env::args().collect::<Vec<_>>().join(" ")
+    );
+    println!("server:  {}", postern.display());
+
+    // Key and server.
+    let key = w.join("key.txt");
+    run(Command::new("age-keygen").arg("-o").arg(&key))?;
+    let recipient = String::from_utf8(
+        Command::new("age-keygen")
+            .arg("-y")
+            .arg(&key)
+            .output()?
+            .stdout,
+    )?
+    .trim()
+    .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let data = w.join("data");
+    run(Command::new(&postern)
+        .args([
+            "init",
+            "--recipient",
+            &recipient,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(&data))?;
+    let config = data.join("postern.toml");
+    let text = fs::read_to_string(&config)?
+        .replace(
+            "max_file_bytes = 2147483648",
+            "max_file_bytes = 1099511627776",
+        )
+        .replace(
+            "max_request_bytes = 4294967296",
+            "max_request_bytes = 1099511627776",
+        )
+        .replace(
+            "disk_reserve_bytes = 1073741824",
+            "disk_reserve_bytes = 268435456",
+        )
+        .replace("upload_idle_seconds = 120", "upload_idle_seconds = 600");
+    fs::write(&config, text)?;
+    let mut server = Server::start(&postern, &config, port)?;
+    let session = Session::login(port)?;
+
+    // 1. Throughput.
+    let input = w.join("input.bin");
+    make_random_file(&input, cli.size_mib << 20)?;
+    let mut best_age = f64::MAX;
+    let mut best_ours = f64::MAX;
+    for round in 0..cli.rounds {
+        let age_out = w.join("age.out");
+        let order = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for age_first in order {
+            if age_first {
+                let _ = fs::remove_file(&age_out);
+                let t = Instant::now();
+                run(Command::new("age")
+                    .args(["-r", &recipient, "-o"])
+                    .arg(&age_out)
+                    .arg(&input))?;
+                // age does not fsync; the server does. Sync here too, and count it, to be fair.
+                run(Command::new("sync").arg(&age_out))?;
+                best_age = best_age.min(t.elapsed().as_secs_f64());
+            } else {
+                let t = Instant::now();
+                let status = session.upload_file(&input)?;
+                if status != 200 {
+                    bail!("upload answered {status}");
+                }
+                best_ours = best_ours.min(t.elapsed().as_secs_f64());
+            }
+        }
+        let _ = fs::remove_file(&age_out);
+        clean_spool(&data.join("spool"))?;
+    }
+    let mib = cli.size_mib as f64;
+    println!();
+    println!(
+        "throughput, {} MiB file, best of {} (age -r + sync of its output; ours: HTTP upload, sealed, fsynced, committed):",
+        cli.size_mib, cli.rounds
+    );
+    println!(
+        "  age -r        {:>8.2} s  {:>8.1} MiB/s",
+        best_age,
+        mib / best_age
+    );
+    println!(
+        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s",
+        best_ours,
+        mib / best_ours
+    );
+    println!(
+        "  ratio (age time / our time): {:.2}x  (target >= 0.80x)",
+        best_age / best_ours
+    );
+    fs::remove_file(&input)?;
+
+    // 2. One large upload: peak RSS.
+    if cli.big_gib > 0 {
+        // VmHWM already holds the login's Argon2 peak (64 MiB by design, freed after the
+        // login), so sample the resident set during the upload instead.
+        let before = server.rss_kib()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pid = server.child.id();
+        let sampler = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut max = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Ok(kib) = status_kib(pid, "VmRSS:") {
+                        max = max.max(kib);
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                max
+            })
+        };
+        let t = Instant::now();
+        let status = session.upload_generated(cli.big_gib << 30)?;
+        let secs = t.elapsed().as_secs_f64();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = sampler.join().unwrap_or(0);
+        println!();
+        println!(
+            "one {} GiB upload: status {status}, {:.1} s ({:.0} MiB/s)",
+            cli.big_gib,
+            secs,
+            (cli.big_gib << 10) as f64 / secs
+        );
+        println!(
+            "  server RSS before {:.1} MiB, peak during the upload {:.1} MiB (sampled every 20 ms)  (target < 64 MiB)",
+            before as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+        println!(
+            "  (VmHWM {:.1} MiB includes the login's Argon2id, m = 64 MiB, before the upload)",
+            server.hwm_kib()? as f64 / 1024.0
+        );
+        clean_spool(&data.join("spool"))?;
+    }
+
+    // 3. Many slow uploads.
+    if cli.slow > 0 {
+        // A fresh server, so that the measurement is not inflated by the large upload's peak.
+        server.stop();
+        server = Server::start(&postern, &config, port)?;
+        let session = Session::login(port)?;
+        std::thread::sleep(Duration::from_millis(500));
+        let base = server.rss_kib()?;
+        let mut conns = Vec::with_capacity(cli.slow);
+        for _ in 0..cli.slow {
+            conns.push(session.start_slow_upload()?);
+        }
+        let chunk = vec![0x5au8; 1024];
+        for _ in 0..cli.slow_seconds {
+            let t = Instant::now();
+            for c in conns.iter_mut() {
+                c.write_all(&chunk)?;
+            }
+            std::thread::sleep(Duration::from_secs(1).saturating_sub(t.elapsed()));
+        }
+        let during = server.rss_kib()?;
+        let temporaries = fs::read_dir(data.join("spool/tmp"))?.count();
+        drop(conns);
+        let per = (during.saturating_sub(base)) as f64 / cli.slow as f64;
+        println!();
+        println!(
+            "{} concurrent uploads trickling 1 KiB/s for {} s ({} temporaries open):",
+            cli.slow, cli.slow_seconds, temporaries
+        );
+        println!(
+            "  server RSS before {:.1} MiB, during {:.1} MiB: {:.0} KiB per upload  (target <= 256 KiB)",
+            base as f64 / 1024.0,
+            during as f64 / 1024.0,
+            per
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        let left = fs::read_dir(data.join("spool/tmp"))?.count();
+        println!("  after the clients went away: {left} temporaries left");
+    }
+    server.stop();
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {cmd:?}"))?;
+    if !out.status.success() {
+        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+fn make_random_file(path: &Path, len: u64) -> Result<()> {
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(path)?);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        for b in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let bytes = x.to_le_bytes();
+            b.copy_from_slice(&bytes[..b.len()]);
+        }
+        let n = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+fn clean_spool(spool: &Path) -> Result<()> {
+    let sources = spool.join("sources");
+    for e in fs::read_dir(&sources)? {
+        let items = e?.path().join("items");
+        if items.exists() {
+            for f in fs::read_dir(&items)? {
+                fs::remove_file(f?.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Server {
+    child: Child,
+}
+
+fn status_kib(pid: u32, field: &str) -> Result<u64> {
+    let s = fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = s
+        .lines()
+        .find(|l| l.starts_with(field))
+        .context("no such field")?;
+    Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
+}
+
+impl Server {
+    fn start(postern: &Path, config: &Path, port: u16) -> Result<Server> {
+        // Hundreds of uploads need more than the default 1,024 descriptors.
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 16384; exec \"$0\" serve --config \"$1\"")
+            .arg(postern)
+            .arg(config)
+            .env("POSTERN_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("the server did not start");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Server { child })
+    }
+
+    fn hwm_kib(&self) -> Result<u64> {
+        status_kib(self.child.id(), "VmHWM:")
+    }
+
+    fn rss_kib(&self) -> Result<u64> {
+        status_kib(self.child.id(), "VmRSS:")
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session {
+    port: u16,
+    cookie: String,
+    csrf: String,
+}
+
+impl Session {
+    fn login(port: u16) -> Result<Session> {
+        let (_, h, body) = http(port, "GET", "/en/", None, "", b"")?;
+        let cookie = cookie_of(&h).context("no cookie")?;
+        let csrf = csrf_of(&body)?;
+        let (_, h, _) = http(
+            port,
+            "POST",
+            "/en/generate",
+            Some(&cookie),
+            "application/x-www-form-urlencoded",
+            format!("csrf={csrf}").as_bytes(),
+        )?;
+        let cookie = cookie_of(&h).unwrap_or(cookie);
+        let (_, _, body) = http(port, "GET", "/en/home", Some(&cookie), "", b"")?;
+        let csrf = csrf_of(&body)?;
+        Ok(Session { port, cookie, csrf })
+    }
+
+    fn preamble(&self, filename: &str) -> String {
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            self.csrf
+        )
+    }
+
+    fn head(&self, content_length: u64) -> String {
+        format!(
+            "POST /en/submit HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: postern={}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {content_length}\r\n\r\n",
+            self.cookie
+        )
+    }
+
+    fn upload_stream(
+        &self,
+        len: u64,
+        fill: &mut dyn FnMut(&mut [u8]) -> Result<usize>,
+    ) -> Result<u16> {
+        let pre = self.preamble("bench.bin");
+        let post = format!("\r\n--{BOUNDARY}--\r\n");
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.write_all(
+            self.head(pre.len() as u64 + len + post.len() as u64)
+                .as_bytes(),
+        )?;
+        s.write_all(pre.as_bytes())?;
+        let mut buf = vec![0u8; 256 << 10];
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = fill(&mut buf[..want])?;
+            if n == 0 {
+                bail!("input ended early");
+            }
+            s.write_all(&buf[..n])?;
+            left -= n as u64;
+        }
+        s.write_all(post.as_bytes())?;
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        r.read_line(&mut line)?;
+        Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
+    }
+
+    fn upload_file(&self, path: &Path) -> Result<u16> {
+        let mut f = fs::File::open(path)?;
+        let len = f.metadata()?.len();
+        self.upload_stream(len, &mut |b| Ok(f.read(b)?))
+    }
+
+    fn upload_generated(&self, len: u64) -> Result<u16> {
+        let mut x: u8 = 1;
+        self.upload_stream(len, &mut |b| {
+            for v in b.iter_mut() {
+                x = x.wrapping_mul(31).wrapping_add(7);
+                *v = x;
+            }
+            Ok(b.len())
+        })
+    }
+
+    /// Opens an upload that announces 1 GiB and sends only its preamble.
+    fn start_slow_upload(&self) -> Result<TcpStream> {
+        let pre = self.preamble("slow.bin");
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.write_all(self.head(1 << 30).as_bytes())?;
+        s.write_all(pre.as_bytes())?;
+        Ok(s)
+    }
+}
+
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    ctype: &str,
+    body: &[u8],
+) -> Result<(u16, String, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(c) = cookie {
+        head.push_str(&format!("Cookie: postern={c}\r\n"));
+    }
+    if !ctype.is_empty() {
+        head.push_str(&format!("Content-Type: {ctype}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut all = Vec::new();
+    s.read_to_end(&mut all)?;
+    let text = String::from_utf8_lossy(&all).into_owned();
+    let (h, b) = text.split_once("\r\n\r\n").context("no header end")?;
+    let status = h.split_whitespace().nth(1).unwrap_or("0").parse()?;
+    Ok((status, h.to_owned(), b.to_owned()))
+}
+
+fn cookie_of(headers: &str) -> Option<String> {
+    headers
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: postern="))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+        .find(|v| !v.is_empty())
+}
+
+fn csrf_of(page: &str) -> Result<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let at = page.find(marker).context("no csrf field")? + marker.len();
+    Ok(page.get(at..at + 64).context("short csrf")?.to_owned())
+}
