@@ -80,6 +80,8 @@ pub struct Limits {
     pub upload_idle_seconds: u64,
     /// Seconds a small form request may take in total.
     pub form_deadline_seconds: u64,
+    /// Seconds a client has to send its request headers (against slowloris).
+    pub header_read_seconds: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +99,7 @@ impl Default for Limits {
             argon2_p: KdfParams::DEFAULT.p,
             upload_idle_seconds: 120,
             form_deadline_seconds: 60,
+            header_read_seconds: 20,
         }
     }
 }

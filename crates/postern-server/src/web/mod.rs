@@ -253,6 +253,7 @@ async fn serve(cfg: Config) -> Result<()> {
     let listen = parse_listen(&cfg.file.source.listen)?;
     let cookie_secure = cfg.file.source.cookie_secure;
     let state = build_state(cfg)?;
+    let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
     let app = app(state.clone(), cookie_secure);
     match listen {
         Listen::Tcp(addr) => {
@@ -265,7 +266,7 @@ async fn serve(cfg: Config) -> Result<()> {
                     accepted = listener.accept() => {
                         if let Ok((stream, _peer)) = accepted {
                             // The peer address is dropped here: it is always tor, and never logged.
-                            spawn_connection(stream, app.clone());
+                            spawn_connection(stream, app.clone(), header_timeout);
                         }
                     }
                     () = shutdown_signal() => break,
@@ -284,7 +285,7 @@ async fn serve(cfg: Config) -> Result<()> {
                 tokio::select! {
                     accepted = listener.accept() => {
                         if let Ok((stream, _)) = accepted {
-                            spawn_connection(stream, app.clone());
+                            spawn_connection(stream, app.clone(), header_timeout);
                         }
                     }
                     () = shutdown_signal() => break,
@@ -317,7 +318,7 @@ async fn shutdown_signal() {
 
 /// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris and no `Date`
 /// header (the server's clock can fingerprint an onion host).
-fn spawn_connection<S>(stream: S, app: Router)
+fn spawn_connection<S>(stream: S, app: Router, header_timeout: Duration)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -330,7 +331,7 @@ where
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(20))
+            .header_read_timeout(header_timeout)
             .auto_date_header(false)
             .max_buf_size(64 * 1024);
         let _ = builder
