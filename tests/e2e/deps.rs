@@ -85,11 +85,30 @@ fn the_server_cannot_open_submissions() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(workspace_root())
-        .args(["tree", "--offline", "-p", "postern-server", "-e", "features", "-i", "postern-spool"])
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "postern-server",
+            "-e",
+            "features",
+            "-i",
+            "postern-spool",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("postern-spool feature \"async\""), "the tree was read: {text}");
-    assert!(!text.contains("feature \"open\""), "postern-server enables postern-spool/open:\n{text}");
+    assert!(
+        text.contains("postern-spool feature \"async\""),
+        "the tree was read: {text}"
+    );
+    assert!(
+        !text.contains("feature \"open\""),
+        "postern-server enables postern-spool/open:\n{text}"
+    );
 }

@@ -233,3 +233,27 @@ pub fn codename_of(page: &str) -> String {
     let close = rest.find("</").unwrap();
     rest[open..close].trim().to_owned()
 }
+
+/// Like [`request`], over a stream that is already connected (for example a SOCKS5 tunnel to
+/// an onion service), with `host` as the Host header.
+pub fn request_over(
+    mut s: TcpStream,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    s.flush().unwrap();
+    read_response(s, method == "HEAD")
+}

@@ -8,10 +8,12 @@
     clippy::indexing_slicing
 )]
 
+mod browser;
 mod deps;
 mod http;
 mod interop;
 mod reviewer;
 mod server;
 mod support;
+mod tor;
 mod vectors;

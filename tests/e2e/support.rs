@@ -373,3 +373,75 @@ impl Drop for Server {
         self.kill();
     }
 }
+
+impl Server {
+    /// Like [`Server::new`], but the source interface listens on the unix socket `sock` (whose
+    /// path must stay under 108 bytes: put it in a short folder under /tmp). `port` is 0 and
+    /// unused; restart with [`Server::start_unix`], not [`Server::start`].
+    pub fn new_unix(recipient: &str, sock: &Path, tweak: impl FnOnce(String) -> String) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let out = run(Command::new(bin("postern"))
+            .args([
+                "init",
+                "--org",
+                "Test Newsroom",
+                "--listen",
+                &format!("unix:{}", sock.display()),
+                "--recipient",
+                recipient,
+                "--data",
+            ])
+            .arg(&data));
+        assert!(out.status.success(), "postern init: {}", stderr(&out));
+        let config = data.join("postern.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        assert!(
+            text.contains(&format!("unix:{}", sock.display())),
+            "the config listens on the socket: {text}"
+        );
+        std::fs::write(&config, tweak(text)).unwrap();
+        let log = dir.path().join("server.log");
+        let mut s = Server {
+            dir,
+            config,
+            port: 0,
+            log,
+            child: None,
+        };
+        s.start_unix(sock);
+        s
+    }
+
+    /// Starts `postern serve` and waits until the unix socket `sock` accepts connections.
+    pub fn start_unix(&mut self, sock: &Path) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(bin("postern"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::os::unix::net::UnixStream::connect(sock).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "server did not start on {}: {}",
+                sock.display(),
+                self.log_text()
+            );
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!("server exited with {status}: {}", self.log_text());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
