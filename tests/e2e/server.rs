@@ -49,6 +49,20 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
     let mut b = Browser::new(server.port, UA);
     let codename = get_codename(&mut b);
     assert_eq!(codename.split(' ').count(), 7);
+    // A source exists on disk only from its first submission on.
+    assert_eq!(
+        fs::read_dir(server.spool().join("sources"))
+            .unwrap()
+            .count(),
+        0
+    );
+    let home = b.get("/en/home");
+    assert!(
+        home.text()
+            .contains("Nothing has been sent with this codename yet"),
+        "{}",
+        home.text()
+    );
 
     let message = "MARKER-MESSAGE-41f3 The files are attached. Файлы приложены.";
     let small = content(10_000, 1);

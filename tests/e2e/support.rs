@@ -36,8 +36,8 @@ pub fn bin(name: &str) -> PathBuf {
                 "--quiet",
                 "-p",
                 "postern-review",
-                "--bin",
-                "postern-review",
+                "-p",
+                "postern-server",
             ])
             .status()
             .expect("running cargo build");
