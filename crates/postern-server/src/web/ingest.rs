@@ -13,6 +13,7 @@ use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::multipart::Field;
@@ -430,15 +431,22 @@ fn truncate_utf8(s: &str, max: usize) -> String {
     s.get(..end).unwrap_or("").to_owned()
 }
 
-/// Bytes gathered before they are handed to a blocking thread.
+/// Bytes gathered before they are handed to the blocking threads.
 const SINK_BUF: usize = 256 * 1024;
 
-type SinkJob = tokio::task::JoinHandle<io::Result<(std::fs::File, Sha256, Vec<u8>)>>;
+/// One buffer in flight: written by one blocking task and hashed by another, at the same time.
+struct SinkJob {
+    data: Arc<Vec<u8>>,
+    write: Option<tokio::task::JoinHandle<io::Result<std::fs::File>>>,
+    hash: Option<tokio::task::JoinHandle<Sha256>>,
+    file: Option<std::fs::File>,
+    hasher: Option<Sha256>,
+}
 
-/// The file end of an upload: gathers ciphertext into 256 KiB buffers and hands each to a
-/// blocking thread that hashes it (SHA-256, for the record) and writes it, while the connection's
-/// task goes on parsing and encrypting the next one. One write is in flight at a time, so memory
-/// stays at two buffers, allocated only as data arrives.
+/// The file end of an upload: gathers ciphertext into 256 KiB buffers and hands each to two
+/// blocking tasks, one writing it and one hashing it (SHA-256, for the record), while the
+/// connection's task goes on parsing and encrypting the next one. One buffer is in flight at a
+/// time, so memory stays at two buffers, allocated only as data arrives.
 struct BlockingSink {
     idle: Option<(std::fs::File, Sha256)>,
     job: Option<SinkJob>,
@@ -458,24 +466,47 @@ impl BlockingSink {
         }
     }
 
-    /// Waits for the write in flight, if any.
+    /// Waits for the buffer in flight, if any.
     fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(job) = self.job.as_mut() {
-            let done = match Pin::new(job).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(r) => r,
-            };
-            self.job = None;
-            let (file, hasher, mut old) =
-                done.map_err(|_| io::Error::other("write task failed"))??;
+        let Some(job) = self.job.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        if let Some(handle) = job.write.as_mut() {
+            match Pin::new(handle).poll(cx) {
+                Poll::Pending => {}
+                Poll::Ready(r) => {
+                    job.write = None;
+                    job.file = Some(r.map_err(|_| io::Error::other("write task failed"))??);
+                }
+            }
+        }
+        if let Some(handle) = job.hash.as_mut() {
+            match Pin::new(handle).poll(cx) {
+                Poll::Pending => {}
+                Poll::Ready(r) => {
+                    job.hash = None;
+                    job.hasher = Some(r.map_err(|_| io::Error::other("hash task failed"))?);
+                }
+            }
+        }
+        if job.write.is_some() || job.hash.is_some() {
+            return Poll::Pending;
+        }
+        let (Some(file), Some(hasher)) = (job.file.take(), job.hasher.take()) else {
+            return Poll::Ready(Err(io::Error::other("sink in an impossible state")));
+        };
+        let data = std::mem::take(&mut job.data);
+        self.job = None;
+        // Both tasks are done, so the buffer is ours again: reuse it.
+        if let Ok(mut old) = Arc::try_unwrap(data) {
             old.clear();
             self.spare = old;
-            self.idle = Some((file, hasher));
         }
+        self.idle = Some((file, hasher));
         Poll::Ready(Ok(()))
     }
 
-    /// Hands the gathered bytes to a blocking thread (after the previous write finished).
+    /// Hands the gathered bytes over (after the previous buffer is done).
     fn poll_hand_over(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Poll::Ready(r) = self.poll_job(cx) {
             r?;
@@ -488,13 +519,26 @@ impl BlockingSink {
         let Some((mut file, mut hasher)) = self.idle.take() else {
             return Poll::Ready(Err(io::Error::other("sink in an impossible state")));
         };
-        let data = std::mem::replace(&mut self.buf, std::mem::take(&mut self.spare));
-        self.job = Some(tokio::task::spawn_blocking(move || {
-            use std::io::Write as _;
-            file.write_all(&data)?;
-            hasher.update(&data);
-            Ok((file, hasher, data))
-        }));
+        let data = Arc::new(std::mem::replace(
+            &mut self.buf,
+            std::mem::take(&mut self.spare),
+        ));
+        let for_write = data.clone();
+        let for_hash = data.clone();
+        self.job = Some(SinkJob {
+            data,
+            write: Some(tokio::task::spawn_blocking(move || {
+                use std::io::Write as _;
+                file.write_all(&for_write)?;
+                Ok(file)
+            })),
+            hash: Some(tokio::task::spawn_blocking(move || {
+                hasher.update(&*for_hash);
+                hasher
+            })),
+            file: None,
+            hasher: None,
+        });
         Poll::Ready(Ok(()))
     }
 
