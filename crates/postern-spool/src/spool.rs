@@ -250,7 +250,6 @@ impl Spool {
             tmp,
             hasher: Sha256::new(),
             len: 0,
-            moved: false,
         })
     }
 
@@ -359,11 +358,6 @@ impl Spool {
         Ok(record)
     }
 
-    /// Whether an item is committed (its record exists).
-    pub fn is_committed(&self, source: &SourceId, item: &ItemId) -> bool {
-        self.item_paths(source, item).1.exists()
-    }
-
     fn create_temp<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
@@ -414,8 +408,6 @@ pub struct ItemWriter {
     tmp: PathBuf,
     hasher: Sha256,
     len: u64,
-    /// The ciphertext left `tmp/` (from then on a failure leaves an orphan for the sweep).
-    moved: bool,
 }
 
 impl ItemWriter {
@@ -453,22 +445,10 @@ impl ItemWriter {
         ))?;
         file.sync_all().map_err(io_err("syncing ciphertext"))?;
         drop(file);
-        if !spool.source_record_path(source).exists() {
-            return Err(SpoolError::NoSource);
-        }
-        let items = spool.source_dir(source).join("items");
-        let (age_path, rec_path) = spool.item_paths(source, &self.item);
-        if rec_path.exists() {
-            return Err(SpoolError::Exists);
-        }
-        fs::rename(&self.tmp, &age_path).map_err(io_err("moving ciphertext into place"))?;
-        self.moved = true;
-        sync_dir(&items)?;
         let sha: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
-        let record = ItemRecord::new(self.item, *source, kind, day, self.len, sha, recipients);
-        if !spool.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
-            return Err(SpoolError::Exists);
-        }
+        let record = spool.commit_staged(
+            rng, &self.tmp, self.item, source, kind, day, self.len, sha, recipients, key,
+        )?;
         Ok(record)
     }
 }
@@ -495,9 +475,9 @@ impl Write for ItemWriter {
 
 impl Drop for ItemWriter {
     fn drop(&mut self) {
-        if !self.moved {
-            let _ = fs::remove_file(&self.tmp);
-        }
+        // Gone already if it was committed (or moved into place before a failure, which leaves
+        // an orphan for the sweep); otherwise this removes the abandoned temporary.
+        let _ = fs::remove_file(&self.tmp);
     }
 }
 

@@ -270,9 +270,8 @@ async fn receive(
 }
 
 /// A body that could not be read: the client went away, stalled, or sent broken multipart.
-fn gone(e: axum::extract::multipart::MultipartError) -> Refusal {
-    // The error text describes the stream (never its content).
-    tracing::debug!(error = %e.body_text(), "upload body unreadable");
+fn gone(_: axum::extract::multipart::MultipartError) -> Refusal {
+    // The error's text can quote client-chosen field names: it is not logged.
     Refusal::Gone
 }
 

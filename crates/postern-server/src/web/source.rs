@@ -197,6 +197,67 @@ struct CsrfForm {
     csrf: String,
 }
 
+/// A form that carries a synchronizer token.
+trait WithCsrf {
+    fn csrf(&self) -> &str;
+}
+
+impl WithCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl WithCsrf for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The form, if it parsed and its token matches the session's; otherwise the error page.
+#[allow(clippy::result_large_err)] // The error is the response itself.
+async fn checked<T: WithCsrf>(
+    session: &Session,
+    ctx: &Ctx,
+    form: Result<Form<T>, axum::extract::rejection::FormRejection>,
+) -> Result<T, Response> {
+    let Ok(Form(form)) = form else {
+        return Err(error_page(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "error-bad-request",
+        ));
+    };
+    if !csrf_ok(session, form.csrf()).await {
+        return Err(error_page(ctx, StatusCode::FORBIDDEN, "error-csrf"));
+    }
+    Ok(form)
+}
+
+/// Runs the rate limit and the Argon2 queue for `codename`, then binds the session to its source.
+#[allow(clippy::result_large_err)] // The error is the response itself.
+async fn derive_and_log_in(
+    st: &SharedState,
+    session: &Session,
+    ctx: &Ctx,
+    codename: Codename,
+) -> Result<(), Response> {
+    if st.login_limiter.check().is_err() {
+        return Err(html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(ctx)));
+    }
+    let Ok(keys) = st.kdf.derive(codename).await else {
+        return Err(html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(ctx)));
+    };
+    if log_in(session, &keys).await.is_err() {
+        return Err(error_page(
+            ctx,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error-server",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 struct LoginForm {
     #[serde(default)]
@@ -216,24 +277,14 @@ async fn generate(
         Err(r) => return r,
     };
     let ctx = ctx(&st, &session, lang, "").await;
-    let Ok(Form(form)) = form else {
-        return error_page(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
-    };
-    if !csrf_ok(&session, &form.csrf).await {
-        return error_page(&ctx, StatusCode::FORBIDDEN, "error-csrf");
-    }
-    if st.login_limiter.check().is_err() {
-        return html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(&ctx));
+    if let Err(r) = checked(&session, &ctx, form).await {
+        return r;
     }
     let codename = Codename::generate(&mut rand::rng());
     // The page shows this copy; the derivation consumes the other.
     let shown = zeroize::Zeroizing::new(codename.expose().to_owned());
-    let keys = match st.kdf.derive(codename).await {
-        Ok(k) => k,
-        Err(_) => return html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(&ctx)),
-    };
-    if log_in(&session, &keys).await.is_err() {
-        return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
+    if let Err(r) = derive_and_log_in(&st, &session, &ctx, codename).await {
+        return r;
     }
     let ctx = self::ctx(&st, &session, lang, "home").await;
     html(StatusCode::OK, pages::codename(&ctx, &shown))
@@ -278,13 +329,12 @@ async fn login(
         Err(r) => return r,
     };
     let ctx = ctx(&st, &session, lang, "login").await;
-    let Ok(Form(form)) = form else {
-        return error_page(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    let form = match checked(&session, &ctx, form).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !csrf_ok(&session, &form.csrf).await {
-        return error_page(&ctx, StatusCode::FORBIDDEN, "error-csrf");
-    }
-    let mut typed = zeroize::Zeroizing::new(form.codename);
+    // Zeroised when dropped, at the end of the handler.
+    let typed = zeroize::Zeroizing::new(form.codename);
     let codename = match Codename::parse(&typed) {
         Ok(c) => c,
         Err(e) => {
@@ -297,16 +347,8 @@ async fn login(
             return html(StatusCode::BAD_REQUEST, pages::login(&ctx, Some(id)));
         }
     };
-    zeroize::Zeroize::zeroize(&mut *typed);
-    if st.login_limiter.check().is_err() {
-        return html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(&ctx));
-    }
-    let keys = match st.kdf.derive(codename).await {
-        Ok(k) => k,
-        Err(_) => return html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(&ctx)),
-    };
-    if log_in(&session, &keys).await.is_err() {
-        return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
+    if let Err(r) = derive_and_log_in(&st, &session, &ctx, codename).await {
+        return r;
     }
     Redirect::to(&format!("/{}/home", lang.code())).into_response()
 }
@@ -370,11 +412,8 @@ async fn logout(
         Err(r) => return r,
     };
     let ctx = ctx(&st, &session, lang, "").await;
-    let Ok(Form(form)) = form else {
-        return error_page(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
-    };
-    if !csrf_ok(&session, &form.csrf).await {
-        return error_page(&ctx, StatusCode::FORBIDDEN, "error-csrf");
+    if let Err(r) = checked(&session, &ctx, form).await {
+        return r;
     }
     let _ = session.flush().await;
     let ctx = Ctx {
