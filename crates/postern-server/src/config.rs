@@ -34,8 +34,24 @@ pub struct ConfigFile {
     /// The newsroom recipients (age1…). Every submission is sealed to all of them.
     pub recipients: Vec<String>,
     pub source: SourceListener,
+    /// The journalist interface: off unless configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journalist: Option<JournalistListener>,
     #[serde(default)]
     pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalistListener {
+    /// `unix:/path` or a loopback `IP:PORT`; never the source interface's.
+    pub listen: String,
+    /// As for the source interface.
+    #[serde(default = "yes")]
+    pub cookie_secure: bool,
+    /// The journalist onion service's `authorized_clients` folder (tor's client authorization):
+    /// `postern journalist add` writes `NAME.auth` there, `remove` deletes it.
+    pub authorized_clients_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

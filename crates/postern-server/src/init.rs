@@ -73,6 +73,7 @@ pub fn init_with(
             listen: listen.to_owned(),
             cookie_secure,
         },
+        journalist: None,
         limits,
     };
     let text = format!(

@@ -255,46 +255,69 @@ async fn serve(cfg: Config) -> Result<()> {
     let state = build_state(cfg)?;
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
     let app = app(state.clone(), cookie_secure);
-    match listen {
-        Listen::Tcp(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            tracing::info!(%addr, "source interface listening");
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        if let Ok((stream, _peer)) = accepted {
-                            // The peer address is dropped here: it is always tor, and never logged.
-                            spawn_connection(stream, app.clone(), header_timeout);
-                        }
-                    }
-                    () = shutdown_signal() => break,
-                }
-            }
-        }
-        Listen::Unix(path) => {
-            if path.exists() {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("removing the stale socket {}", path.display()))?;
-            }
-            let listener = tokio::net::UnixListener::bind(&path)
-                .with_context(|| format!("cannot listen on {}", path.display()))?;
-            tracing::info!("source interface listening on a unix socket");
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        if let Ok((stream, _)) = accepted {
-                            spawn_connection(stream, app.clone(), header_timeout);
-                        }
-                    }
-                    () = shutdown_signal() => break,
-                }
-            }
-        }
+    let listener = Listener::bind(listen, "source interface").await?;
+    tokio::select! {
+        () = listener.serve(app, header_timeout) => {}
+        () = shutdown_signal() => {}
     }
     tracing::info!("shutting down");
     Ok(())
+}
+
+/// A bound listening socket: the source interface and the journalist interface each get one,
+/// never the same.
+pub enum Listener {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+impl Listener {
+    /// Binds `listen`; `what` names the interface in the log line (never an address of a peer).
+    pub async fn bind(listen: Listen, what: &'static str) -> Result<Listener> {
+        match listen {
+            Listen::Tcp(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                tracing::info!(%addr, "{what} listening");
+                Ok(Listener::Tcp(listener))
+            }
+            Listen::Unix(path) => {
+                if path.exists() {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("removing the stale socket {}", path.display()))?;
+                }
+                let listener = tokio::net::UnixListener::bind(&path)
+                    .with_context(|| format!("cannot listen on {}", path.display()))?;
+                tracing::info!("{what} listening on a unix socket");
+                Ok(Listener::Unix(listener))
+            }
+        }
+    }
+
+    /// Accepts connections forever, each served on its own task.
+    pub async fn serve(self, app: Router, header_timeout: Duration) {
+        match self {
+            Listener::Tcp(listener) => loop {
+                match listener.accept().await {
+                    // The peer address is dropped here: it is always tor, and never logged.
+                    Ok((stream, _peer)) => spawn_connection(stream, app.clone(), header_timeout),
+                    Err(_) => accept_backoff().await,
+                }
+            },
+            Listener::Unix(listener) => loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => spawn_connection(stream, app.clone(), header_timeout),
+                    Err(_) => accept_backoff().await,
+                }
+            },
+        }
+    }
+}
+
+/// After a failed accept (out of file descriptors, say), wait a little rather than spin.
+async fn accept_backoff() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 async fn shutdown_signal() {
