@@ -28,6 +28,8 @@ use crate::ids::{ItemId, UploadId};
 use crate::padme::padme;
 use crate::recipients::Recipients;
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
+pub use open::open_reply;
 #[cfg(feature = "open")]
 pub use open::{EnvelopeReader, open};
 
@@ -520,12 +522,52 @@ mod asynchronous {
     }
 }
 
-#[cfg(feature = "open")]
+#[cfg(any(feature = "open", feature = "open-reply"))]
+#[cfg_attr(not(feature = "open"), allow(dead_code))]
 mod open {
     use std::io::{BufRead, Read};
 
     use super::*;
     use crate::error::{OpenError, OpenFailure};
+
+    /// Opens a reply in memory with a source's reply identity: the one thing the server may
+    /// open (feature `open-reply`), while the source who holds the codename is logged in.
+    ///
+    /// Anything but a [`Kind::Reply`] envelope is refused (`UnexpectedKind`), and so is content
+    /// longer than `max_len` (`TooLarge`), before it is read. The content is returned only once
+    /// the whole envelope has verified, in a buffer that is zeroised when dropped.
+    pub fn open_reply(
+        ciphertext: &[u8],
+        identity: &age::x25519::Identity,
+        max_len: usize,
+    ) -> Result<(Header, zeroize::Zeroizing<Vec<u8>>), OpenError> {
+        let mut reader = open(ciphertext, std::iter::once(identity as &dyn age::Identity))?;
+        if reader.header().kind != Kind::Reply {
+            return Err(OpenError::new(OpenFailure::UnexpectedKind));
+        }
+        let mut out = zeroize::Zeroizing::new(Vec::new());
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; 16 * 1024]);
+        loop {
+            let n = reader.read_content(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            if out.len().saturating_add(n) > max_len {
+                return Err(OpenError::new(OpenFailure::TooLarge));
+            }
+            if out.capacity() < out.len() + n {
+                // Grow by hand: a reallocation by `extend` would leave a copy behind.
+                let mut bigger = zeroize::Zeroizing::new(Vec::with_capacity(
+                    (out.len() + n).max(out.capacity() * 2).min(max_len),
+                ));
+                bigger.extend_from_slice(&out);
+                out = bigger;
+            }
+            out.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        }
+        let header = reader.header().clone();
+        Ok((header, out))
+    }
 
     /// Opens an age file sealed to one of `identities` and reads its envelope header.
     ///

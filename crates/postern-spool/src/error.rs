@@ -40,6 +40,11 @@ pub enum OpenFailure {
     TrailingData,
     /// Reading the underlying file failed (an I/O error, not a property of the data).
     Io,
+    /// The envelope is valid but not of the kind the caller asked for (a reader of replies
+    /// met something else).
+    UnexpectedKind,
+    /// The content is longer than the caller accepts.
+    TooLarge,
 }
 
 impl OpenFailure {
@@ -61,6 +66,8 @@ impl OpenFailure {
             OpenFailure::BadPadding => "envelope padding is malformed",
             OpenFailure::TrailingData => "envelope has data after its padding",
             OpenFailure::Io => "reading the file failed",
+            OpenFailure::UnexpectedKind => "the envelope is not of the expected kind",
+            OpenFailure::TooLarge => "the content is larger than accepted here",
         }
     }
 }

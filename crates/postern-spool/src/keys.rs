@@ -25,8 +25,10 @@ pub enum Domain {
     ItemRecord,
     /// A source record in the spool.
     SourceRecord,
-    /// A reply bundle from the newsroom.
+    /// A reply bundle's manifest, signed by the newsroom.
     ReplyBundle,
+    /// A reply's record, signed by the newsroom.
+    ReplyRecord,
 }
 
 impl Domain {
@@ -35,6 +37,7 @@ impl Domain {
             Domain::ItemRecord => b"postern/v1/item-record\0",
             Domain::SourceRecord => b"postern/v1/source-record\0",
             Domain::ReplyBundle => b"postern/v1/reply-bundle\0",
+            Domain::ReplyRecord => b"postern/v1/reply-record\0",
         }
     }
 }

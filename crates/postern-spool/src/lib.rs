@@ -9,7 +9,8 @@
 //!   public recipients ([`envelope`]), and, behind the `open` feature, open one again;
 //! - lay items out in a **spool** directory with atomic, durable writes and an Ed25519-signed record
 //!   per item ([`spool`], [`record`], [`keys`]);
-//! - carry a selection of items across the air gap as a **bundle** ([`bundle`]).
+//! - carry a selection of items across the air gap as a **bundle** ([`bundle`]), and the
+//!   newsroom's signed replies back the other way ([`replies`]).
 //!
 //! It touches no network and no async runtime, and it never reads a clock or an RNG it was not
 //! handed: every function that needs randomness or "today" takes it as a parameter, so codenames,
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod padme;
 pub mod recipients;
 pub mod record;
+pub mod replies;
 pub mod spool;
 
 pub use error::{OpenError, OpenFailure, SealError};

@@ -122,9 +122,36 @@ impl ItemRecord {
         sign_body(self.body(), Domain::ItemRecord, key)
     }
 
+    /// The signed text of a reply's record: the same fields, signed by the newsroom's key in the
+    /// reply-record domain. Only records of kind [`Kind::Reply`] may be signed so.
+    pub fn sign_reply(&self, key: &SigningKey) -> Option<String> {
+        (self.kind == Kind::Reply).then(|| sign_body(self.body(), Domain::ReplyRecord, key))
+    }
+
     /// Parses and verifies a record with the pinned server key.
     pub fn parse_verified(bytes: &[u8], key: &VerifyingKey) -> Result<ItemRecord, RecordError> {
-        let (body, mut lines) = split_signed(bytes, "postern-item", Domain::ItemRecord, key)?;
+        Self::parse_in(bytes, Domain::ItemRecord, key)
+    }
+
+    /// Parses and verifies a reply's record with the pinned newsroom key; its kind must be
+    /// [`Kind::Reply`].
+    pub fn parse_verified_reply(
+        bytes: &[u8],
+        key: &VerifyingKey,
+    ) -> Result<ItemRecord, RecordError> {
+        let rec = Self::parse_in(bytes, Domain::ReplyRecord, key)?;
+        if rec.kind != Kind::Reply {
+            return Err(RecordError::Malformed);
+        }
+        Ok(rec)
+    }
+
+    fn parse_in(
+        bytes: &[u8],
+        domain: Domain,
+        key: &VerifyingKey,
+    ) -> Result<ItemRecord, RecordError> {
+        let (body, mut lines) = split_signed(bytes, "postern-item", domain, key)?;
         let item = ItemId::parse(lines.field("item")?).ok_or(RecordError::Malformed)?;
         let source = SourceId::parse(lines.field("source")?).ok_or(RecordError::Malformed)?;
         let kind = Kind::parse(lines.field("kind")?).ok_or(RecordError::Malformed)?;
@@ -205,7 +232,7 @@ impl SourceRecord {
     }
 }
 
-fn sign_body(mut body: String, domain: Domain, key: &SigningKey) -> String {
+pub(crate) fn sign_body(mut body: String, domain: Domain, key: &SigningKey) -> String {
     let sig = key.sign(domain, body.as_bytes());
     body.push_str("sig ");
     body.push_str(&hex::encode(sig));
@@ -221,7 +248,18 @@ fn split_signed<'a>(
     domain: Domain,
     key: &VerifyingKey,
 ) -> Result<(&'a [u8], Lines<'a>), RecordError> {
-    if bytes.len() > MAX_RECORD_LEN {
+    split_signed_max(bytes, MAX_RECORD_LEN, magic, domain, key)
+}
+
+/// [`split_signed`] for signed texts of another size bound.
+pub(crate) fn split_signed_max<'a>(
+    bytes: &'a [u8],
+    max_len: usize,
+    magic: &str,
+    domain: Domain,
+    key: &VerifyingKey,
+) -> Result<(&'a [u8], Lines<'a>), RecordError> {
+    if bytes.len() > max_len {
         return Err(RecordError::TooLarge);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| RecordError::Malformed)?;
@@ -253,14 +291,14 @@ fn split_signed<'a>(
     Ok((body, lines))
 }
 
-struct Lines<'a>(std::iter::Peekable<std::str::SplitTerminator<'a, char>>);
+pub(crate) struct Lines<'a>(std::iter::Peekable<std::str::SplitTerminator<'a, char>>);
 
 impl<'a> Lines<'a> {
-    fn field(&mut self, key: &str) -> Result<&'a str, RecordError> {
+    pub(crate) fn field(&mut self, key: &str) -> Result<&'a str, RecordError> {
         self.optional(key)?.ok_or(RecordError::Malformed)
     }
 
-    fn optional(&mut self, key: &str) -> Result<Option<&'a str>, RecordError> {
+    pub(crate) fn optional(&mut self, key: &str) -> Result<Option<&'a str>, RecordError> {
         let Some(line) = self.0.peek() else {
             return Ok(None);
         };
@@ -274,7 +312,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn end(&mut self) -> Result<(), RecordError> {
+    pub(crate) fn end(&mut self) -> Result<(), RecordError> {
         match self.0.next() {
             None => Ok(()),
             Some(_) => Err(RecordError::Malformed),
@@ -293,7 +331,7 @@ fn parse_canonical_u64(s: &str) -> Result<u64, RecordError> {
     s.parse().map_err(|_| RecordError::Malformed)
 }
 
-fn parse_canonical_u32(s: &str) -> Result<u32, RecordError> {
+pub(crate) fn parse_canonical_u32(s: &str) -> Result<u32, RecordError> {
     u32::try_from(parse_canonical_u64(s)?).map_err(|_| RecordError::Malformed)
 }
 
@@ -321,6 +359,30 @@ mod tests {
             &r,
         );
         (k, rec)
+    }
+
+    #[test]
+    fn reply_records_are_their_own_domain() {
+        let (k, mut rec) = sample();
+        let v = k.verifying_key();
+        // Only a reply may be signed as a reply.
+        assert!(rec.sign_reply(&k).is_none());
+        rec.kind = Kind::Reply;
+        let text = rec.sign_reply(&k).unwrap();
+        assert_eq!(
+            ItemRecord::parse_verified_reply(text.as_bytes(), &v).unwrap(),
+            rec
+        );
+        // A reply record is not a server item record, and the other way round.
+        assert_eq!(
+            ItemRecord::parse_verified(text.as_bytes(), &v),
+            Err(RecordError::BadSignature)
+        );
+        let item_text = rec.sign(&k);
+        assert_eq!(
+            ItemRecord::parse_verified_reply(item_text.as_bytes(), &v),
+            Err(RecordError::BadSignature)
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl std::error::Error for SpoolError {
     }
 }
 
-fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SpoolError {
+pub(crate) fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SpoolError {
     move |e| SpoolError::Io(what, e)
 }
 
@@ -161,25 +161,9 @@ impl Spool {
             report.temporaries += 1;
         }
         for source in self.sources()? {
-            let items = self.source_dir(&source).join("items");
-            let list = match fs::read_dir(&items) {
-                Ok(l) => l,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(SpoolError::Io("listing items", e)),
-            };
-            for entry in list {
-                let path = entry.map_err(io_err("listing items"))?.path();
-                let orphan_id = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(".age"))
-                    .and_then(ItemId::parse);
-                if orphan_id.is_some() && !path.with_extension("rec").exists() {
-                    remove_file_or_gone(&path)?;
-                    report.orphans += 1;
-                }
+            for folder in ["items", "replies"] {
+                report.orphans += sweep_orphans(&self.source_dir(&source).join(folder))?;
             }
-            sync_dir(&items)?;
         }
         sync_dir(&self.tmp_dir())?;
         Ok(report)
@@ -358,7 +342,7 @@ impl Spool {
         Ok(record)
     }
 
-    fn create_temp<R: CryptoRng + ?Sized>(
+    pub(crate) fn create_temp<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
     ) -> Result<(File, PathBuf), SpoolError> {
@@ -374,7 +358,7 @@ impl Spool {
 
     /// Writes `bytes` to `dest` atomically, unless `dest` exists (then nothing is written).
     /// Returns whether the file was created.
-    fn write_atomic_new<R: CryptoRng + ?Sized>(
+    pub(crate) fn write_atomic_new<R: CryptoRng + ?Sized>(
         &self,
         dest: &Path,
         bytes: &[u8],
@@ -497,7 +481,31 @@ pub fn sync_dir(path: &Path) -> Result<(), SpoolError> {
         .map_err(io_err("syncing a directory"))
 }
 
-fn remove_file_or_gone(path: &Path) -> Result<(), SpoolError> {
+/// Removes every `<item id>.age` without its `.rec` in one folder; returns how many.
+fn sweep_orphans(items: &Path) -> Result<usize, SpoolError> {
+    let list = match fs::read_dir(items) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(SpoolError::Io("listing items", e)),
+    };
+    let mut orphans = 0;
+    for entry in list {
+        let path = entry.map_err(io_err("listing items"))?.path();
+        let orphan_id = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".age"))
+            .and_then(ItemId::parse);
+        if orphan_id.is_some() && !path.with_extension("rec").exists() {
+            remove_file_or_gone(&path)?;
+            orphans += 1;
+        }
+    }
+    sync_dir(items)?;
+    Ok(orphans)
+}
+
+pub(crate) fn remove_file_or_gone(path: &Path) -> Result<(), SpoolError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
