@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use postern_spool::designation::designation;
+use postern_spool::envelope::Kind;
 
 use crate::extract::{extract_item, prepare_dir, read_message, say};
 use crate::home::Home;
@@ -62,6 +63,21 @@ enum Command {
     Read {
         /// The start of the item's id (at least 4 hex digits).
         item: String,
+    },
+    /// Write a reply to a source: sealed to the source and the newsroom, signed, and queued for
+    /// `export-replies`.
+    Reply {
+        /// The source: its designation ("quiet harbor") or the start of its id.
+        source: String,
+        /// Take the text from FILE (`-` for standard input) instead of opening $EDITOR.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write every queued reply into one signed bundle for `postern import-replies`.
+    ExportReplies {
+        /// The bundle file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
     },
     /// Decrypt files and messages into a folder (safe names, mode 0600, never overwriting).
     Extract {
@@ -149,29 +165,48 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 "Imported {} new item(s) from {} source(s); {} already imported. Every item verified against {key}.",
                 r.new_items, r.sources, r.known_items
             ));
+            crate::list::remember_new(&home.dir, &r.new)?;
+            let mut per_source: Vec<(postern_spool::ids::SourceId, usize)> = Vec::new();
+            for (sid, _) in &r.new {
+                match per_source.last_mut() {
+                    Some((s, n)) if s == sid => *n += 1,
+                    _ => per_source.push((*sid, 1)),
+                }
+            }
+            for (sid, n) in per_source {
+                say(&format!(
+                    "  {} ({}): {n} new",
+                    designation(&sid),
+                    short(&sid)
+                ));
+            }
         }
         Command::List { source } => {
+            let new = crate::list::last_new(&home.dir);
             let key = home.pinned()?;
             let store = home.store()?;
-            let sources = load(&store, &key)?;
+            let sources = load(&store, &key, home.signing_public().as_ref())?;
             match source {
                 None => {
                     if sources.is_empty() {
                         say("No sources yet. Import a bundle with `postern-review import FILE`.");
                     } else {
                         say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}",
-                            "SOURCE", "DESIGNATION", "LAST DAY", "ITEMS"
+                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
+                            "SOURCE", "DESIGNATION", "LAST DAY", "ITEMS", "NEW", "REPLIES"
                         ));
                     }
                     for s in &sources {
                         let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
+                        let fresh = s.items.iter().filter(|i| new.contains(&i.item)).count();
                         say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}",
+                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
                             short(&s.id),
                             designation(&s.id),
                             last.to_string(),
-                            s.items.len()
+                            s.items.len(),
+                            fresh,
+                            s.replies.len()
                         ));
                     }
                 }
@@ -184,12 +219,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         s.record.day
                     ));
                     say(&format!(
-                        "{:<10}{:<12}{:<10}{:>12}",
+                        "{:<10}{:<12}{:<10}{:>12}  ",
                         "ITEM", "DAY", "KIND", "SIZE"
                     ));
-                    for i in &s.items {
+                    // The conversation in day order: the source's items and the newsroom's
+                    // replies, with what the last import brought marked "new".
+                    let mut all: Vec<_> = s.items.iter().chain(&s.replies).collect();
+                    all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
+                    for i in all {
+                        let mark = if new.contains(&i.item) { "new" } else { "" };
                         say(&format!(
-                            "{:<10}{:<12}{:<10}{:>12}",
+                            "{:<10}{:<12}{:<10}{:>12}  {mark}",
                             short(&i.item),
                             i.day.to_string(),
                             i.kind.as_str(),
@@ -202,7 +242,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Read { item } => {
             let key = home.pinned()?;
             let store = home.store()?;
-            let sources = load(&store, &key)?;
+            let sources = load(&store, &key, home.signing_public().as_ref())?;
             let (s, rec) = find_item(&sources, &item)?;
             let identities = home.unlock()?;
             let text = read_message(&store, &s.id, rec, &identities)?;
@@ -216,6 +256,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             say(&text);
             say("--- end ---");
         }
+        Command::Reply { source, file } => {
+            let key = home.pinned()?;
+            let store = home.store()?;
+            let sources = load(&store, &key, home.signing_public().as_ref())?;
+            let s = find_source(&sources, &source)?;
+            let from = match file {
+                Some(f) => crate::reply::TextFrom::File(f),
+                None => crate::reply::TextFrom::Editor,
+            };
+            let text = crate::reply::read_text(&home, &from)?;
+            let rec = crate::reply::write_reply(&home, &store, s, &text)?;
+            say(&format!(
+                "Wrote {}. It is queued: run `postern-review export-replies --to FILE` and carry FILE to the server.",
+                crate::reply::describe(s, &rec)
+            ));
+        }
+        Command::ExportReplies { to } => {
+            let store = home.store()?;
+            let (n, sources) = crate::reply::export(&home, &store, &to)?;
+            say(&format!(
+                "Wrote {n} reply(ies) to {sources} source(s) into {}, signed with the newsroom's reply-signing key.",
+                to.display()
+            ));
+            say("On the server: postern import-replies --config CONFIG FILE");
+        }
         Command::Extract {
             items,
             all,
@@ -224,7 +289,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let key = home.pinned()?;
             let store = home.store()?;
-            let sources = load(&store, &key)?;
+            let sources = load(&store, &key, home.signing_public().as_ref())?;
             let mut chosen = Vec::new();
             if all {
                 let only = match &source {

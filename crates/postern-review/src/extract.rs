@@ -35,7 +35,11 @@ fn open_item(
     rec: &ItemRecord,
     identities: &Identities,
 ) -> Result<postern_spool::envelope::EnvelopeReader<age::stream::StreamReader<BufReader<File>>>> {
-    let (age_path, _) = store.item_paths(source, &rec.item);
+    let (age_path, _) = if rec.kind == Kind::Reply {
+        store.reply_paths(source, &rec.item)
+    } else {
+        store.item_paths(source, &rec.item)
+    };
     let f = File::open(&age_path).context("cannot open the item's ciphertext")?;
     let reader = open(BufReader::with_capacity(1 << 16, f), ids(identities)).map_err(|e| {
         user_error(

@@ -159,6 +159,56 @@ impl Home {
         Ok(ids)
     }
 
+    /// Decrypts the newsroom's reply-signing key (asks for the passphrase).
+    pub fn unlock_signing(&self) -> Result<SigningKey> {
+        let path = self.path("signing-key.age");
+        let sealed = read_bounded(&path, MAX_KEY_FILE).map_err(|_| {
+            user_error(
+                format!("cannot read the reply-signing key {}", path.display()),
+                "run `postern-review keygen` first, or pass --home",
+            )
+        })?;
+        let passphrase = self.passphrase("Passphrase for the newsroom key: ", false)?;
+        let text = decrypt_with_passphrase(&sealed, &passphrase)?;
+        let text = std::str::from_utf8(&text)
+            .ok()
+            .and_then(SigningKey::from_secret_text);
+        text.ok_or_else(|| anyhow::anyhow!("the decrypted reply-signing key is damaged"))
+    }
+
+    /// The public half of the reply-signing key, if `keygen` made one here.
+    pub fn signing_public(&self) -> Option<VerifyingKey> {
+        let text = read_bounded(&self.path("signing-key.pub"), 1024).ok()?;
+        std::str::from_utf8(&text)
+            .ok()
+            .and_then(VerifyingKey::parse)
+    }
+
+    /// The newsroom's public recipients (`recipient.txt`: one `age1…` per line).
+    pub fn newsroom_recipients(&self) -> Result<postern_spool::recipients::Recipients> {
+        let text = read_bounded(&self.path("recipient.txt"), 64 * 1024).map_err(|_| {
+            user_error(
+                "no newsroom key here",
+                "run `postern-review keygen`, or pass --home",
+            )
+        })?;
+        let text = String::from_utf8_lossy(&text);
+        postern_spool::recipients::Recipients::parse(
+            text.lines().map(str::trim).filter(|l| !l.is_empty()),
+        )
+        .map_err(|e| {
+            user_error(
+                format!("recipient.txt is damaged: {e}"),
+                "it must hold the age1… recipients printed by keygen, one per line",
+            )
+        })
+    }
+
+    /// The folder of replies written but not yet exported.
+    pub fn outbox(&self) -> PathBuf {
+        self.path("outbox")
+    }
+
     /// Pins the server's spool signing key.
     pub fn trust(&self, key: &str, replace: bool) -> Result<VerifyingKey> {
         let parsed = VerifyingKey::parse(key).ok_or_else(|| {

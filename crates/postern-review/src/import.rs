@@ -27,6 +27,8 @@ pub struct ImportReport {
     pub sources: usize,
     pub new_items: usize,
     pub known_items: usize,
+    /// The items this import brought in.
+    pub new: Vec<(SourceId, ItemId)>,
 }
 
 struct StagedItem {
@@ -146,6 +148,7 @@ impl Staging<'_> {
             sources: self.sources.len(),
             new_items: 0,
             known_items: 0,
+            new: Vec::new(),
         };
         for (source, bytes) in &self.sources {
             let path = self.store.source_record_path(source);
@@ -179,6 +182,7 @@ impl Staging<'_> {
             self.store
                 .install_item(&mut rng, &it.source, &it.item, &it.tmp, &it.record_bytes)?;
             report.new_items += 1;
+            report.new.push((it.source, it.item));
         }
         self.bar.finish_and_clear();
         // Staged files that were already known are removed by Drop.
@@ -293,6 +297,8 @@ fn import_spool_dir(store: &Spool, key: VerifyingKey, root: &Path) -> Result<Imp
             let ok = match e.file_name().to_str() {
                 Some("source.rec") => e.file_type()?.is_file(),
                 Some("items") => e.file_type()?.is_dir(),
+                // The server's outbox of replies: written here, so nothing to import.
+                Some("replies") => e.file_type()?.is_dir(),
                 _ => false,
             };
             if !ok {

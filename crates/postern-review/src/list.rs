@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use postern_spool::designation::designation;
-use postern_spool::ids::SourceId;
+use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::Spool;
@@ -14,10 +14,18 @@ pub struct SourceEntry {
     pub id: SourceId,
     pub record: SourceRecord,
     pub items: Vec<ItemRecord>,
+    /// The newsroom's replies to this source, in (day, id) order (verified with the
+    /// reply-signing key; empty when no key is given).
+    pub replies: Vec<ItemRecord>,
 }
 
-/// Every source in the store with its verified records, items in (day, id) order.
-pub fn load(store: &Spool, key: &VerifyingKey) -> Result<Vec<SourceEntry>> {
+/// Every source in the store with its verified records, items in (day, id) order; its replies
+/// too if the newsroom's reply-signing key is given.
+pub fn load(
+    store: &Spool,
+    key: &VerifyingKey,
+    newsroom: Option<&VerifyingKey>,
+) -> Result<Vec<SourceEntry>> {
     let mut out = Vec::new();
     for id in store.sources()? {
         let bytes = read_bounded(&store.source_record_path(&id), MAX_RECORD_LEN as u64)?;
@@ -40,7 +48,27 @@ pub fn load(store: &Spool, key: &VerifyingKey) -> Result<Vec<SourceEntry>> {
             items.push(rec);
         }
         items.sort_by_key(|r| (r.day, r.item));
-        out.push(SourceEntry { id, record, items });
+        let mut replies = Vec::new();
+        if let Some(newsroom) = newsroom {
+            for item in store.replies(&id)? {
+                let (_, rec_path) = store.reply_paths(&id, &item);
+                let bytes = read_bounded(&rec_path, MAX_RECORD_LEN as u64)?;
+                let rec = ItemRecord::parse_verified_reply(&bytes, newsroom).map_err(|e| {
+                    user_error(
+                        format!("a reply record in the store does not verify: {e}"),
+                        "the store was changed; check this machine",
+                    )
+                })?;
+                replies.push(rec);
+            }
+            replies.sort_by_key(|r| (r.day, r.item));
+        }
+        out.push(SourceEntry {
+            id,
+            record,
+            items,
+            replies,
+        });
     }
     out.sort_by_key(|s| (std::cmp::Reverse(s.items.last().map(|i| i.day)), s.id));
     Ok(out)
@@ -85,7 +113,7 @@ pub fn find_item<'a>(
     }
     let hits: Vec<_> = sources
         .iter()
-        .flat_map(|s| s.items.iter().map(move |i| (s, i)))
+        .flat_map(|s| s.items.iter().chain(&s.replies).map(move |i| (s, i)))
         .filter(|(_, i)| i.item.to_string().starts_with(&p))
         .collect();
     match hits.as_slice() {
@@ -99,4 +127,34 @@ pub fn find_item<'a>(
             "give more characters of the item id",
         )),
     }
+}
+
+/// Remembers which items the last import brought in (`<home>/last-import`, one id per line).
+pub fn remember_new(home: &std::path::Path, new: &[(SourceId, ItemId)]) -> Result<()> {
+    use std::io::Write;
+    let path = home.join("last-import");
+    let tmp = home.join("last-import.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut text = String::new();
+    for (_, item) in new {
+        text.push_str(&format!("{item}\n"));
+    }
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(())
+}
+
+/// The items the last import brought in (empty if unknown).
+pub fn last_new(home: &std::path::Path) -> std::collections::HashSet<ItemId> {
+    read_bounded(&home.join("last-import"), 1 << 24)
+        .ok()
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .filter_map(ItemId::parse)
+                .collect()
+        })
+        .unwrap_or_default()
 }

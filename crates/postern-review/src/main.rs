@@ -2,7 +2,7 @@
 //!
 //! It holds the newsroom's secret keys (passphrase-encrypted, in the `age -p` identity-file
 //! format), imports bundles or spool copies after verifying every record against the server key
-//! pinned at setup, and reads and extracts submissions. It links no networking crate: a test
+//! pinned at setup, reads and extracts submissions, and writes signed replies. It links no networking crate: a test
 //! checks its dependency tree.
 
 mod cli;
@@ -10,6 +10,7 @@ mod extract;
 mod home;
 mod import;
 mod list;
+mod reply;
 mod sanitize;
 mod ui;
 

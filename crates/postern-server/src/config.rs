@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use postern_spool::derive::{KdfParams, ServerSalt};
-use postern_spool::keys::SigningKey;
+use postern_spool::keys::{SigningKey, VerifyingKey};
 use postern_spool::recipients::Recipients;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,8 @@ pub const SALT_FILE: &str = "salt";
 pub const SIGNING_KEY_FILE: &str = "spool-signing.key";
 /// Its public half, for `postern-review trust`.
 pub const SIGNING_PUB_FILE: &str = "spool-signing.pub";
+/// The newsroom's reply-signing key (public), pinned by `postern trust-newsroom`.
+pub const NEWSROOM_KEY_FILE: &str = "newsroom-signing.pub";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +138,9 @@ pub struct Config {
     pub recipients: Recipients,
     pub salt: ServerSalt,
     pub signing_key: SigningKey,
+    /// The newsroom's reply-signing key, once pinned: replies are accepted and shown only if
+    /// it signed them.
+    pub newsroom_key: Option<VerifyingKey>,
 }
 
 impl Config {
@@ -169,17 +174,41 @@ impl Config {
         if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
             bail!("upload limits must be positive");
         }
+        let newsroom_key = read_newsroom_key(dir)?;
         Ok(Config {
             file,
             recipients,
             salt,
             signing_key,
+            newsroom_key,
         })
     }
 
     pub fn spool_dir(&self) -> PathBuf {
         self.file.data_dir.join("spool")
     }
+}
+
+/// The pinned newsroom key in `dir`, if any; a damaged file is an error, not "no key".
+pub fn read_newsroom_key(dir: &Path) -> Result<Option<VerifyingKey>> {
+    let path = dir.join(NEWSROOM_KEY_FILE);
+    match fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Ok(m) if !m.is_file() || m.len() > 1024 => {
+            bail!("{} is not a key file", path.display())
+        }
+        Ok(_) => {}
+    }
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let key = VerifyingKey::parse(&text).with_context(|| {
+        format!(
+            "{} is damaged: it must hold the `ed25519:…` key that `postern-review keygen` printed",
+            path.display()
+        )
+    })?;
+    Ok(Some(key))
 }
 
 /// Refuses a path that other users can read or write, or that another user owns.

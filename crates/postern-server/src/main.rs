@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod init;
+mod replies;
 mod web;
 
 use std::path::PathBuf;
@@ -37,6 +38,30 @@ enum Command {
         /// Where the source interface listens: `unix:/path/to/socket` or a loopback `IP:PORT`.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The newsroom's reply-signing key (`ed25519:…`, from `postern-review keygen`); it can
+        /// also be pinned later with `postern trust-newsroom`.
+        #[arg(long, value_name = "ED25519:…")]
+        newsroom_key: Option<String>,
+    },
+    /// Pin the newsroom's reply-signing key: only replies it signed are imported and shown.
+    TrustNewsroom {
+        /// The config file written by `postern init`.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The key (`ed25519:…`), as `postern-review keygen` printed it.
+        key: String,
+        /// Replace a different key that is already pinned.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Import a reply bundle from `postern-review export-replies` (a file, or `-` for standard
+    /// input): all of it, or nothing.
+    ImportReplies {
+        /// The config file written by `postern init`.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The bundle.
+        bundle: PathBuf,
     },
     /// Serve the source interface.
     Serve {
@@ -63,9 +88,33 @@ fn main() -> ExitCode {
             recipients,
             org,
             listen,
-        } => init::init(&data, &recipients, &org, &listen).map(|path| {
+            newsroom_key,
+        } => init::init(&data, &recipients, &org, &listen).and_then(|path| {
+            if let Some(key) = newsroom_key {
+                replies::trust_newsroom(&data, &key, false)?;
+            }
             init::print_init_summary(&path);
+            Ok(())
         }),
+        Command::TrustNewsroom {
+            config,
+            key,
+            replace,
+        } => config::Config::load(&config).and_then(|cfg| {
+            let k = replies::trust_newsroom(&cfg.file.data_dir, &key, replace)?;
+            println!("Pinned the newsroom key {k}: replies are accepted only if it signed them.");
+            Ok(())
+        }),
+        Command::ImportReplies { config, bundle } => {
+            config::Config::load(&config).and_then(|cfg| {
+                let r = replies::import_replies(&cfg, &bundle)?;
+                println!(
+                    "Imported {} new reply(ies) for {} source(s); {} already here. Sources see them at their next login.",
+                    r.new, r.sources, r.already
+                );
+                Ok(())
+            })
+        }
         Command::Serve { config } => config::Config::load(&config).and_then(web::serve_blocking),
         Command::Demo { data, listen } => demo::run(&data, &listen),
     };

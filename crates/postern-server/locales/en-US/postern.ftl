@@ -84,6 +84,13 @@ home-replies-heading = Replies
 home-replies-none = No replies yet.
 # $day is the day the reply was written, already formatted.
 home-reply-day = Reply from { $day }
+home-replies-locked = You have replies, but this session has been idle too long to open them. Log out and log in again with your codename to read them.
+home-replies-deletion = Deleting a reply removes it from this server. The journalists keep their own copy on their offline computer.
+home-reply-delete = Delete this reply
+home-replies-delete-all = Delete all replies
+notice-reply-deleted = The reply was deleted.
+notice-replies-deleted = All replies were deleted.
+notice-reply-gone = That reply was already deleted.
 home-logout-hint = When you are done, log out.
 
 ## After a submission

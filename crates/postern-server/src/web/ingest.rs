@@ -30,7 +30,7 @@ use tower_sessions::Session;
 use super::SharedState;
 use super::i18n::{Lang, t};
 use super::pages::{self, Ctx};
-use super::source::{csrf_ok, current_source, error_page, home_view, html, not_logged_in};
+use super::source::{csrf_ok, current_source, error_page, home_view_for, html, not_logged_in};
 
 /// Check free space again after this many bytes of a file.
 const DISK_CHECK_EVERY: u64 = 8 << 20;
@@ -138,17 +138,8 @@ pub async fn submit(
     match receive(&st, &session, multipart).await {
         Ok(staged) if staged.is_empty() => {
             let notice = t(lang, "notice-nothing-sent");
-            html(
-                StatusCode::BAD_REQUEST,
-                pages::home(
-                    &ctx,
-                    &home_view(
-                        &st,
-                        st.spool.source_record_path(&source_id).exists(),
-                        Some(notice),
-                    ),
-                ),
-            )
+            let view = home_view_for(&st, &session, &source_id, Some(notice)).await;
+            html(StatusCode::BAD_REQUEST, pages::home(&ctx, &view))
         }
         Ok(staged) => {
             let files = staged.iter().filter(|s| s.kind == Kind::File).count();

@@ -4,6 +4,8 @@ pub mod i18n;
 pub mod pages;
 
 mod ingest;
+pub mod keyring;
+mod replies;
 mod session_store;
 mod source;
 
@@ -41,6 +43,10 @@ pub struct AppState {
     pub limits: Limits,
     pub kdf: Kdf,
     pub login_limiter: DefaultDirectRateLimiter,
+    /// The newsroom's reply-signing key: replies are shown only if it signed them.
+    pub newsroom_key: Option<postern_spool::keys::VerifyingKey>,
+    /// Reply identities of logged-in sources, in memory only.
+    pub keyring: keyring::Keyring,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -149,6 +155,11 @@ pub fn build_state(cfg: Config) -> Result<SharedState> {
         signing_key: cfg.signing_key,
         kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
         login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+        newsroom_key: cfg.newsroom_key,
+        keyring: keyring::Keyring::new(
+            limits.max_sessions,
+            Duration::from_secs(u64::from(limits.session_idle_minutes).saturating_mul(60)),
+        ),
         limits,
     }))
 }
@@ -256,6 +267,15 @@ async fn serve(cfg: Config) -> Result<()> {
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
     let app = app(state.clone(), cookie_secure);
     let listener = Listener::bind(listen, "source interface").await?;
+    // Reply identities of sessions that went idle are dropped (and zeroised) within a minute.
+    let ring = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            ring.keyring.prune();
+        }
+    });
     tokio::select! {
         () = listener.serve(app, header_timeout) => {}
         () = shutdown_signal() => {}

@@ -44,6 +44,8 @@ pub struct HomeView {
     pub known: bool,
     /// The replies, newest first: they are shown in this order.
     pub replies: Vec<ReplyView>,
+    /// Replies exist but cannot be opened until the source logs in again.
+    pub replies_locked: bool,
     /// The largest file accepted, in MiB.
     pub max_file_mib: u64,
     /// The largest request (all files and the message together) accepted, in MiB.
@@ -118,6 +120,7 @@ pub fn home(ctx: &Ctx, view: &HomeView) -> String {
         max_message_chars: view.max_message_chars,
         limits,
         replies,
+        replies_locked: view.replies_locked,
     })
 }
 
@@ -284,6 +287,7 @@ struct HomePage<'a> {
     max_message_chars: usize,
     limits: String,
     replies: Vec<Reply<'a>>,
+    replies_locked: bool,
 }
 
 #[derive(Template)]
@@ -345,6 +349,7 @@ mod tests {
         HomeView {
             known,
             replies,
+            replies_locked: false,
             max_file_mib: 500,
             max_request_mib: 2048,
             max_message_chars: 100_000,

@@ -62,6 +62,7 @@ pub fn routes(state: SharedState, cookie_secure: bool) -> Router {
         .route("/{lang}/generate", post(generate))
         .route("/{lang}/login", get(login_page).post(login))
         .route("/{lang}/logout", post(logout))
+        .route("/{lang}/replies/delete", post(super::replies::delete))
         .route("/{lang}/home", get(home))
         .route("/{lang}/", get(landing))
         .route("/", get(root))
@@ -87,7 +88,7 @@ pub fn routes(state: SharedState, cookie_secure: bool) -> Router {
 
 /// The language of a path segment; unknown codes are a 404.
 #[allow(clippy::result_large_err)] // Used once per request, and the error is the response itself.
-fn lang(code: &str) -> Result<Lang, Response> {
+pub(super) fn lang(code: &str) -> Result<Lang, Response> {
     Lang::from_code(code).ok_or_else(|| {
         error_page(
             &Ctx::bare(Lang::En, ""),
@@ -110,7 +111,12 @@ impl Ctx {
 }
 
 /// The page context, with a CSRF token (created on first use).
-async fn ctx(state: &SharedState, session: &Session, lang: Lang, path_rest: &str) -> Ctx {
+pub(super) async fn ctx(
+    state: &SharedState,
+    session: &Session,
+    lang: Lang,
+    path_rest: &str,
+) -> Ctx {
     let csrf = csrf_token(session).await;
     let logged_in = current_source(session).await.is_some();
     Ctx {
@@ -198,7 +204,7 @@ struct CsrfForm {
 }
 
 /// A form that carries a synchronizer token.
-trait WithCsrf {
+pub(super) trait WithCsrf {
     fn csrf(&self) -> &str;
 }
 
@@ -216,7 +222,7 @@ impl WithCsrf for LoginForm {
 
 /// The form, if it parsed and its token matches the session's; otherwise the error page.
 #[allow(clippy::result_large_err)] // The error is the response itself.
-async fn checked<T: WithCsrf>(
+pub(super) async fn checked<T: WithCsrf>(
     session: &Session,
     ctx: &Ctx,
     form: Result<Form<T>, axum::extract::rejection::FormRejection>,
@@ -248,7 +254,7 @@ async fn derive_and_log_in(
     let Ok(keys) = st.kdf.derive(codename).await else {
         return Err(html(StatusCode::SERVICE_UNAVAILABLE, pages::busy(ctx)));
     };
-    if log_in(session, &keys).await.is_err() {
+    if log_in(st, session, &keys).await.is_err() {
         return Err(error_page(
             ctx,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -291,9 +297,22 @@ async fn generate(
 }
 
 /// Binds the session to a source: a new session id (no fixation), the source id and public reply
-/// recipient. The reply identity itself is not kept.
-async fn log_in(session: &Session, keys: &postern_spool::derive::SourceKeys) -> Result<(), ()> {
+/// recipient. The reply identity goes into the in-memory keyring; the session holds only its
+/// random handle.
+async fn log_in(
+    st: &SharedState,
+    session: &Session,
+    keys: &postern_spool::derive::SourceKeys,
+) -> Result<(), ()> {
     session.cycle_id().await.map_err(|_| ())?;
+    if let Ok(Some(old)) = session.get::<String>(super::replies::HANDLE_KEY).await {
+        st.keyring.remove(&old);
+    }
+    let handle = st.keyring.insert(keys.reply_identity().clone()).ok_or(())?;
+    session
+        .insert(super::replies::HANDLE_KEY, handle)
+        .await
+        .map_err(|_| ())?;
     let s = SourceSession {
         id: keys.id.to_string(),
         reply: keys.reply_recipient().to_string(),
@@ -367,17 +386,34 @@ async fn home(
         return not_logged_in(&st, &session, &headers, lang).await;
     };
     let ctx = ctx(&st, &session, lang, "home").await;
-    let known = source
-        .source_id()
-        .is_some_and(|id| st.spool.source_record_path(&id).exists());
-    let view = home_view(&st, known, None);
+    let Some(sid) = source.source_id() else {
+        return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
+    };
+    let view = home_view_for(&st, &session, &sid, None).await;
     html(StatusCode::OK, pages::home(&ctx, &view))
+}
+
+/// The home page's view for a logged-in source, with its replies opened.
+pub async fn home_view_for(
+    st: &SharedState,
+    session: &Session,
+    source: &SourceId,
+    notice: Option<String>,
+) -> HomeView {
+    let known = st.spool.source_record_path(source).exists();
+    let mut view = home_view(st, known, notice);
+    match super::replies::for_session(st, session, source).await {
+        super::replies::Replies::Shown(r) => view.replies = r,
+        super::replies::Replies::Locked => view.replies_locked = true,
+    }
+    view
 }
 
 pub fn home_view(st: &SharedState, known: bool, notice: Option<String>) -> HomeView {
     HomeView {
         known,
         replies: Vec::new(),
+        replies_locked: false,
         max_file_mib: st.limits.max_file_bytes / (1 << 20),
         max_request_mib: st.limits.max_request_bytes / (1 << 20),
         max_message_chars: st.limits.max_message_chars,
@@ -414,6 +450,9 @@ async fn logout(
     let ctx = ctx(&st, &session, lang, "").await;
     if let Err(r) = checked(&session, &ctx, form).await {
         return r;
+    }
+    if let Ok(Some(handle)) = session.get::<String>(super::replies::HANDLE_KEY).await {
+        st.keyring.remove(&handle);
     }
     let _ = session.flush().await;
     let ctx = Ctx {

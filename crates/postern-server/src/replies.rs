@@ -1,0 +1,146 @@
+//! Operator commands for replies: pin the newsroom's reply-signing key, and import a reply
+//! bundle that journalists carried over from the air-gapped machine.
+//!
+//! The import is all or nothing in what it accepts: the bundle's signed manifest, every reply's
+//! signed record and ciphertext, and every target source are checked before anything is written.
+//! Writing is then one reply after the other, each atomic (the record commits it); if the
+//! machine stops halfway, importing the same bundle again completes it and changes nothing else.
+
+use std::fs;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use postern_spool::bundle::BundleError;
+use postern_spool::keys::VerifyingKey;
+use postern_spool::record::{MAX_RECORD_LEN, SourceRecord};
+use postern_spool::replies::{VerifiedReply, read_reply_bundle};
+use postern_spool::spool::Spool;
+
+use crate::config::{Config, NEWSROOM_KEY_FILE, read_newsroom_key};
+use crate::init::write_new;
+
+/// Most ciphertext bytes one import holds in memory while it checks the bundle.
+const MAX_STAGED: usize = 256 << 20;
+
+/// Pins the newsroom's reply-signing key in the data folder `dir`. Pinning the same key again
+/// is a no-op; another key needs `replace`.
+pub fn trust_newsroom(dir: &Path, key: &str, replace: bool) -> Result<VerifyingKey> {
+    let parsed = VerifyingKey::parse(key).context(
+        "that is not a reply-signing key: copy the `ed25519:…` line that `postern-review keygen` printed",
+    )?;
+    if let Some(current) = read_newsroom_key(dir)? {
+        if current == parsed {
+            return Ok(parsed);
+        }
+        if !replace {
+            bail!(
+                "a different newsroom key is already pinned; if the newsroom really made a new one (check in person), run again with --replace"
+            );
+        }
+    }
+    let path = dir.join(NEWSROOM_KEY_FILE);
+    let tmp = dir.join(format!("{NEWSROOM_KEY_FILE}.tmp"));
+    let _ = fs::remove_file(&tmp);
+    write_new(&tmp, format!("{parsed}\n").as_bytes(), 0o600)?;
+    fs::rename(&tmp, &path).context("pinning the newsroom key")?;
+    fs::File::open(dir).and_then(|d| d.sync_all())?;
+    Ok(parsed)
+}
+
+/// What an import did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    pub new: usize,
+    pub already: usize,
+    pub sources: usize,
+}
+
+/// Imports a reply bundle from a file, or standard input for `-`.
+pub fn import_replies(cfg: &Config, input: &Path) -> Result<ImportReport> {
+    if input == Path::new("-") {
+        import_from(cfg, io::stdin().lock())
+    } else {
+        let f = fs::File::open(input)
+            .with_context(|| format!("cannot open the bundle {}", input.display()))?;
+        import_from(cfg, BufReader::new(f))
+    }
+}
+
+fn import_from(cfg: &Config, input: impl Read) -> Result<ImportReport> {
+    let Some(newsroom) = cfg.newsroom_key else {
+        bail!(
+            "no newsroom key is pinned, so no reply can be trusted: run `postern trust-newsroom --config FILE ed25519:…` with the key `postern-review keygen` printed"
+        );
+    };
+    let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
+    let server = cfg.signing_key.verifying_key();
+    let mut staged: Vec<VerifiedReply> = Vec::new();
+    let mut staged_bytes = 0usize;
+    let result = read_reply_bundle(input, &newsroom, |reply| {
+        let source = reply.record.source;
+        let path = spool.source_record_path(&source);
+        let bytes = match fs::read(&path) {
+            Ok(b) if b.len() <= MAX_RECORD_LEN => b,
+            _ => return Err("a reply is addressed to a source this server does not know".into()),
+        };
+        let record = SourceRecord::parse_verified(&bytes, &server)
+            .map_err(|_| "the record of a reply's source does not verify".to_string())?;
+        if !reply.record.recipients.contains(&record.reply) {
+            return Err("a reply is not sealed to its source's reply key".into());
+        }
+        staged_bytes = staged_bytes.saturating_add(reply.ciphertext.len());
+        if staged_bytes > MAX_STAGED {
+            return Err("the bundle is too large for one import; export fewer replies".into());
+        }
+        staged.push(reply);
+        Ok(())
+    });
+    if let Err(e) = result {
+        return Err(refused(e));
+    }
+    let mut report = ImportReport {
+        new: 0,
+        already: 0,
+        sources: 0,
+    };
+    let mut sources: Vec<_> = staged.iter().map(|r| r.record.source).collect();
+    sources.sort();
+    sources.dedup();
+    report.sources = sources.len();
+    // A conflict (another record under a reply's id) refuses the bundle before anything is
+    // written.
+    for r in &staged {
+        let (_, rec_path) = spool.reply_paths(&r.record.source, &r.record.item);
+        match fs::read(&rec_path) {
+            Ok(existing) if existing != r.record_text => {
+                bail!(
+                    "reply bundle refused, nothing was imported: a reply in it has the id of another reply already here"
+                )
+            }
+            _ => {}
+        }
+    }
+    let mut rng = rand::rng();
+    for r in &staged {
+        let fresh = spool
+            .install_reply(
+                &mut rng,
+                &r.record.source,
+                &r.record.item,
+                &r.ciphertext,
+                &r.record_text,
+            )
+            .context("writing a reply into the spool")?;
+        if fresh {
+            report.new += 1;
+        } else {
+            report.already += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn refused(e: BundleError) -> anyhow::Error {
+    anyhow::anyhow!("reply bundle refused, nothing was imported: {e}")
+}

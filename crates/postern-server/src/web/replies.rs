@@ -1,0 +1,188 @@
+//! The source's replies: opened in memory with the reply identity kept since login, and deleted
+//! on request.
+//!
+//! A reply is shown only if its record verifies with the pinned newsroom key, names this source,
+//! matches the ciphertext's size and SHA-256, and the envelope inside opens to a reply with the
+//! same id and day: a file planted in the outbox by someone who can write to the spool (but does
+//! not hold the newsroom's key) is never shown. Deleting removes the record, then the ciphertext,
+//! and syncs the folder; the journalists keep their own copy on the air-gapped machine.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use postern_spool::envelope::open_reply;
+use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::record::{ItemRecord, MAX_RECORD_LEN};
+use postern_spool::replies::{MAX_REPLY_AGE_LEN, MAX_REPLY_LEN};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+use super::SharedState;
+use super::i18n::{self, Lang};
+use super::pages::{self, ReplyView};
+use super::source::{
+    WithCsrf, checked, ctx, current_source, error_page, html, lang, not_logged_in,
+};
+
+/// The session key of the keyring handle (never the identity itself).
+pub const HANDLE_KEY: &str = "reply-key";
+
+/// What the home page can show of the replies.
+pub enum Replies {
+    /// Opened, newest first.
+    Shown(Vec<ReplyView>),
+    /// The reply identity is gone (idle too long): the source must log in again to read them.
+    Locked,
+}
+
+/// Opens the replies of `source` with the identity under the session's handle.
+pub async fn for_session(st: &SharedState, session: &Session, source: &SourceId) -> Replies {
+    let Ok(ids) = st.spool.replies(source) else {
+        return Replies::Shown(Vec::new());
+    };
+    if ids.is_empty() {
+        return Replies::Shown(Vec::new());
+    }
+    let handle = session.get::<String>(HANDLE_KEY).await.ok().flatten();
+    // A copy for this request only; it is zeroised when dropped.
+    let Some(identity) = handle.and_then(|h| st.keyring.with(&h, |i| i.clone())) else {
+        return Replies::Locked;
+    };
+    let Some(newsroom) = st.newsroom_key else {
+        return Replies::Shown(Vec::new());
+    };
+    let st2 = st.clone();
+    let source = *source;
+    let lang_free = tokio::task::spawn_blocking(move || {
+        let mut out: Vec<(ItemRecord, String)> = Vec::new();
+        let mut refused = 0usize;
+        for id in ids {
+            match open_one(&st2, &source, &id, &newsroom, &identity) {
+                Some(r) => out.push(r),
+                None => refused += 1,
+            }
+        }
+        if refused > 0 {
+            // A count only: no id, nothing about the source.
+            tracing::warn!(refused, "replies that did not verify were not shown");
+        }
+        out
+    })
+    .await
+    .unwrap_or_default();
+    let mut views: Vec<(ItemRecord, String)> = lang_free;
+    views.sort_by(|a, b| b.0.day.cmp(&a.0.day).then(a.0.item.cmp(&b.0.item)));
+    Replies::Shown(
+        views
+            .into_iter()
+            .map(|(rec, text)| ReplyView {
+                id: rec.item.to_string(),
+                day: rec.day.to_string(),
+                text,
+            })
+            .collect(),
+    )
+}
+
+/// Verifies and opens one reply; `None` if anything about it is wrong.
+fn open_one(
+    st: &SharedState,
+    source: &SourceId,
+    id: &ItemId,
+    newsroom: &postern_spool::keys::VerifyingKey,
+    identity: &age::x25519::Identity,
+) -> Option<(ItemRecord, String)> {
+    let (age_path, rec_path) = st.spool.reply_paths(source, id);
+    let rec_bytes = read_bounded(&rec_path, MAX_RECORD_LEN as u64)?;
+    let rec = ItemRecord::parse_verified_reply(&rec_bytes, newsroom).ok()?;
+    if rec.source != *source || rec.item != *id || rec.size > MAX_REPLY_AGE_LEN {
+        return None;
+    }
+    let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN)?;
+    let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
+    if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
+        return None;
+    }
+    let (header, content) = open_reply(&ciphertext, identity, MAX_REPLY_LEN).ok()?;
+    if header.submission_id != rec.item || header.day != rec.day {
+        return None;
+    }
+    Some((rec, String::from_utf8_lossy(&content).into_owned()))
+}
+
+fn read_bounded(path: &std::path::Path, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).ok()?;
+    let mut out = Vec::new();
+    f.take(max + 1).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= max).then_some(out)
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// A reply id, or `all`.
+    #[serde(default)]
+    reply: String,
+}
+
+impl WithCsrf for DeleteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /{lang}/replies/delete`: deletes one reply of the logged-in source, or all of them.
+pub async fn delete(
+    State(st): State<SharedState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    form: Result<Form<DeleteForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang: Lang = match lang(&code) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Some(source) = current_source(&session).await else {
+        return not_logged_in(&st, &session, &headers, lang).await;
+    };
+    let c = ctx(&st, &session, lang, "home").await;
+    let form = match checked(&session, &c, form).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some(sid) = source.source_id() else {
+        return error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
+    };
+    let targets: Vec<ItemId> = if form.reply == "all" {
+        st.spool.replies(&sid).unwrap_or_default()
+    } else {
+        match ItemId::parse(&form.reply) {
+            Some(id) => vec![id],
+            None => return error_page(&c, StatusCode::BAD_REQUEST, "error-bad-request"),
+        }
+    };
+    let st2 = st.clone();
+    let all = form.reply == "all";
+    let result = tokio::task::spawn_blocking(move || {
+        let mut deleted = 0usize;
+        for id in targets {
+            if st2.spool.delete_reply(&sid, &id)? {
+                deleted += 1;
+            }
+        }
+        Ok::<usize, postern_spool::spool::SpoolError>(deleted)
+    })
+    .await;
+    let notice = match result {
+        Ok(Ok(_)) if all => i18n::t(lang, "notice-replies-deleted"),
+        Ok(Ok(1)) => i18n::t(lang, "notice-reply-deleted"),
+        Ok(Ok(_)) => i18n::t(lang, "notice-reply-gone"),
+        _ => return error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "error-server"),
+    };
+    let view = super::source::home_view_for(&st, &session, &sid, Some(notice)).await;
+    html(StatusCode::OK, pages::home(&c, &view))
+}
