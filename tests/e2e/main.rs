@@ -12,6 +12,7 @@ mod browser;
 mod deps;
 mod http;
 mod interop;
+mod replies;
 mod reviewer;
 mod server;
 mod support;

@@ -2,7 +2,7 @@
 //!
 //! It makes a demo newsroom key the way `postern-review keygen` does (an age X25519 identity in a
 //! passphrase-encrypted identity file), pins the server's spool key for it, initialises a data
-//! folder sealed to that key, and serves on loopback. The passphrase is written next to the key,
+//! folder sealed to that key, pins the demo newsroom's reply-signing key, and serves on loopback. The passphrase is written next to the key,
 //! which is exactly what a real newsroom must never do: this is a demo.
 
 use std::fs;
@@ -36,6 +36,7 @@ pub fn run(data: &Path, listen: &str) -> Result<()> {
         let key = fs::read_to_string(server_dir.join(SIGNING_PUB_FILE))?;
         write_new(&reviewer.join("server.pub"), key.as_bytes(), 0o644)?;
     }
+    ensure_demo_signing_key(&reviewer, &server_dir)?;
     let mut cfg = Config::load(&config).context("loading the demo's config")?;
     cfg.file.source.listen = listen.to_owned();
     // Plain http://127.0.0.1 in an ordinary browser: a Secure cookie would not come back.
@@ -58,11 +59,52 @@ pub fn run(data: &Path, listen: &str) -> Result<()> {
         "    postern-review --home {home} --passphrase-file {pass} extract --all --to {}",
         data.join("extracted").display()
     );
+    println!("  Reply to a source, and bring the reply to the server:");
+    println!(
+        "    postern-review --home {home} --passphrase-file {pass} reply SOURCE --file reply.txt"
+    );
+    println!(
+        "    postern-review --home {home} --passphrase-file {pass} export-replies --to replies.tar"
+    );
+    println!(
+        "    postern import-replies --config {} replies.tar",
+        config.display()
+    );
     println!("  (postern-review is `cargo run -q -p postern-review --` from the source tree.)");
     println!();
     println!("  The demo newsroom key is {home}/identity.age; its passphrase is in {pass}.");
     println!("  Press Ctrl+C to stop.");
     crate::web::serve_blocking(cfg)
+}
+
+/// Makes the demo newsroom's reply-signing key (as `postern-review keygen` does) and pins it on
+/// the demo server, unless both are there already.
+fn ensure_demo_signing_key(reviewer: &Path, server_dir: &Path) -> Result<()> {
+    if reviewer.join("signing-key.age").exists() {
+        return Ok(());
+    }
+    let key = postern_spool::keys::SigningKey::generate(&mut rand::rng());
+    let sealed = seal_with_demo_passphrase(key.to_secret_text().as_bytes())?;
+    write_new(&reviewer.join("signing-key.age"), &sealed, 0o600)?;
+    let public = key.verifying_key().to_string();
+    write_new(
+        &reviewer.join("signing-key.pub"),
+        format!("{public}\n").as_bytes(),
+        0o644,
+    )?;
+    crate::replies::trust_newsroom(server_dir, &public, true)?;
+    Ok(())
+}
+
+fn seal_with_demo_passphrase(data: &[u8]) -> Result<Vec<u8>> {
+    let mut r = age::scrypt::Recipient::new(SecretString::from(DEMO_PASSPHRASE.to_owned()));
+    r.set_work_factor(14);
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))?;
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out)?;
+    w.write_all(data)?;
+    w.finish()?;
+    Ok(out)
 }
 
 fn ignore_exists(e: std::io::Error) -> std::io::Result<()> {
@@ -81,13 +123,7 @@ fn make_demo_key(home: &Path) -> Result<String> {
         "# Postern DEMO newsroom identity\n# public key: {recipient}\n{}\n",
         identity.to_string().expose_secret()
     ));
-    let mut r = age::scrypt::Recipient::new(SecretString::from(DEMO_PASSPHRASE.to_owned()));
-    r.set_work_factor(14);
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))?;
-    let mut out = Vec::new();
-    let mut w = enc.wrap_output(&mut out)?;
-    w.write_all(text.as_bytes())?;
-    w.finish()?;
+    let out = seal_with_demo_passphrase(text.as_bytes())?;
     write_new(&home.join("identity.age"), &out, 0o600)?;
     write_new(
         &home.join("recipient.txt"),
