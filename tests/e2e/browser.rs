@@ -55,6 +55,8 @@ struct Lang {
     other_home_heading: &'static str,
     /// A file name in the language's own script.
     file_name: &'static str,
+    /// The notice after deleting a reply.
+    reply_deleted: &'static str,
 }
 
 const EN: Lang = Lang {
@@ -74,6 +76,7 @@ const EN: Lang = Lang {
     login_title: "Log in",
     other_home_heading: "Отправить документы или сообщение",
     file_name: "browser-en-notes.txt",
+    reply_deleted: "The reply was deleted.",
 };
 
 const RU: Lang = Lang {
@@ -93,6 +96,7 @@ const RU: Lang = Lang {
     login_title: "Вход",
     other_home_heading: "Send documents or a message",
     file_name: "заметки-ru.txt",
+    reply_deleted: "Ответ удалён.",
 };
 
 /// A chromedriver on a free loopback port, killed on drop.
@@ -364,6 +368,7 @@ impl Tab<'_> {
 struct Sent {
     message: String,
     files: Vec<(String, Vec<u8>)>,
+    codename: String,
 }
 
 /// The whole walk of one source in one language: returns what was sent.
@@ -545,7 +550,56 @@ async fn walk(c: &Client, port: u16, l: &Lang, files_dir: &Path, seed: u32) -> S
     assert_eq!(t.shot("login-320").await.0, NARROW);
     t.assert_fits().await;
 
-    Sent { message, files }
+    Sent {
+        message,
+        files,
+        codename,
+    }
+}
+
+/// A reply that tries to be markup and a terminal escape; the source must see it as text.
+const BROWSER_REPLY: &str =
+    "<b>not bold</b><script>document.title='pwned'</script> \u{1b}[31m Ответ редакции: спасибо.";
+
+/// The source logs in again and reads the newsroom's reply as plain text, then deletes it.
+async fn read_reply(c: &Client, port: u16, l: &Lang, codename: &str) {
+    let code = l.code;
+    let mut t = Tab {
+        c,
+        base: format!("http://127.0.0.1:{port}"),
+        shots: screenshot_dir(code),
+        n: 50,
+    };
+    c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+    t.goto(&format!("/{code}/login")).await;
+    t.find("input#codename")
+        .await
+        .send_keys(codename)
+        .await
+        .unwrap();
+    let enter = t
+        .find(&format!("form[action='/{code}/login'] button"))
+        .await;
+    t.click_to(enter, &format!("/{code}/home")).await;
+    let shown = t.text("pre.reply").await;
+    assert!(
+        shown.contains("<b>not bold</b><script>document.title='pwned'</script>"),
+        "the markup is shown as text: {shown:?}"
+    );
+    assert!(shown.contains("Ответ редакции: спасибо."), "{shown:?}");
+    assert!(c.find(Locator::Css("pre.reply b")).await.is_err());
+    assert!(c.find(Locator::Css("pre.reply script")).await.is_err());
+    assert_ne!(c.title().await.unwrap(), "pwned");
+    t.shot("home-reply").await;
+    let delete = t
+        .find(&format!("form[action='/{code}/replies/delete'] button"))
+        .await;
+    t.click_to(delete, &format!("/{code}/replies/delete")).await;
+    assert_eq!(t.text("p.notice").await, l.reply_deleted);
+    assert!(c.find(Locator::Css("pre.reply")).await.is_err());
+    t.shot("reply-deleted").await;
+    let logout = t.find("section.logout button").await;
+    t.click_to(logout, &format!("/{code}/logout")).await;
 }
 
 #[test]
@@ -629,6 +683,47 @@ fn a_source_with_javascript_off_walks_every_page_in_english_and_russian() {
             .unwrap_or_else(|e| panic!("{name} was not extracted: {e}"));
         assert!(got == *bytes, "{name} differs from what was attached");
     }
+    // The newsroom replies to both sources; the operator imports the bundle; each source reads
+    // its reply in its language, as text, and deletes it.
+    let spool = postern_spool::spool::Spool::open(&server.spool()).unwrap();
+    let reply_file = tmp.path().join("reply.txt");
+    fs::write(&reply_file, BROWSER_REPLY).unwrap();
+    for sid in spool.sources().unwrap() {
+        reviewer.ok(&[
+            "reply",
+            &sid.to_string()[..12],
+            "--file",
+            reply_file.to_str().unwrap(),
+        ]);
+    }
+    let bundle = tmp.path().join("replies.tar");
+    reviewer.ok(&["export-replies", "--to", bundle.to_str().unwrap()]);
+    let mut server = server;
+    server.kill();
+    for args in [
+        vec!["trust-newsroom", reviewer.signing_pub.as_str()],
+        vec!["import-replies", bundle.to_str().unwrap()],
+    ] {
+        let out = crate::support::run(
+            std::process::Command::new(crate::support::bin("postern"))
+                .arg(args[0])
+                .arg("--config")
+                .arg(&server.config)
+                .args(&args[1..]),
+        );
+        assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    }
+    server.start();
+    let driver = Driver::start(tmp.path());
+    rt.block_on(async {
+        let c = driver.session(&tmp.path().join("profile-2")).await;
+        for (l, s) in [EN, RU].iter().zip(&sent) {
+            read_reply(&c, server.port, l, &s.codename).await;
+        }
+        c.close().await.unwrap();
+    });
+    drop(driver);
+
     eprintln!(
         "browser walk done in {:.1} s; screenshots under {}",
         started.elapsed().as_secs_f64(),

@@ -180,6 +180,8 @@ fn a_reply_reaches_the_source_exactly_and_deletion_removes_it() {
         let home = b.get("/en/home").text();
         assert!(home.contains(escaped), "{home}");
         assert!(!home.contains("<script>"), "{home}");
+        assert!(!home.contains('\u{1b}'), "a raw escape reached the page");
+        assert!(home.contains("\u{fffd}[31mRED"), "{home}");
         assert!(
             home.contains("Ответ: спасибо, пришлите остальное."),
             "{home}"

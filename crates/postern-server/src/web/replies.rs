@@ -108,7 +108,23 @@ fn open_one(
     if header.submission_id != rec.item || header.day != rec.day {
         return None;
     }
-    Some((rec, String::from_utf8_lossy(&content).into_owned()))
+    Some((rec, visible_text(&String::from_utf8_lossy(&content))))
+}
+
+/// The reply's text for a page: control characters (but line breaks and tabs) and bidi
+/// overrides become U+FFFD, so nothing in a reply can hide or reorder the text around it. HTML
+/// escaping is the template's job.
+fn visible_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
+                '\u{fffd}'
+            }
+            c => c,
+        })
+        .collect()
 }
 
 fn read_bounded(path: &std::path::Path, max: u64) -> Option<Vec<u8>> {
@@ -185,4 +201,16 @@ pub async fn delete(
     };
     let view = super::source::home_view_for(&st, &session, &sid, Some(notice)).await;
     html(StatusCode::OK, pages::home(&c, &view))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn controls_and_bidi_overrides_are_made_visible() {
+        assert_eq!(
+            super::visible_text("a\u{1b}[31mb\r\n\tc\u{202e}d\u{0}"),
+            "a\u{fffd}[31mb\u{fffd}\n\tc\u{fffd}d\u{fffd}"
+        );
+        assert_eq!(super::visible_text("Ответ <b>"), "Ответ <b>");
+    }
 }
