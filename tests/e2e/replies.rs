@@ -167,7 +167,7 @@ fn a_reply_reaches_the_source_exactly_and_deletion_removes_it() {
     );
     let out = import_replies(&server, &bundle);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("0 new") && stdout(&out).contains("1 already"));
+    assert!(stdout(&out).contains("0 new") && stdout(&out).contains("1 already delivered"));
     assert_eq!(reply_files(&server, &sid).len(), 2);
 
     // The source, in the same session and after logging in again, sees the exact text, as text.
@@ -224,7 +224,16 @@ fn a_reply_reaches_the_source_exactly_and_deletion_removes_it() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("Ответ удалён."), "{}", r.text());
     assert!(!r.text().contains("MARKER-REPLY"));
-    assert!(reply_files(&server, &sid).is_empty());
+    assert!(
+        reply_files(&server, &sid)
+            .iter()
+            .all(|p| p.extension().unwrap() == "deleted"),
+        "only the deletion marker is left"
+    );
+    // Importing the same bundle again does not bring it back.
+    let out = import_replies(&server, &bundle);
+    assert!(stdout(&out).contains("0 new"), "{}", stdout(&out));
+    assert!(!b.get("/en/home").text().contains("MARKER-REPLY"));
 
     // The source can go on writing in the same conversation.
     let home = b.get("/en/home");

@@ -109,7 +109,7 @@ fn main() -> ExitCode {
             config::Config::load(&config).and_then(|cfg| {
                 let r = replies::import_replies(&cfg, &bundle)?;
                 println!(
-                    "Imported {} new reply(ies) for {} source(s); {} already here. Sources see them at their next login.",
+                    "Imported {} new reply(ies) for {} source(s); {} already delivered. Sources see them when they log in.",
                     r.new, r.sources, r.already
                 );
                 Ok(())

@@ -22,6 +22,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use rand_core::CryptoRng;
@@ -440,6 +441,10 @@ impl Spool {
         let dir = self.source_dir(source).join("replies");
         mkdir(&dir)?;
         let (age_path, rec_path) = self.reply_paths(source, item);
+        if dir.join(format!("{item}.deleted")).exists() {
+            // Delivered once and deleted by the source: an old bundle must not bring it back.
+            return Ok(false);
+        }
         match fs::read(&rec_path) {
             Ok(existing) if existing == record => return Ok(false),
             Ok(_) => return Err(SpoolError::Exists),
@@ -457,8 +462,9 @@ impl Spool {
         Ok(true)
     }
 
-    /// Deletes one reply (record first, so it is gone at once, then the ciphertext), durably.
-    /// Returns whether it existed.
+    /// Deletes one reply (record first, so it is gone at once, then the ciphertext), durably,
+    /// and leaves an empty `<item id>.deleted` marker so that importing the same bundle again
+    /// does not bring it back. Returns whether it existed.
     pub fn delete_reply(&self, source: &SourceId, item: &ItemId) -> Result<bool, SpoolError> {
         let (age_path, rec_path) = self.reply_paths(source, item);
         let existed = match fs::remove_file(&rec_path) {
@@ -467,6 +473,18 @@ impl Spool {
             Err(e) => return Err(SpoolError::Io("deleting a reply", e)),
         };
         remove_file_or_gone(&age_path)?;
+        if existed && let Some(dir) = age_path.parent() {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(dir.join(format!("{item}.deleted")))
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(SpoolError::Io("marking a reply deleted", e)),
+            }
+        }
         if let Some(dir) = age_path.parent()
             && dir.exists()
         {
@@ -701,6 +719,20 @@ mod tests {
         let (a, rec) = spool.reply_paths(&sid, &r.record.item);
         assert!(!a.exists() && !rec.exists());
         assert!(!spool.delete_reply(&sid, &r.record.item).unwrap());
+        assert_eq!(spool.replies(&sid).unwrap().len(), 1);
+        // Importing it again does not bring it back.
+        assert!(
+            !spool
+                .install_reply(
+                    &mut rng,
+                    &sid,
+                    &r.record.item,
+                    &r.ciphertext,
+                    r.record_text.as_bytes()
+                )
+                .unwrap()
+        );
+        assert!(!a.exists() && !rec.exists());
         assert_eq!(spool.replies(&sid).unwrap().len(), 1);
     }
 
