@@ -2,9 +2,11 @@
 //! loopback address), seals every byte to the newsroom's public recipients as it streams in, and
 //! writes only ciphertext and signed records to the spool.
 
+mod check;
 mod config;
 mod demo;
 mod init;
+mod systemd;
 mod web;
 
 use std::path::PathBuf;
@@ -44,6 +46,21 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Check a deployment on this host: data folder, recipients, no secret key, disk reserve,
+    /// journalist client authorization, and (with --torrc) tor's settings. Exit status 1 on any
+    /// failure.
+    Check {
+        /// The server's config file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Also check this torrc (the tor instance that publishes the onion services).
+        #[arg(long, value_name = "FILE")]
+        torrc: Option<PathBuf>,
+        /// Only check that journalist client authorization is in effect (the tor unit runs this
+        /// before tor starts; it needs no access to the data folder).
+        #[arg(long)]
+        journalist_auth_only: bool,
+    },
     /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
     Demo {
         /// The demo's data folder (created if missing; reused if it is a demo folder).
@@ -68,6 +85,22 @@ fn main() -> ExitCode {
         }),
         Command::Serve { config } => config::Config::load(&config).and_then(web::serve_blocking),
         Command::Demo { data, listen } => demo::run(&data, &listen),
+        Command::Check {
+            config,
+            torrc,
+            journalist_auth_only,
+        } => {
+            let opts = check::Options {
+                config,
+                torrc,
+                journalist_auth_only,
+            };
+            return if check::main(&opts) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
