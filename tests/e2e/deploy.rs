@@ -867,3 +867,198 @@ fn serve_takes_the_socket_systemd_passes_and_notifies_readiness() {
         all_output(&out)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The shipped tor settings on a private Tor network
+
+/// The `HiddenService*` lines of the shipped torrc for the service whose directory ends in
+/// `/name`, less the ones the test network sets itself (directory, port, PoW switch).
+fn shipped_service_options(name: &str) -> String {
+    let text = fs::read_to_string(deploy("tor/torrc")).unwrap();
+    let mut inside = false;
+    let mut out = String::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(dir) = line.strip_prefix("HiddenServiceDir ") {
+            inside = dir.ends_with(&format!("/{name}"));
+            continue;
+        }
+        let skip = ["HiddenServicePort ", "HiddenServicePoWDefensesEnabled "]
+            .iter()
+            .any(|p| line.starts_with(p));
+        if inside && line.starts_with("HiddenService") && !skip {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A stand-in for the journalist interface (built separately): any HTTP answer will do.
+fn stand_in_http(sock: &Path) {
+    let listener = std::os::unix::net::UnixListener::bind(sock).unwrap();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\njournalist",
+            );
+        }
+    });
+}
+
+/// SOCKS5 CONNECT without authentication; returns the reply code (0 = success) and the stream.
+fn socks_connect(proxy: &str, host: &str) -> (u8, std::net::TcpStream) {
+    let mut s = std::net::TcpStream::connect(proxy).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    s.write_all(&[5, 1, 0]).unwrap();
+    let mut reply = [0u8; 2];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, [5, 0]);
+    let mut req = vec![5, 1, 0, 3, u8::try_from(host.len()).unwrap()];
+    req.extend_from_slice(host.as_bytes());
+    req.extend_from_slice(&80u16.to_be_bytes());
+    s.write_all(&req).unwrap();
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head).unwrap();
+    if head[1] == 0 {
+        // The bound address: type 1 (IPv4) from tor.
+        let mut rest = [0u8; 6];
+        s.read_exact(&mut rest).unwrap();
+    }
+    (head[1], s)
+}
+
+fn http_get_over(proxy: &str, host: &str, path: &str) -> String {
+    let (code, mut s) = socks_connect(proxy, host);
+    assert_eq!(
+        code, 0,
+        "SOCKS5 CONNECT to {host} refused with 0x{code:02X}"
+    );
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp
+}
+
+#[test]
+fn shipped_tor_settings_serve_the_source_and_keep_the_journalist_service_closed_without_a_key() {
+    let reviewer = crate::support::Reviewer::new();
+    let sockdir = tempfile::Builder::new()
+        .prefix("pn-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let source_sock = sockdir.path().join("source.sock");
+    let journalist_sock = sockdir.path().join("journalist.sock");
+    let _server = crate::support::Server::new_unix(&reviewer.recipient, &source_sock, |c| c);
+    stand_in_http(&journalist_sock);
+
+    // The journalist key, as `postern journalist add` would write it, checked by `postern check`.
+    let keys = tempfile::tempdir().unwrap();
+    let (public, private) = x25519_pair();
+    let clients = clients_dir(
+        keys.path(),
+        &[("alice.auth", format!("descriptor:x25519:{public}\n"))],
+    );
+    let config = journalist_only_config(keys.path(), &clients);
+    let check = run(Command::new(bin("postern"))
+        .args(["check", "--journalist-auth-only", "--config"])
+        .arg(&config));
+    assert!(check.status.success(), "{}", all_output(&check));
+
+    let mut extras = Vec::new();
+    for name in ["source", "journalist"] {
+        let options = shipped_service_options(name);
+        assert!(
+            options.contains("HiddenServiceMaxStreamsCloseCircuit 1"),
+            "{options}"
+        );
+        let path = keys.path().join(format!("{name}.extra"));
+        fs::write(&path, &options).unwrap();
+        extras.push(format!("{name}={}", path.display()));
+    }
+    assert!(
+        fs::read_to_string(keys.path().join("source.extra"))
+            .unwrap()
+            .contains("HiddenServiceEnableIntroDoSDefense 1")
+    );
+
+    let net = tempfile::Builder::new()
+        .prefix("postern-tor-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/tor-testnet");
+    let started = Instant::now();
+    let out = run(Command::new(&script)
+        .arg("start")
+        .arg(net.path())
+        .arg("--service")
+        .arg(format!("source=unix:{}", source_sock.display()))
+        .arg("--service")
+        .arg(format!("journalist=unix:{}", journalist_sock.display()))
+        .args(["--pow", "source", "--client-auth", "journalist"])
+        .arg("--auth-dir")
+        .arg(format!("journalist={}", clients.display()))
+        .arg("--auth-key")
+        .arg(format!("journalist={private}"))
+        .arg("--hs-extra")
+        .arg(&extras[0])
+        .arg("--hs-extra")
+        .arg(&extras[1])
+        .args(["--owner-pid", &std::process::id().to_string()]));
+    if !out.status.success() {
+        let kept = net.keep();
+        panic!(
+            "tor-testnet start failed; logs in {}:\n{}",
+            kept.display(),
+            stderr(&out)
+        );
+    }
+    // On failure the script has stopped what it started; from here on, stop it ourselves.
+    struct Stop<'a>(&'a Path, &'a Path);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = run(Command::new(self.0).arg("stop").arg(self.1));
+        }
+    }
+    let _stop = Stop(&script, net.path());
+    eprintln!("tor-testnet ready in {:.1?}", started.elapsed());
+    let env: std::collections::HashMap<String, String> = stdout(&out)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let torrc = fs::read_to_string(net.path().join("hs/torrc")).unwrap();
+    for line in [
+        "HiddenServicePoWQueueRate 250",
+        "HiddenServiceEnableIntroDoSDefense 1",
+        "HiddenServiceMaxStreams 10",
+    ] {
+        assert!(
+            torrc.contains(line),
+            "the shipped setting {line} is in use:\n{torrc}"
+        );
+    }
+    let (source, journalist) = (&env["ONION_SOURCE"], &env["ONION_JOURNALIST"]);
+    let (keyed, keyless) = (&env["SOCKS"], &env["SOCKS_NOAUTH"]);
+
+    // The source interface is public: reachable without any key.
+    let page = http_get_over(keyless, source, "/en/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page:.300}");
+    // The journalist service: open with the key, closed (0xF4, client auth missing) without.
+    let page = http_get_over(keyed, journalist, "/");
+    assert!(page.ends_with("journalist"), "{page:.300}");
+    let mut code = socks_connect(keyless, journalist).0;
+    if code == 0x04 {
+        // Within 5 s of a failed fetch tor answers "host unreachable" from its cache.
+        std::thread::sleep(Duration::from_secs(6));
+        code = socks_connect(keyless, journalist).0;
+    }
+    assert_eq!(
+        code, 0xF4,
+        "a client without a key must be refused (0xF4), got 0x{code:02X}"
+    );
+}
