@@ -61,6 +61,9 @@ enum Command {
         #[arg(long)]
         journalist_auth_only: bool,
     },
+    /// Write this program's man page (roff) to standard output (used to build the package).
+    #[command(hide = true)]
+    Man,
     /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
     Demo {
         /// The demo's data folder (created if missing; reused if it is a demo folder).
@@ -85,6 +88,12 @@ fn main() -> ExitCode {
         }),
         Command::Serve { config } => config::Config::load(&config).and_then(web::serve_blocking),
         Command::Demo { data, listen } => demo::run(&data, &listen),
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(anyhow::Error::from)
+        }
         Command::Check {
             config,
             torrc,
