@@ -46,9 +46,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
-    /// Check a deployment on this host: data folder, recipients, no secret key, disk reserve,
-    /// journalist client authorization, and (with --torrc) tor's settings. Exit status 1 on any
-    /// failure.
+    /// Check a deployment on this host; exit status 1 on any failure.
+    ///
+    /// Checks the data folder's owner and modes, the recipients, that no secret key is on the
+    /// server, the disk reserve, journalist client authorization, and (with --torrc) tor's
+    /// settings. Each check prints OK or FAIL with what to do.
     Check {
         /// The server's config file.
         #[arg(long, value_name = "FILE")]
