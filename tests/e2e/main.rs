@@ -9,6 +9,7 @@
 )]
 
 mod browser;
+mod deploy;
 mod deps;
 mod http;
 mod interop;

@@ -32,6 +32,9 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write this program's man page (roff) to standard output (used to build the package).
+    #[command(hide = true)]
+    Man,
     /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected.
     Keygen {
         /// scrypt work factor (log2) for the key files; the default takes about a second.
@@ -114,6 +117,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         cli.passphrase_file,
     );
     match cli.command {
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+        }
         Command::Keygen { scrypt_work_factor } => {
             let (recipient, signing) = home.keygen(scrypt_work_factor)?;
             say(&format!(

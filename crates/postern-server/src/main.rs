@@ -2,10 +2,12 @@
 //! loopback address), seals every byte to the newsroom's public recipients as it streams in, and
 //! writes only ciphertext and signed records to the spool.
 
+mod check;
 mod config;
 mod demo;
 mod init;
 mod replies;
+mod systemd;
 mod web;
 
 use std::path::PathBuf;
@@ -69,6 +71,26 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Check a deployment on this host; exit status 1 on any failure.
+    ///
+    /// Checks the data folder's owner and modes, the recipients, that no secret key is on the
+    /// server, the disk reserve, journalist client authorization, and (with --torrc) tor's
+    /// settings. Each check prints OK or FAIL with what to do.
+    Check {
+        /// The server's config file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Also check this torrc (the tor instance that publishes the onion services).
+        #[arg(long, value_name = "FILE")]
+        torrc: Option<PathBuf>,
+        /// Only check that journalist client authorization is in effect (the tor unit runs this
+        /// before tor starts; it needs no access to the data folder).
+        #[arg(long)]
+        journalist_auth_only: bool,
+    },
+    /// Write this program's man page (roff) to standard output (used to build the package).
+    #[command(hide = true)]
+    Man,
     /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
     Demo {
         /// The demo's data folder (created if missing; reused if it is a demo folder).
@@ -117,6 +139,28 @@ fn main() -> ExitCode {
         }
         Command::Serve { config } => config::Config::load(&config).and_then(web::serve_blocking),
         Command::Demo { data, listen } => demo::run(&data, &listen),
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(anyhow::Error::from)
+        }
+        Command::Check {
+            config,
+            torrc,
+            journalist_auth_only,
+        } => {
+            let opts = check::Options {
+                config,
+                torrc,
+                journalist_auth_only,
+            };
+            return if check::main(&opts) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

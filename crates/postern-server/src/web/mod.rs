@@ -113,6 +113,8 @@ impl Kdf {
 pub enum Listen {
     Tcp(SocketAddr),
     Unix(PathBuf),
+    /// A socket passed by systemd (socket activation), by its `FileDescriptorName=`.
+    Systemd(String),
 }
 
 /// Parses `unix:/path` or a loopback `IP:PORT`. Anything else is refused: the source interface
@@ -123,6 +125,16 @@ pub fn parse_listen(s: &str) -> Result<Listen> {
             bail!("`unix:` needs a socket path");
         }
         return Ok(Listen::Unix(PathBuf::from(path)));
+    }
+    if let Some(name) = s.strip_prefix("systemd:") {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            bail!("`systemd:` needs the socket's FileDescriptorName (letters, digits, - and _)");
+        }
+        return Ok(Listen::Systemd(name.to_owned()));
     }
     let addr: SocketAddr = s
         .parse()
@@ -243,6 +255,8 @@ async fn log_request(req: Request, next: Next) -> Response {
 /// Builds the runtime and serves until Ctrl+C or SIGTERM.
 pub fn serve_blocking(cfg: Config) -> Result<()> {
     init_logging();
+    // Before any thread exists: the inherited sockets' environment is read (and unset) once.
+    crate::systemd::collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -262,6 +276,10 @@ fn init_logging() {
 
 async fn serve(cfg: Config) -> Result<()> {
     let listen = parse_listen(&cfg.file.source.listen)?;
+    if let Some(j) = &cfg.file.journalist {
+        crate::check::check_client_auth(&j.authorized_clients_dir)
+            .context("refusing to start: the journalist interface would be open to anyone")?;
+    }
     let cookie_secure = cfg.file.source.cookie_secure;
     let state = build_state(cfg)?;
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
@@ -276,6 +294,7 @@ async fn serve(cfg: Config) -> Result<()> {
             ring.keyring.prune();
         }
     });
+    crate::systemd::notify_ready();
     tokio::select! {
         () = listener.serve(app, header_timeout) => {}
         () = shutdown_signal() => {}
@@ -310,6 +329,13 @@ impl Listener {
                 let listener = tokio::net::UnixListener::bind(&path)
                     .with_context(|| format!("cannot listen on {}", path.display()))?;
                 tracing::info!("{what} listening on a unix socket");
+                Ok(Listener::Unix(listener))
+            }
+            Listen::Systemd(name) => {
+                let std_listener = crate::systemd::take_unix_listener(&name)?;
+                let listener = tokio::net::UnixListener::from_std(std_listener)
+                    .with_context(|| format!("the socket `{name}` passed by systemd"))?;
+                tracing::info!("{what} listening on a socket passed by systemd");
                 Ok(Listener::Unix(listener))
             }
         }
