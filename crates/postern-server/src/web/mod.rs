@@ -1,6 +1,7 @@
 //! The HTTP side: router, security headers, logging, timeouts and the accept loop.
 
 pub mod i18n;
+pub mod journalist;
 pub mod pages;
 
 mod ingest;
@@ -252,12 +253,33 @@ fn init_logging() {
 async fn serve(cfg: Config) -> Result<()> {
     let listen = parse_listen(&cfg.file.source.listen)?;
     let cookie_secure = cfg.file.source.cookie_secure;
+    // The journalist interface and retention (checked before anything listens).
+    let index = Arc::new(crate::spoolview::SpoolIndex::new(
+        Spool::open(&cfg.spool_dir()).context("opening the spool")?,
+        cfg.signing_key.verifying_key(),
+    ));
+    let journalist = journalist::prepare(&cfg, index.clone())?;
+    crate::retention::start(&cfg, index, journalist.as_ref().map(|j| j.state.clone()))?;
     let state = build_state(cfg)?;
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
     let app = app(state.clone(), cookie_secure);
     let listener = Listener::bind(listen, "source interface").await?;
+    let journalist = match journalist {
+        Some(j) => Some((
+            Listener::bind(j.listen, "journalist interface").await?,
+            journalist::router(j.state),
+        )),
+        None => None,
+    };
+    let journalist_serve = async move {
+        match journalist {
+            Some((l, app)) => l.serve(app, header_timeout).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         () = listener.serve(app, header_timeout) => {}
+        () = journalist_serve => {}
         () = shutdown_signal() => {}
     }
     tracing::info!("shutting down");
