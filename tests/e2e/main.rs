@@ -12,6 +12,7 @@ mod browser;
 mod deps;
 mod http;
 mod interop;
+mod journalist;
 mod reviewer;
 mod server;
 mod support;

@@ -558,15 +558,16 @@ async fn login(
     let name = form.username.trim().to_owned();
     let passphrase = Zeroizing::new(form.passphrase);
     let code = Zeroizing::new(form.code);
-    let ok = check_login(&st, &name, passphrase, &code).await;
+    let outcome = check_login(&st, &name, passphrase, &code).await;
     let csrf = csrf_token(&session).await;
     let l = Layout {
         org: &st.org,
         csrf: &csrf,
         user: None,
     };
-    if !ok {
-        if valid_name(&name) {
+    if outcome != Outcome::Ok {
+        // Attempts while paused do not count: they are refused unchecked.
+        if outcome == Outcome::Failed && valid_name(&name) {
             st.failed(&name);
         }
         return html(
@@ -601,13 +602,26 @@ async fn login(
     Redirect::to("/sources").into_response()
 }
 
-/// Username, passphrase and TOTP code, with throttling; true only if all three are right.
-async fn check_login(st: &Shared, name: &str, passphrase: Zeroizing<String>, code: &str) -> bool {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Failed,
+    /// Refused without checking: the account is paused, or too many logins at once.
+    Paused,
+}
+
+/// Username, passphrase and TOTP code, with throttling; `Ok` only if all three are right.
+async fn check_login(
+    st: &Shared,
+    name: &str,
+    passphrase: Zeroizing<String>,
+    code: &str,
+) -> Outcome {
     if st.login_limiter.check().is_err() {
-        return false;
+        return Outcome::Paused;
     }
     if valid_name(name) && st.paused(name) {
-        return false;
+        return Outcome::Paused;
     }
     let account = if valid_name(name) && passphrase.len() <= 256 {
         st.accounts.load(name).ok().flatten()
@@ -620,7 +634,7 @@ async fn check_login(st: &Shared, name: &str, passphrase: Zeroizing<String>, cod
         .map(|a| a.passphrase.clone())
         .unwrap_or_else(|| st.dummy_hash.clone());
     let Ok(permit) = st.argon.clone().acquire_owned().await else {
-        return false;
+        return Outcome::Paused;
     };
     let verified = tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -629,18 +643,22 @@ async fn check_login(st: &Shared, name: &str, passphrase: Zeroizing<String>, cod
     .await
     .unwrap_or(false);
     if !verified || account.is_none() {
-        return false;
+        return Outcome::Failed;
     }
     // Check the code and record its step under one lock, from a fresh read of the account.
     let _guard = st.step_lock.lock().await;
     let Ok(Some(mut account)) = st.accounts.load(name) else {
-        return false;
+        return Outcome::Failed;
     };
     let Some(step) = account.check_code(code, unix_now()) else {
-        return false;
+        return Outcome::Failed;
     };
     account.last_step = step;
-    st.accounts.save(&account).is_ok()
+    if st.accounts.save(&account).is_ok() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    }
 }
 
 async fn logout(
