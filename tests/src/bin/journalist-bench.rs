@@ -89,10 +89,11 @@ fn get(port: u16, path: &str, cookie: &str, body: Option<&str>) -> (u16, String,
         if line.trim_end().is_empty() {
             break;
         }
-        if let Some(v) = line
+        if line
             .to_ascii_lowercase()
-            .strip_prefix("set-cookie: postern_j=")
+            .starts_with("set-cookie: postern_j=")
         {
+            let v = &line["set-cookie: postern_j=".len()..];
             set_cookie = v.split(';').next().unwrap().to_owned();
         }
     }
