@@ -13,6 +13,7 @@ mod deploy;
 mod deps;
 mod http;
 mod interop;
+mod journalist;
 mod replies;
 mod reviewer;
 mod server;

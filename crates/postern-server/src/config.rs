@@ -35,6 +35,10 @@ pub struct ConfigFile {
     pub data_dir: PathBuf,
     /// The newsroom recipients (age1…). Every submission is sealed to all of them.
     pub recipients: Vec<String>,
+    /// Retention: items older than this many days are deleted at startup and daily (off when
+    /// absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
     pub source: SourceListener,
     /// The journalist interface: off unless configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +58,27 @@ pub struct JournalistListener {
     /// The journalist onion service's `authorized_clients` folder (tor's client authorization):
     /// `postern journalist add` writes `NAME.auth` there, `remove` deletes it.
     pub authorized_clients_dir: PathBuf,
+    /// Seconds an account is paused after repeated failed logins (doubling with each pause).
+    #[serde(default = "default_lockout")]
+    pub lockout_seconds: u64,
+    /// Sessions end after this many idle seconds.
+    #[serde(default = "default_journalist_idle")]
+    pub session_idle_seconds: u64,
+    /// Sessions end this many hours after login, active or not.
+    #[serde(default = "default_journalist_lifetime")]
+    pub session_max_hours: u64,
+}
+
+fn default_lockout() -> u64 {
+    60
+}
+
+fn default_journalist_idle() -> u64 {
+    15 * 60
+}
+
+fn default_journalist_lifetime() -> u64 {
+    8
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

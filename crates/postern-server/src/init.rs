@@ -69,6 +69,7 @@ pub fn init_with(
         organization: org.to_owned(),
         data_dir: data.clone(),
         recipients: parsed.strings(),
+        retention_days: None,
         source: SourceListener {
             listen: listen.to_owned(),
             cookie_secure,

@@ -2,11 +2,15 @@
 //! loopback address), seals every byte to the newsroom's public recipients as it streams in, and
 //! writes only ciphertext and signed records to the spool.
 
+mod accounts;
 mod check;
 mod config;
 mod demo;
+mod export;
 mod init;
 mod replies;
+mod retention;
+mod spoolview;
 mod systemd;
 mod web;
 
@@ -91,6 +95,23 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
+    /// Manage journalist accounts (the config needs a [journalist] section).
+    Journalist {
+        #[command(subcommand)]
+        action: JournalistAction,
+    },
+    /// Write a signed bundle of the spool's items to a new file in a folder, for the air gap.
+    Export {
+        /// The config file written by `postern init`.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The folder to write the bundle into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Only items stored on this day or later (YYYY-MM-DD).
+        #[arg(long, value_name = "DAY")]
+        since: Option<String>,
+    },
     /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
     Demo {
         /// The demo's data folder (created if missing; reused if it is a demo folder).
@@ -100,6 +121,48 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
+}
+
+#[derive(Subcommand)]
+enum JournalistAction {
+    /// Create an account: passphrase, two-factor secret and Tor client-authorization key, shown once.
+    Add {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Delete an account and its Tor client-authorization file.
+    Remove {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// New passphrase and two-factor secret for an account (the Tor key stays).
+    Reset {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+}
+
+fn journalist(action: JournalistAction) -> anyhow::Result<()> {
+    match action {
+        JournalistAction::Add { name, config } => {
+            accounts::add(&config::Config::load(&config)?, &name)
+        }
+        JournalistAction::List { config } => accounts::list(&config::Config::load(&config)?),
+        JournalistAction::Remove { name, config } => {
+            accounts::remove(&config::Config::load(&config)?, &name)
+        }
+        JournalistAction::Reset { name, config } => {
+            accounts::reset(&config::Config::load(&config)?, &name)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -161,6 +224,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             };
         }
+        Command::Journalist { action } => journalist(action),
+        Command::Export { config, to, since } => config::Config::load(&config)
+            .and_then(|cfg| export::export(&cfg, &to, since.as_deref()))
+            .map(|(path, n)| export::print_summary(&path, n)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

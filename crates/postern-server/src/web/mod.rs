@@ -1,6 +1,7 @@
 //! The HTTP side: router, security headers, logging, timeouts and the accept loop.
 
 pub mod i18n;
+pub mod journalist;
 pub mod pages;
 
 mod ingest;
@@ -281,6 +282,13 @@ async fn serve(cfg: Config) -> Result<()> {
             .context("refusing to start: the journalist interface would be open to anyone")?;
     }
     let cookie_secure = cfg.file.source.cookie_secure;
+    // The journalist interface and retention (checked before anything listens).
+    let index = Arc::new(crate::spoolview::SpoolIndex::new(
+        Spool::open(&cfg.spool_dir()).context("opening the spool")?,
+        cfg.signing_key.verifying_key(),
+    ));
+    let journalist = journalist::prepare(&cfg, index.clone())?;
+    crate::retention::start(&cfg, index, journalist.as_ref().map(|j| j.state.clone()))?;
     let state = build_state(cfg)?;
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
     let app = app(state.clone(), cookie_secure);
@@ -294,9 +302,24 @@ async fn serve(cfg: Config) -> Result<()> {
             ring.keyring.prune();
         }
     });
+    let journalist = match journalist {
+        Some(j) => Some((
+            Listener::bind(j.listen, "journalist interface").await?,
+            journalist::router(j.state),
+        )),
+        None => None,
+    };
+    let journalist_serve = async move {
+        match journalist {
+            Some((l, app)) => l.serve(app, header_timeout).await,
+            None => std::future::pending().await,
+        }
+    };
+    // Every listener is bound: tell systemd.
     crate::systemd::notify_ready();
     tokio::select! {
         () = listener.serve(app, header_timeout) => {}
+        () = journalist_serve => {}
         () = shutdown_signal() => {}
     }
     tracing::info!("shutting down");

@@ -1,0 +1,323 @@
+//! The journalist's view of the spool: a cached index of sources and items, deletion, retention
+//! and bundles.
+//!
+//! Listing 10,000 sources must not mean reading 100,000 records on every page load. The index
+//! keeps, per source, what its signed records say (kind, day and size of each item), and reloads a
+//! source only when the modification time of its folder or of its `items/` folder changed. A
+//! stamp younger than two seconds is never trusted (the "racy" case of git's index: a change in
+//! the same clock tick would not move the time), so a change is always seen on a later load.
+//! Records are verified with the server's own key when loaded: a record altered on disk is left
+//! out of every listing and bundle (and a warning without ids is logged).
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use postern_spool::bundle::BundleWriter;
+use postern_spool::day::Day;
+use postern_spool::envelope::Kind;
+use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::keys::VerifyingKey;
+use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
+use postern_spool::spool::{Spool, sync_dir};
+
+/// One committed item, as its record states it.
+#[derive(Clone, Debug)]
+pub struct ItemInfo {
+    pub id: ItemId,
+    pub kind: Kind,
+    pub day: Day,
+    /// Ciphertext length (padded size plus age's overhead).
+    pub size: u64,
+}
+
+/// One source and its items (oldest day first, then by id).
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    pub id: SourceId,
+    pub first_day: Day,
+    pub items: Vec<ItemInfo>,
+}
+
+impl SourceInfo {
+    /// The latest day of any item (or the source's first day).
+    pub fn last_day(&self) -> Day {
+        self.items
+            .iter()
+            .map(|i| i.day)
+            .max()
+            .unwrap_or(self.first_day)
+            .max(self.first_day)
+    }
+}
+
+struct Cached {
+    stamp: (SystemTime, SystemTime),
+    info: Arc<SourceInfo>,
+}
+
+/// A cached, verified index of the spool.
+pub struct SpoolIndex {
+    spool: Spool,
+    key: VerifyingKey,
+    cache: Mutex<HashMap<SourceId, Cached>>,
+}
+
+/// How old a folder stamp must be before it is trusted.
+const RACY: Duration = Duration::from_secs(2);
+
+fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    File::open(path)?
+        .take(MAX_RECORD_LEN as u64 + 1)
+        .read_to_end(&mut out)?;
+    Ok(out)
+}
+
+impl SpoolIndex {
+    pub fn new(spool: Spool, key: VerifyingKey) -> SpoolIndex {
+        SpoolIndex {
+            spool,
+            key,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn spool(&self) -> &Spool {
+        &self.spool
+    }
+
+    fn stamp(&self, id: &SourceId) -> Option<(SystemTime, SystemTime)> {
+        let dir = self.spool.source_dir(id);
+        let a = fs::metadata(&dir).and_then(|m| m.modified()).ok()?;
+        let b = fs::metadata(dir.join("items"))
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        Some((a, b))
+    }
+
+    fn load_source(&self, id: &SourceId) -> Result<Option<SourceInfo>> {
+        let rec = match read_bounded(&self.spool.source_record_path(id)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).context("reading a source record"),
+        };
+        let Ok(rec) = SourceRecord::parse_verified(&rec, &self.key) else {
+            tracing::warn!("a source record does not verify; leaving that source out");
+            return Ok(None);
+        };
+        if rec.source != *id {
+            tracing::warn!("a source record is filed under another source; leaving it out");
+            return Ok(None);
+        }
+        let mut items = Vec::new();
+        for item in self.spool.items(id).context("listing items")? {
+            let (_, rec_path) = self.spool.item_paths(id, &item);
+            let bytes = match read_bounded(&rec_path) {
+                Ok(b) => b,
+                // Deleted meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).context("reading an item record"),
+            };
+            match ItemRecord::parse_verified(&bytes, &self.key) {
+                Ok(r) if r.source == *id && r.item == item => items.push(ItemInfo {
+                    id: item,
+                    kind: r.kind,
+                    day: r.day,
+                    size: r.size,
+                }),
+                _ => tracing::warn!("an item record does not verify; leaving that item out"),
+            }
+        }
+        items.sort_by_key(|i| (i.day, i.id));
+        Ok(Some(SourceInfo {
+            id: *id,
+            first_day: rec.day,
+            items,
+        }))
+    }
+
+    /// One source, fresh or from the cache.
+    pub fn source(&self, id: &SourceId) -> Result<Option<Arc<SourceInfo>>> {
+        let Some(stamp) = self.stamp(id) else {
+            if let Ok(mut c) = self.cache.lock() {
+                c.remove(id);
+            }
+            return Ok(None);
+        };
+        let trusted = SystemTime::now()
+            .duration_since(stamp.0.max(stamp.1))
+            .is_ok_and(|age| age >= RACY);
+        if trusted
+            && let Ok(c) = self.cache.lock()
+            && let Some(hit) = c.get(id)
+            && hit.stamp == stamp
+        {
+            return Ok(Some(hit.info.clone()));
+        }
+        let Some(info) = self.load_source(id)? else {
+            return Ok(None);
+        };
+        let info = Arc::new(info);
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(
+                *id,
+                Cached {
+                    stamp,
+                    info: info.clone(),
+                },
+            );
+        }
+        Ok(Some(info))
+    }
+
+    /// Every source with a record, in id order.
+    pub fn sources(&self) -> Result<Vec<Arc<SourceInfo>>> {
+        let ids = self.spool.sources().context("listing sources")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(s) = self.source(id)? {
+                out.push(s);
+            }
+        }
+        if let Ok(mut c) = self.cache.lock()
+            && c.len() > ids.len()
+        {
+            let live: std::collections::HashSet<&SourceId> = ids.iter().collect();
+            c.retain(|k, _| live.contains(k));
+        }
+        Ok(out)
+    }
+
+    /// Deletes one item: its record first (which uncommits it), then its ciphertext, then
+    /// fsyncs the folder. Returns whether it existed.
+    pub fn delete_item(&self, source: &SourceId, item: &ItemId) -> Result<bool> {
+        let (age, rec) = self.spool.item_paths(source, item);
+        let existed = remove_if_present(&rec)?;
+        let had_data = remove_if_present(&age)?;
+        if existed || had_data {
+            sync_dir(&self.spool.source_dir(source).join("items"))
+                .context("syncing the items folder")?;
+        }
+        Ok(existed)
+    }
+
+    /// Deletes a source: every item, then everything else in its folder, then the folder.
+    pub fn delete_source(&self, source: &SourceId) -> Result<bool> {
+        let dir = self.spool.source_dir(source);
+        if !dir.is_dir() {
+            return Ok(false);
+        }
+        for item in self.spool.items(source).context("listing items")? {
+            self.delete_item(source, &item)?;
+        }
+        fs::remove_dir_all(&dir).context("removing a source folder")?;
+        sync_dir(&self.spool.root().join("sources")).context("syncing the sources folder")?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.remove(source);
+        }
+        Ok(true)
+    }
+
+    /// Writes a bundle of the selected items (each source's record, then its items) to `out`.
+    /// Items deleted meanwhile are skipped. Returns the items written.
+    pub fn write_bundle<W: Write>(
+        &self,
+        out: W,
+        selection: &[(Arc<SourceInfo>, Vec<ItemId>)],
+    ) -> Result<(W, Vec<ItemId>)> {
+        let mut w = BundleWriter::new(out).context("writing the bundle")?;
+        let mut written = Vec::new();
+        for (source, items) in selection {
+            if items.is_empty() {
+                continue;
+            }
+            let rec = match read_bounded(&self.spool.source_record_path(&source.id)) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).context("reading a source record"),
+            };
+            w.add_source(&source.id, &rec)
+                .context("writing the bundle")?;
+            for item in items {
+                let (age, rec_path) = self.spool.item_paths(&source.id, item);
+                let (rec, mut data) = match (read_bounded(&rec_path), File::open(&age)) {
+                    (Ok(r), Ok(f)) => (r, f),
+                    _ => continue,
+                };
+                let size = data.metadata().context("reading an item")?.len();
+                w.add_item(&source.id, item, &rec, size, &mut data)
+                    .context("writing the bundle")?;
+                written.push(*item);
+            }
+        }
+        let out = w.finish().context("writing the bundle")?;
+        Ok((out, written))
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).context("deleting a spool file"),
+    }
+}
+
+/// Today, from the system clock.
+pub fn today() -> Day {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Day::from_unix_seconds(secs)
+}
+
+/// Parses `YYYY-MM-DD` into a day.
+pub fn parse_day(s: &str) -> Option<Day> {
+    let mut parts = s.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let day = Day(u32::try_from(days).ok()?);
+    // Refuse dates that do not exist (2026-02-31).
+    (day.to_string() == s).then_some(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_round_trip() {
+        for d in [0u32, 1, 59, 60, 365, 10_957, 20_421, 40_000] {
+            assert_eq!(parse_day(&Day(d).to_string()), Some(Day(d)), "{d}");
+        }
+        assert_eq!(parse_day("1970-01-01"), Some(Day(0)));
+        for bad in [
+            "2026-02-31",
+            "2026-13-01",
+            "2026-1-1",
+            "x",
+            "2026-01-01-01",
+            "",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+    }
+}
