@@ -68,13 +68,30 @@ pub fn import_replies(cfg: &Config, input: &Path) -> Result<ImportReport> {
 }
 
 fn import_from(cfg: &Config, input: impl Read) -> Result<ImportReport> {
-    let Some(newsroom) = cfg.newsroom_key else {
+    let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
+    import_into(
+        &spool,
+        cfg.newsroom_key.as_ref(),
+        &cfg.signing_key.verifying_key(),
+        input,
+    )
+}
+
+/// Imports a reply bundle into `spool`: the one path for `postern import-replies` and the
+/// journalist interface's upload. `newsroom` is the pinned reply-signing key, `server` the
+/// spool's own key (source records are checked with it).
+pub fn import_into(
+    spool: &Spool,
+    newsroom: Option<&VerifyingKey>,
+    server: &VerifyingKey,
+    input: impl Read,
+) -> Result<ImportReport> {
+    let Some(newsroom) = newsroom.copied() else {
         bail!(
             "no newsroom key is pinned, so no reply can be trusted: run `postern trust-newsroom --config FILE ed25519:…` with the key `postern-review keygen` printed"
         );
     };
-    let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
-    let server = cfg.signing_key.verifying_key();
+    let server = *server;
     let mut staged: Vec<VerifiedReply> = Vec::new();
     let mut staged_bytes = 0usize;
     let result = read_reply_bundle(input, &newsroom, |reply| {

@@ -87,6 +87,10 @@ pub struct JournalistApp {
     login_limiter: DefaultDirectRateLimiter,
     idle: Duration,
     cookie_secure: bool,
+    /// The pinned newsroom reply-signing key, for reply bundles uploaded here.
+    newsroom_key: Option<postern_spool::keys::VerifyingKey>,
+    /// The spool's own key: source records are checked with it.
+    server_key: postern_spool::keys::VerifyingKey,
 }
 
 pub type Shared = Arc<JournalistApp>;
@@ -120,6 +124,8 @@ impl JournalistApp {
             login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             idle: Duration::from_secs(section.session_idle_seconds.max(1)),
             cookie_secure: section.cookie_secure,
+            newsroom_key: cfg.newsroom_key,
+            server_key: cfg.signing_key.verifying_key(),
         }
     }
 
@@ -294,8 +300,16 @@ pub fn router(st: Shared) -> Router {
     let downloads = Router::new()
         .route("/sources/{sid}/items/{iid}", get(download_item))
         .route("/bundle", post(bundle));
+    // Reply bundles: a bounded body, read whole, then checked like `postern import-replies`.
+    let uploads = Router::new()
+        .route("/replies", post(upload_replies))
+        .layer(DefaultBodyLimit::max(MAX_REPLY_BUNDLE))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            Duration::from_secs(120),
+        ));
     forms
         .merge(downloads)
+        .merge(uploads)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(sessions)
@@ -1118,4 +1132,99 @@ async fn bundle(
         attachment(&format!("postern-bundle-{}.tar", today())),
     );
     res
+}
+
+/// Largest reply bundle accepted through the web interface.
+const MAX_REPLY_BUNDLE: usize = 64 << 20;
+
+/// `POST /replies`: a reply bundle from `postern-review export-replies` (multipart: `csrf` first,
+/// then the `bundle` file), imported all or nothing with the same checks as
+/// `postern import-replies`.
+async fn upload_replies(
+    State(st): State<Shared>,
+    session: Session,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let who = match who(&st, &session, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Ok(mut multipart) = multipart else {
+        return forbidden(&st, Some(&who));
+    };
+    // The token comes first, so nothing of an unchecked request is read.
+    let token = match multipart.next_field().await {
+        Ok(Some(f)) if f.name() == Some("csrf") => f.text().await.unwrap_or_default(),
+        _ => return forbidden(&st, Some(&who)),
+    };
+    if !csrf_ok(&session, &token).await {
+        return forbidden(&st, Some(&who));
+    }
+    let mut bundle = Vec::new();
+    let outcome = loop {
+        match multipart.next_field().await {
+            Ok(Some(mut f)) if f.name() == Some("bundle") => {
+                break loop {
+                    match f.chunk().await {
+                        Ok(Some(c)) if bundle.len() + c.len() <= MAX_REPLY_BUNDLE => {
+                            bundle.extend_from_slice(&c)
+                        }
+                        Ok(Some(_)) => break Err("The bundle is larger than 64 MiB."),
+                        Ok(None) => break Ok(()),
+                        Err(_) => break Err("The upload was cut off; nothing was imported."),
+                    }
+                };
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break Err("No bundle was chosen."),
+            Err(_) => break Err("The upload was cut off; nothing was imported."),
+        }
+    };
+    let l = who.layout(&st);
+    let result = match outcome {
+        Err(why) => Err(why.to_owned()),
+        Ok(()) => {
+            let st2 = st.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::replies::import_into(
+                    st2.index.spool(),
+                    st2.newsroom_key.as_ref(),
+                    &st2.server_key,
+                    bundle.as_slice(),
+                )
+            })
+            .await
+            .map_err(|_| "The import failed; nothing was imported.".to_owned())
+            .and_then(|r| r.map_err(|e| format!("{e:#}")))
+        }
+    };
+    match result {
+        Ok(r) => {
+            tracing::info!(new = r.new, "a journalist uploaded replies");
+            html(
+                StatusCode::OK,
+                pages::message(
+                    &l,
+                    "Replies imported",
+                    &format!(
+                        "Imported {} new reply(ies) for {} source(s); {} already delivered. Sources see them when they log in.",
+                        r.new, r.sources, r.already
+                    ),
+                    "/sources",
+                    "Back to the sources",
+                ),
+            )
+        }
+        Err(why) => html(
+            StatusCode::BAD_REQUEST,
+            pages::message(
+                &l,
+                "Replies refused",
+                &why,
+                "/sources",
+                "Back to the sources",
+            ),
+        ),
+    }
 }
