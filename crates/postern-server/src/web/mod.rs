@@ -288,6 +288,13 @@ async fn serve(cfg: Config) -> Result<()> {
         cfg.signing_key.verifying_key(),
     ));
     let journalist = journalist::prepare(&cfg, index.clone())?;
+    if journalist.is_some() {
+        // Read and verify every record once now, so the first sources page is not the slow one.
+        let warm = index.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = warm.sources();
+        });
+    }
     crate::retention::start(&cfg, index, journalist.as_ref().map(|j| j.state.clone()))?;
     let state = build_state(cfg)?;
     let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
