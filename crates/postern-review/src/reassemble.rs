@@ -1,0 +1,154 @@
+//! `extract` of a resumable upload: its manifest names the segments; they are proven to tile the
+//! whole file (spool-format §13.4) before anything is decrypted, then decrypted one after the
+//! other, each checked against the plan, into one temporary in the destination folder, which gets
+//! its final name only once every segment verified to its end. Memory stays flat: one frame at a
+//! time. A failure leaves no file behind.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use postern_spool::envelope::{FRAME_LEN, Kind, open};
+use postern_spool::ids::ItemId;
+use postern_spool::record::ItemRecord;
+use postern_spool::segments::{MAX_MANIFEST_LEN, Manifest, Reassembly};
+use postern_spool::spool::Spool;
+
+use crate::extract::Extracted;
+use crate::list::{SourceEntry, short};
+use crate::sanitize;
+use crate::ui::{byte_bar, user_error};
+
+type Identities = [Box<dyn age::Identity + Send + Sync>];
+
+fn ids(identities: &Identities) -> impl Iterator<Item = &dyn age::Identity> {
+    identities.iter().map(|i| i.as_ref() as &dyn age::Identity)
+}
+
+fn refused(rec: &ItemRecord, what: impl std::fmt::Display) -> anyhow::Error {
+    user_error(
+        format!("upload {}: {what}", short(&rec.item)),
+        "no file was written for it; if segments are missing, import a newer bundle, and if anything was altered, do not trust it and tell the operator",
+    )
+}
+
+/// Opens an item of `source` and checks its envelope against its record.
+fn open_checked(
+    store: &Spool,
+    source: &SourceEntry,
+    rec: &ItemRecord,
+    identities: &Identities,
+) -> Result<postern_spool::envelope::EnvelopeReader<age::stream::StreamReader<BufReader<File>>>> {
+    let (age_path, _) = store.item_paths(&source.id, &rec.item);
+    let f = File::open(&age_path).context("cannot open an item's ciphertext")?;
+    let reader = open(BufReader::with_capacity(1 << 16, f), ids(identities))
+        .map_err(|e| refused(rec, format!("item {}: {e}", short(&rec.item))))?;
+    let h = reader.header();
+    if h.submission_id != rec.item || h.kind != rec.kind || h.day != rec.day {
+        return Err(refused(
+            rec,
+            format!(
+                "item {}: its envelope does not match its signed record",
+                short(&rec.item)
+            ),
+        ));
+    }
+    Ok(reader)
+}
+
+/// Reassembles the upload whose manifest is `rec` into `dir`.
+pub fn extract_upload(
+    store: &Spool,
+    source: &SourceEntry,
+    rec: &ItemRecord,
+    identities: &Identities,
+    dir: &Path,
+) -> Result<Extracted> {
+    if rec.kind != Kind::Manifest {
+        return Err(refused(rec, "not an upload manifest"));
+    }
+    // 1. The manifest, whole and verified, bounded.
+    let mut reader = open_checked(store, source, rec, identities)?;
+    let mut text = Vec::new();
+    (&mut reader)
+        .take(MAX_MANIFEST_LEN + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| refused(rec, postern_spool::OpenError::from_io(e)))?;
+    let manifest = Manifest::parse(&text).map_err(|e| refused(rec, e))?;
+    // 2. The plan: every segment of the same source, tiling the whole length.
+    let records: HashMap<ItemId, &ItemRecord> = source.items.iter().map(|i| (i.item, i)).collect();
+    let plan = manifest
+        .plan(|id| records.get(id).map(|r| (r.kind, r.sha256)))
+        .map_err(|e| refused(rec, e))?;
+    // 3. The sealed name and type.
+    let mut meta = open(&manifest.meta[..], ids(identities))
+        .map_err(|e| refused(rec, format!("its sealed name: {e}")))?;
+    let meta_header = meta.header().clone();
+    let mut probe = [0u8; 1];
+    let meta_len = meta
+        .read_content(&mut probe)
+        .map_err(|e| refused(rec, format!("its sealed name: {e}")))?;
+    if meta_header.kind != Kind::Manifest
+        || meta_header.submission_id.as_bytes() != manifest.upload.as_bytes()
+        || meta_len != 0
+    {
+        return Err(refused(rec, "its sealed name belongs to another upload"));
+    }
+    let fallback = format!("upload-{}", short(&rec.item));
+    let wanted = sanitize::file_name(&meta_header.name, &fallback);
+    // 4. The segments, in order, into one temporary.
+    let tmp = dir.join(format!(
+        ".postern-{}.part",
+        ItemId::random(&mut rand::rng())
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let result = (|| -> Result<Extracted> {
+        let bar = byte_bar(plan.content, "reassembling");
+        let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&file));
+        let mut r = Reassembly::new(&plan);
+        let mut buf = vec![0u8; FRAME_LEN];
+        while let Some(step) = r.next_step() {
+            let seg_rec = records
+                .get(&step.item)
+                .ok_or_else(|| refused(rec, "a segment vanished"))?;
+            let mut seg = open_checked(store, source, seg_rec, identities)?;
+            r.begin(seg.header()).map_err(|e| refused(rec, e))?;
+            loop {
+                let n = seg
+                    .read_content(&mut buf)
+                    .map_err(|e| refused(rec, format!("segment {}: {e}", step.index)))?;
+                if n == 0 {
+                    break;
+                }
+                let keep = r
+                    .feed(buf.get(..n).unwrap_or(&[]))
+                    .map_err(|e| refused(rec, e))?;
+                out.write_all(keep)
+                    .context("writing the reassembled file failed (disk full?)")?;
+            }
+            r.end().map_err(|e| refused(rec, e))?;
+        }
+        r.finish().map_err(|e| refused(rec, e))?;
+        out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        bar.finish_and_clear();
+        let path = crate::extract::link_unique(&tmp, dir, &wanted)?;
+        Ok(Extracted {
+            path,
+            len: plan.content,
+        })
+    })();
+    let _ = fs::remove_file(&tmp);
+    if result.is_ok() {
+        File::open(dir).and_then(|d| d.sync_all())?;
+    }
+    result
+}
