@@ -400,7 +400,10 @@ fn state_path(dir: &Path, base: &str, file: &Path) -> Result<PathBuf> {
     h.update(base.as_bytes());
     h.update([0]);
     h.update(canon.as_os_str().as_encoded_bytes());
-    Ok(dir.join(format!("{}.state", hex::encode(h.finalize().get(..16).unwrap_or_default()))))
+    Ok(dir.join(format!(
+        "{}.state",
+        hex::encode(h.finalize().get(..16).unwrap_or_default())
+    )))
 }
 
 /// The file's bytes from `offset`, then zeros up to `end` (the padding).
