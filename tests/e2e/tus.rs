@@ -725,3 +725,128 @@ print(first, start, again.offset)
     assert_eq!(files[0].0, "from-tuspy.bin");
     assert!(files[0].1 == data, "byte-identical");
 }
+
+/// A SOCKS5 relay in front of tor's SOCKS port that records the username of every connection
+/// (RFC 1929) and otherwise forwards bytes untouched. With tor's IsolateSOCKSAuth (on by
+/// default), distinct usernames mean distinct circuits.
+struct SocksObserver {
+    addr: String,
+    users: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SocksObserver {
+    fn start(tor_socks: &str) -> SocksObserver {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let users = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (u, target) = (users.clone(), tor_socks.to_owned());
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(mut client) = conn else { continue };
+                let mut up = TcpStream::connect(&target).unwrap();
+                let u = u.clone();
+                std::thread::spawn(move || {
+                    let (mut up_r, mut c_w) =
+                        (up.try_clone().unwrap(), client.try_clone().unwrap());
+                    let back = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_r, &mut c_w);
+                    });
+                    // Greeting: version, n methods, methods.
+                    let mut g = [0u8; 2];
+                    client.read_exact(&mut g).unwrap();
+                    let mut methods = vec![0u8; usize::from(g[1])];
+                    client.read_exact(&mut methods).unwrap();
+                    up.write_all(&g).unwrap();
+                    up.write_all(&methods).unwrap();
+                    if methods.contains(&2) {
+                        // Username/password: version, ulen, user, plen, pass.
+                        let mut h = [0u8; 2];
+                        client.read_exact(&mut h).unwrap();
+                        let mut user = vec![0u8; usize::from(h[1])];
+                        client.read_exact(&mut user).unwrap();
+                        let mut pl = [0u8; 1];
+                        client.read_exact(&mut pl).unwrap();
+                        let mut pass = vec![0u8; usize::from(pl[0])];
+                        client.read_exact(&mut pass).unwrap();
+                        u.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&user).into_owned());
+                        up.write_all(&h).unwrap();
+                        up.write_all(&user).unwrap();
+                        up.write_all(&pl).unwrap();
+                        up.write_all(&pass).unwrap();
+                    } else {
+                        u.lock().unwrap().push(String::new());
+                    }
+                    let _ = std::io::copy(&mut client, &mut up);
+                    let _ = up.shutdown(std::net::Shutdown::Both);
+                    let _ = back.join();
+                });
+            }
+        });
+        SocksObserver { addr, users }
+    }
+}
+
+/// Called by the onion-service test (`tor.rs`), on its private Tor network: `postern-send`
+/// uploads through tor's SOCKS port to the onion service in front of the server, with a fresh
+/// circuit per request (distinct SOCKS credentials, seen by a relay in front of tor), and the
+/// reviewer gets the exact bytes.
+pub fn postern_send_over_tor(
+    socks: &str,
+    onion: &str,
+    codename: &str,
+    server: &Server,
+    reviewer: &Reviewer,
+) {
+    let observer = SocksObserver::start(socks);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tor-archive.bin");
+    let data = content(6 << 20, 65);
+    std::fs::write(&file, &data).unwrap();
+    let codename_file = dir.path().join("codename");
+    std::fs::write(&codename_file, codename).unwrap();
+    let t = Instant::now();
+    let out = run(Command::new(send_bin())
+        .args([
+            "--to",
+            &format!("http://{onion}"),
+            "--socks",
+            &observer.addr,
+        ])
+        .arg("--codename-file")
+        .arg(&codename_file)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .args(["--segment-mib", "1"])
+        .arg(&file));
+    assert!(
+        out.status.success(),
+        "postern-send over tor: {}",
+        stderr(&out)
+    );
+    eprintln!("postern-send over tor: 6 MiB in {:.1?}", t.elapsed());
+    let users = observer.users.lock().unwrap().clone();
+    let distinct: std::collections::HashSet<&String> = users.iter().collect();
+    // login, create, HEAD, then 6 PATCHes of 1 MiB: each on its own SOCKS identity.
+    assert!(users.len() >= 9, "{users:?}");
+    assert_eq!(
+        distinct.len(),
+        users.len(),
+        "every connection its own circuit: {users:?}"
+    );
+    assert!(users.iter().all(|u| u.len() == 16), "{users:?}");
+    // Direct connections are refused without --direct.
+    let out = run(Command::new(send_bin())
+        .args(["--to", "http://127.0.0.1:1", "--codename-file"])
+        .arg(&codename_file)
+        .arg(&file));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(".onion"), "{}", stderr(&out));
+    let files = review(reviewer, server);
+    let got = files
+        .iter()
+        .find(|(n, _)| n == "tor-archive.bin")
+        .expect("the upload");
+    assert!(got.1 == data, "byte-identical over tor");
+}
