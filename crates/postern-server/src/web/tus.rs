@@ -290,7 +290,7 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
     if !version_ok(&headers) {
         return version_refused();
     }
-    let Some((source, _)) = who(&st, &session, &headers).await else {
+    let Some((source, reply)) = who(&st, &session, &headers).await else {
         return refuse(StatusCode::UNAUTHORIZED, "not logged in");
     };
     if headers.contains_key("upload-defer-length") {
@@ -344,7 +344,20 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
             meta,
             segments: Vec::new(),
         };
-        state::store(&st2.spool, &id, &s).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        if length == 0 {
+            // Nothing will follow: the (empty) upload is complete at once.
+            let record = SourceRecord {
+                source,
+                reply,
+                day: today(),
+            };
+            st2.spool
+                .ensure_source(&mut rand::rng(), &record, &st2.signing_key)
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            complete(&st2, id, &s, today()).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        } else {
+            state::store(&st2.spool, &id, &s).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        }
         Ok((id, expires))
     })
     .await;
