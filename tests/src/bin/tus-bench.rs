@@ -353,6 +353,7 @@ impl Server {
             .env("POSTERN_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -371,6 +372,12 @@ impl Server {
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -457,7 +464,11 @@ impl Session {
             bail!("creation answered {status}");
         }
         h.lines()
-            .find_map(|l| l.strip_prefix("location: "))
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
+                    .map(|(_, v)| v)
+            })
             .map(|l| l.trim().to_owned())
             .context("no location")
     }
@@ -491,7 +502,7 @@ fn status_line(s: TcpStream) -> Result<u16> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-/// One request; answers (status, lower-cased headers, body).
+/// One request; answers (status, headers, body).
 fn http(
     port: u16,
     method: &str,
@@ -515,13 +526,17 @@ fn http(
     let text = String::from_utf8_lossy(&all).into_owned();
     let (h, b) = text.split_once("\r\n\r\n").context("no header end")?;
     let status = h.split_whitespace().nth(1).unwrap_or("0").parse()?;
-    Ok((status, h.to_ascii_lowercase(), b.to_owned()))
+    Ok((status, h.to_owned(), b.to_owned()))
 }
 
 fn cookie_of(headers: &str) -> Option<String> {
     headers
         .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: postern="))
+        .filter_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+                .and_then(|(_, v)| v.trim().strip_prefix("postern="))
+        })
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
         .find(|v| !v.is_empty())
 }
