@@ -448,6 +448,9 @@ fn a_cut_off_patch_keeps_what_arrived_unless_checksummed_and_sigkill_loses_no_co
         || !server.temporaries().is_empty(),
         "the segment is being written",
     );
+    // A second PATCH to the same upload meanwhile is refused: one writer per upload.
+    let r = a.patch(&loc, off, &data[off as usize..off as usize + 1000], &[]);
+    assert_eq!(r.status, 423, "{r:?}");
     server.kill();
     drop(s);
     server.start();

@@ -238,7 +238,72 @@ pub fn expire(spool: &Spool, today: Day) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use postern_spool::envelope::{Header, Kind};
+    use postern_spool::keys::SigningKey;
+    use postern_spool::recipients::Recipients;
+    use postern_spool::record::SourceRecord;
+
+    #[test]
+    fn expired_uploads_go_with_their_segments_and_others_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = rand::rng();
+        let spool = Spool::create(&dir.path().join("spool"), &mut rng).unwrap();
+        ensure_dir(&spool).unwrap();
+        let key = SigningKey::generate(&mut rng);
+        let recipients =
+            Recipients::new(vec![age::x25519::Identity::generate().to_public()]).unwrap();
+        let source = SourceId::from_bytes([5; 32]);
+        let rec = SourceRecord {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: Day(100),
+        };
+        spool.ensure_source(&mut rng, &rec, &key).unwrap();
+        let mut uploads = Vec::new();
+        for expires in [Day(10), Day(11)] {
+            let item = spool
+                .store(
+                    &mut rng,
+                    &key,
+                    &recipients,
+                    &source,
+                    Header::new(Kind::File, ItemId::from_bytes([0; 16]), Day(9)),
+                    &mut &b"segment bytes"[..],
+                )
+                .unwrap();
+            let st = UploadState {
+                source,
+                length: 100,
+                content: 100,
+                offset: 13,
+                expires,
+                checksum: false,
+                meta: Vec::new(),
+                segments: vec![SegmentEntry {
+                    index: 0,
+                    item: item.item,
+                    offset: 0,
+                    length: 13,
+                    sha256: item.sha256,
+                }],
+            };
+            let id = UploadId::random(&mut rng);
+            store(&spool, &id, &st).unwrap();
+            uploads.push((id, item.item));
+        }
+        assert_eq!(expire(&spool, Day(11)), 1, "only the one past its day");
+        assert!(load(&spool, &uploads[0].0).unwrap().is_none());
+        assert!(!spool.items(&source).unwrap().contains(&uploads[0].1));
+        let (age, _) = spool.item_paths(&source, &uploads[0].1);
+        assert!(!age.exists(), "its ciphertext is removed too");
+        assert!(load(&spool, &uploads[1].0).unwrap().is_some());
+        assert!(spool.items(&source).unwrap().contains(&uploads[1].1));
+        assert_eq!(expire(&spool, Day(12)), 1);
+        assert!(spool.items(&source).unwrap().is_empty());
+        assert!(list(&spool).unwrap().is_empty());
+    }
 
     #[test]
     fn round_trip_and_strict() {
