@@ -480,6 +480,8 @@ struct Relay {
     forwarded: Arc<AtomicU64>,
     cuts_done: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    /// Every byte sent upstream (what the server saw).
+    seen: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Relay {
@@ -492,6 +494,8 @@ impl Relay {
         let cuts = Arc::new(std::sync::Mutex::new(cuts.into_iter()));
         // Only request bodies (PATCH) are cut; logins and HEADs pass.
         let (f, c, st) = (forwarded.clone(), cuts_done.clone(), stop.clone());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sn = seen.clone();
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 if st.load(Ordering::SeqCst) {
@@ -499,8 +503,8 @@ impl Relay {
                 }
                 let Ok(client) = conn else { continue };
                 let up = TcpStream::connect(("127.0.0.1", target)).unwrap();
-                let (f, c, cuts) = (f.clone(), c.clone(), cuts.clone());
-                std::thread::spawn(move || pipe(client, up, &cuts, f, c));
+                let (f, c, cuts, sn) = (f.clone(), c.clone(), cuts.clone(), sn.clone());
+                std::thread::spawn(move || pipe(client, up, &cuts, f, c, &sn));
             }
         });
         Relay {
@@ -508,6 +512,7 @@ impl Relay {
             forwarded,
             cuts_done,
             stop,
+            seen,
         }
     }
 }
@@ -527,6 +532,7 @@ fn pipe(
     budgets: &Budgets,
     fwd: Arc<AtomicU64>,
     cuts: Arc<AtomicU64>,
+    seen: &std::sync::Mutex<Vec<u8>>,
 ) {
     let (mut c_r, mut u_w) = (client.try_clone().unwrap(), up.try_clone().unwrap());
     let (mut u_r, mut c_w) = (up, client);
@@ -553,6 +559,9 @@ fn pipe(
             break;
         }
         fwd.fetch_add(take as u64, Ordering::SeqCst);
+        if fwd.load(Ordering::SeqCst) < 64 << 20 {
+            seen.lock().unwrap().extend_from_slice(&buf[..take]);
+        }
         left -= take as u64;
         if left == 0 {
             cuts.fetch_add(1, Ordering::SeqCst);
@@ -855,4 +864,92 @@ pub fn postern_send_over_tor(
         .find(|(n, _)| n == "tor-archive.bin")
         .expect("the upload");
     assert!(got.1 == data, "byte-identical over tor");
+}
+
+/// `postern-send --encrypt`: the pieces are sealed on the source's side to the keys whose
+/// fingerprints the source was given; the server never sees the file's name or a byte of its
+/// content, keeps every piece whole or not at all through cuts, and the reviewer opens both
+/// layers to the exact bytes. Wrong fingerprints send nothing.
+#[test]
+fn postern_send_encrypts_on_the_client_and_the_server_sees_only_ciphertext() {
+    let reviewer = Reviewer::new();
+    let server = Server::new(&reviewer.recipient, |c| c);
+    let a = ApiSource::new(server.port);
+    let dir = tempfile::tempdir().unwrap();
+    let name = "client-sealed секрет.bin";
+    let file = dir.path().join(name);
+    let data = content((5 << 20) + 12_345, 66);
+    std::fs::write(&file, &data).unwrap();
+    let codename_file = dir.path().join("codename");
+    std::fs::write(&codename_file, &a.codename).unwrap();
+    let fp = postern_spool::recipients::fingerprint(&reviewer.recipient.parse().unwrap());
+    let send = |relay: &Relay, fps: &[&str]| {
+        let mut cmd = Command::new(send_bin());
+        cmd.args([
+            "--to",
+            &format!("http://127.0.0.1:{}", relay.port),
+            "--direct",
+            "--encrypt",
+        ])
+        .arg("--codename-file")
+        .arg(&codename_file)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .args([
+            "--segment-mib",
+            "1",
+            "--max-retries",
+            "3",
+            "--retry-base-ms",
+            "50",
+        ]);
+        for f in fps {
+            cmd.args(["--fingerprint", f]);
+        }
+        run(cmd.arg(&file))
+    };
+    // A key the source was not told about: nothing is sent.
+    let relay = Relay::start(server.port, Vec::new());
+    let other = age::x25519::Identity::generate().to_public();
+    let wrong = postern_spool::recipients::fingerprint(&other);
+    let out = send(&relay, &[&wrong]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("do not match"), "{}", stderr(&out));
+    assert_eq!(server.item_count(), 0);
+
+    // The right fingerprint (any spacing), through a relay that cuts 8 pieces halfway.
+    let cuts: Vec<u64> = (0..8).map(|i| 200_000 + i * 50_000).collect();
+    let relay = Relay::start(server.port, cuts);
+    let spaced = fp.to_uppercase();
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        assert!(runs < 20, "postern-send --encrypt never finished");
+        let out = send(&relay, &[&spaced]);
+        if out.status.success() {
+            break;
+        }
+        assert!(stderr(&out).contains("retries"), "{}", stderr(&out));
+    }
+    assert!(relay.cuts_done.load(Ordering::SeqCst) >= 8);
+    let seen = relay.seen.lock().unwrap().clone();
+    assert!(
+        seen.len() > data.len(),
+        "the capture holds the whole upload"
+    );
+    assert!(
+        !contains(&seen, name.as_bytes()),
+        "the name went out in clear"
+    );
+    assert!(!contains(&seen, b64(name.as_bytes()).as_bytes()));
+    for at in [0usize, 1 << 20, 3 << 20, data.len() - 64] {
+        assert!(
+            !contains(&seen, &data[at..at + 32]),
+            "plaintext at {at} went out"
+        );
+    }
+    let files = review(&reviewer, &server);
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, name);
+    assert!(files[0].1 == data, "byte-identical through both layers");
 }

@@ -98,7 +98,7 @@ pub fn extract_upload(
         return Err(refused(rec, "its sealed name belongs to another upload"));
     }
     let fallback = format!("upload-{}", short(&rec.item));
-    let wanted = sanitize::file_name(&meta_header.name, &fallback);
+    let mut wanted = sanitize::file_name(&meta_header.name, &fallback);
     // 4. The segments, in order, into one temporary.
     let tmp = dir.join(format!(
         ".postern-{}.part",
@@ -114,6 +114,8 @@ pub fn extract_upload(
         let bar = byte_bar(plan.content, "reassembling");
         let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&file));
         let mut r = Reassembly::new(&plan);
+        // For client-sealed uploads: bytes of the file so far (the inner envelopes' offsets).
+        let mut plain_offset = 0u64;
         let mut buf = vec![0u8; FRAME_LEN];
         while let Some(step) = r.next_step() {
             let seg_rec = records
@@ -121,6 +123,107 @@ pub fn extract_upload(
                 .ok_or_else(|| refused(rec, "a segment vanished"))?;
             let mut seg = open_checked(store, source, seg_rec, identities)?;
             r.begin(seg.header()).map_err(|e| refused(rec, e))?;
+            if plan.encrypted {
+                // The segment's content is an age file the client sealed: open it through the
+                // plan's checks, and check its own envelope against the plan.
+                let mut inner_failure = None;
+                let checked = CheckedContent {
+                    seg: &mut seg,
+                    plan: &mut r,
+                    failure: &mut inner_failure,
+                };
+                let step_index = step.index;
+                let step_length = step.length;
+                let inner_result = (|| -> Result<u64> {
+                    let mut checked = checked;
+                    let bad = |what: &str| {
+                        refused(
+                            rec,
+                            format!("segment {step_index}, sealed by the client: {what}"),
+                        )
+                    };
+                    // A piece: the age file's length (u64), the age file, zeros.
+                    let mut len8 = [0u8; 8];
+                    checked
+                        .read_exact(&mut len8)
+                        .map_err(|_| bad("too short"))?;
+                    let age_len = u64::from_be_bytes(len8);
+                    if age_len > step_length.saturating_sub(8) {
+                        return Err(bad("its length is out of bounds"));
+                    }
+                    let mut limited = (&mut checked).take(age_len);
+                    let mut inner = open(
+                        BufReader::with_capacity(1 << 16, &mut limited),
+                        ids(identities),
+                    )
+                    .map_err(|e| bad(&e.to_string()))?;
+                    let h = inner.header().clone();
+                    let ok = h.kind == Kind::Segment
+                        && h.submission_id.as_bytes() == plan.upload.as_bytes()
+                        && h.segment.is_some_and(|s| {
+                            s.upload_id == plan.upload
+                                && s.index == step_index
+                                && s.offset == plain_offset
+                        });
+                    if !ok {
+                        return Err(refused(
+                            rec,
+                            format!(
+                                "segment {step_index}, sealed by the client, belongs elsewhere"
+                            ),
+                        ));
+                    }
+                    if step_index == 0 {
+                        wanted = sanitize::file_name(&h.name, &fallback);
+                    }
+                    let mut n_total = 0u64;
+                    loop {
+                        let n = inner.read_content(&mut buf).map_err(|e| {
+                            refused(
+                                rec,
+                                format!("segment {step_index}, sealed by the client: {e}"),
+                            )
+                        })?;
+                        if n == 0 {
+                            break;
+                        }
+                        n_total += n as u64;
+                        out.write_all(buf.get(..n).unwrap_or(&[]))
+                            .context("writing the reassembled file failed (disk full?)")?;
+                    }
+                    drop(inner);
+                    if limited.limit() != 0 {
+                        return Err(bad("data after its age file"));
+                    }
+                    let mut rest = [0u8; 4096];
+                    loop {
+                        let n = checked.read(&mut rest).map_err(|_| bad("damaged"))?;
+                        if n == 0 {
+                            break;
+                        }
+                        if rest.get(..n).unwrap_or(&[]).iter().any(|&b| b != 0) {
+                            return Err(bad("its padding is not zeros"));
+                        }
+                    }
+                    Ok(n_total)
+                })();
+                if let Some(e) = inner_failure {
+                    return Err(refused(rec, e));
+                }
+                plain_offset += inner_result?;
+                // The outer envelope must also have verified to its end.
+                let n = seg
+                    .read_content(&mut buf)
+                    .map_err(|e| refused(rec, format!("segment {}: {e}", step.index)))?;
+                if n != 0 {
+                    return Err(refused(
+                        rec,
+                        format!("segment {}: data after its sealed content", step.index),
+                    ));
+                }
+                r.end().map_err(|e| refused(rec, e))?;
+                continue;
+            }
             loop {
                 let n = seg
                     .read_content(&mut buf)
@@ -143,7 +246,11 @@ pub fn extract_upload(
         let path = crate::extract::link_unique(&tmp, dir, &wanted)?;
         Ok(Extracted {
             path,
-            len: plan.content,
+            len: if plan.encrypted {
+                plain_offset
+            } else {
+                plan.content
+            },
         })
     })();
     let _ = fs::remove_file(&tmp);
@@ -151,4 +258,30 @@ pub fn extract_upload(
         File::open(dir).and_then(|d| d.sync_all())?;
     }
     result
+}
+
+/// The content of an outer segment, read through the plan's checks (for client-sealed uploads,
+/// whose content is itself an age file).
+struct CheckedContent<'a, 'p, R: Read> {
+    seg: &'a mut postern_spool::envelope::EnvelopeReader<R>,
+    plan: &'a mut Reassembly<'p>,
+    failure: &'a mut Option<postern_spool::segments::SegmentError>,
+}
+
+impl<R: Read> Read for CheckedContent<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.seg.read_content(buf).map_err(std::io::Error::from)?;
+        let data = buf.get(..n).unwrap_or(&[]);
+        match self.plan.feed(data) {
+            Ok(kept) if kept.len() == n => Ok(n),
+            Ok(_) => {
+                *self.failure = Some(postern_spool::segments::SegmentError::BadPadding);
+                Err(std::io::Error::other("padding in a client-sealed upload"))
+            }
+            Err(e) => {
+                *self.failure = Some(e);
+                Err(std::io::Error::other("segment refused"))
+            }
+        }
+    }
 }

@@ -26,11 +26,13 @@ use clap::Parser;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+mod sealed;
+
 /// Send files to a Postern newsroom over Tor, resumably. Run it again with the same arguments to
 /// resume after any interruption.
 #[derive(Parser)]
 #[command(name = "postern-send", version, about)]
-struct Args {
+pub(crate) struct Args {
     /// The newsroom's address: http://….onion (as on its source page).
     #[arg(long, value_name = "URL")]
     to: String,
@@ -48,7 +50,7 @@ struct Args {
     state_dir: Option<PathBuf>,
     /// Size of each request body (each goes over a fresh Tor circuit), in MiB.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    segment_mib: u64,
+    pub(crate) segment_mib: u64,
     /// Give up (and keep the state to resume later) after this many failures in a row.
     #[arg(long, default_value_t = 20)]
     max_retries: u32,
@@ -58,6 +60,14 @@ struct Args {
     /// Do not pad the total to its PADMÉ bucket.
     #[arg(long)]
     no_pad: bool,
+    /// Encrypt on this computer, to the newsroom's keys, before sending: the server then only
+    /// ever sees ciphertext. Needs --fingerprint.
+    #[arg(long, requires = "fingerprint")]
+    encrypt: bool,
+    /// The fingerprint of a newsroom key, as published on the newsroom's own website (give it
+    /// once per key). The keys the server offers must match exactly, or nothing is sent.
+    #[arg(long, value_name = "FP")]
+    fingerprint: Vec<String>,
     /// The files to send.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -110,9 +120,21 @@ fn run(args: &Args) -> Result<()> {
         max: args.max_retries,
         base: Duration::from_millis(args.retry_base_ms),
     };
+    let sealed_to = if args.encrypt {
+        Some(sealed::checked_recipients(
+            &mut session,
+            &retry,
+            &args.fingerprint,
+        )?)
+    } else {
+        None
+    };
     for file in &args.files {
-        send_file(&mut session, &retry, &state_dir, file, args)
-            .with_context(|| format!("{}", file.display()))?;
+        match &sealed_to {
+            Some(r) => sealed::send_file(&mut session, &retry, &state_dir, file, args, r),
+            None => send_file(&mut session, &retry, &state_dir, file, args),
+        }
+        .with_context(|| format!("{}", file.display()))?;
     }
     Ok(())
 }
@@ -145,8 +167,8 @@ fn default_state_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/state/postern-send"))
 }
 
-struct Net {
-    base: String,
+pub(crate) struct Net {
+    pub(crate) base: String,
     socks: String,
     direct: bool,
 }
@@ -183,14 +205,14 @@ impl Net {
     }
 }
 
-struct Session {
-    net: Net,
+pub(crate) struct Session {
+    pub(crate) net: Net,
     codename: Zeroizing<String>,
     token: Option<Zeroizing<String>>,
 }
 
 /// A request failed in a way worth retrying (network, server busy), or for good.
-enum Failure {
+pub(crate) enum Failure {
     Retry(String),
     Fatal(anyhow::Error),
     /// The token expired (the server restarted, or the session went idle).
@@ -244,21 +266,24 @@ impl Session {
     }
 
     fn create(&mut self, length: u64, content: u64, name: &str) -> Result<String, Failure> {
-        let auth = self.auth()?;
-        let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
         let meta = format!(
             "filename {},filetype {},postern-content-length {}",
             b64(name.as_bytes()),
             b64(b"application/octet-stream"),
             b64(content.to_string().as_bytes())
         );
+        self.create_with(length, &meta)
+    }
+
+    pub(crate) fn create_with(&mut self, length: u64, meta: &str) -> Result<String, Failure> {
+        let auth = self.auth()?;
         let agent = self.net.agent().map_err(Failure::Fatal)?;
         let r = agent
             .post(self.net.url("/api/v1/uploads"))
             .header("Tus-Resumable", "1.0.0")
             .header("Authorization", &auth)
             .header("Upload-Length", &length.to_string())
-            .header("Upload-Metadata", &meta)
+            .header("Upload-Metadata", meta)
             .send_empty()?;
         self.check_auth(&r)?;
         match r.status().as_u16() {
@@ -280,7 +305,7 @@ impl Session {
     }
 
     /// The server's offset; `None` if the upload is gone (expired or removed).
-    fn offset(&mut self, loc: &str) -> Result<Option<u64>, Failure> {
+    pub(crate) fn offset(&mut self, loc: &str) -> Result<Option<u64>, Failure> {
         let auth = self.auth()?;
         let agent = self.net.agent().map_err(Failure::Fatal)?;
         let r = agent
@@ -294,6 +319,55 @@ impl Session {
             404 | 410 => Ok(None),
             s => Err(Failure::Retry(format!("asking for the offset: HTTP {s}"))),
         }
+    }
+
+    /// Sends a whole body with its SHA-256: the server keeps all of it or nothing.
+    pub(crate) fn patch_checked(
+        &mut self,
+        loc: &str,
+        offset: u64,
+        body: &[u8],
+    ) -> Result<u64, Failure> {
+        let auth = self.auth()?;
+        let agent = self.net.agent().map_err(Failure::Fatal)?;
+        let sum = format!("sha256 {}", b64(&Sha256::digest(body)));
+        let r = agent
+            .patch(self.net.url(loc))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", &offset.to_string())
+            .header("Upload-Checksum", &sum)
+            .send(body)?;
+        self.check_auth(&r)?;
+        match r.status().as_u16() {
+            204 => upload_offset(&r),
+            409 => Err(Failure::Retry("offset mismatch; asking the server".into())),
+            s => Err(Failure::Retry(format!("sending: HTTP {s}"))),
+        }
+    }
+
+    /// The newsroom's recipients from `/public-key`.
+    pub(crate) fn public_keys(&mut self) -> Result<Vec<String>, Failure> {
+        let agent = self.net.agent().map_err(Failure::Fatal)?;
+        let mut r = agent.get(self.net.url("/public-key")).call()?;
+        if r.status().as_u16() != 200 {
+            return Err(Failure::Retry(format!(
+                "public key: HTTP {}",
+                r.status().as_u16()
+            )));
+        }
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Sends `len` bytes at `offset`; returns the server's new offset.
@@ -323,6 +397,10 @@ impl Session {
     }
 }
 
+fn b64(s: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
 fn upload_offset(r: &Resp) -> Result<u64, Failure> {
     r.headers()
         .get("upload-offset")
@@ -331,19 +409,19 @@ fn upload_offset(r: &Resp) -> Result<u64, Failure> {
         .ok_or_else(|| Failure::Retry("no Upload-Offset in the answer".into()))
 }
 
-struct Retry {
-    max: u32,
-    base: Duration,
+pub(crate) struct Retry {
+    pub(crate) max: u32,
+    pub(crate) base: Duration,
 }
 
 /// The resume state of one file.
 #[derive(Debug, PartialEq, Eq)]
-struct State {
-    upload: String,
-    size: u64,
-    mtime: i64,
-    length: u64,
-    offset: u64,
+pub(crate) struct State {
+    pub(crate) upload: String,
+    pub(crate) size: u64,
+    pub(crate) mtime: i64,
+    pub(crate) length: u64,
+    pub(crate) offset: u64,
 }
 
 impl State {
@@ -354,7 +432,7 @@ impl State {
         )
     }
 
-    fn parse(text: &str) -> Option<State> {
+    pub(crate) fn parse(text: &str) -> Option<State> {
         let mut l = text.lines();
         let mut f = |k: &str| {
             l.next()?
@@ -378,7 +456,7 @@ impl State {
         })
     }
 
-    fn save(&self, path: &Path) -> Result<()> {
+    pub(crate) fn save(&self, path: &Path) -> Result<()> {
         let tmp = path.with_extension("tmp");
         let mut f = fs::OpenOptions::new()
             .write(true)
@@ -394,7 +472,7 @@ impl State {
 }
 
 /// The state file of `file` for this server: a hash, so the name reveals nothing.
-fn state_path(dir: &Path, base: &str, file: &Path) -> Result<PathBuf> {
+pub(crate) fn state_path(dir: &Path, base: &str, file: &Path) -> Result<PathBuf> {
     let canon = fs::canonicalize(file)?;
     let mut h = Sha256::new();
     h.update(base.as_bytes());
@@ -542,7 +620,7 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
     Ok(())
 }
 
-fn backoff(retry: &Retry, failures: u32) -> Duration {
+pub(crate) fn backoff(retry: &Retry, failures: u32) -> Duration {
     let factor = 1u32 << failures.saturating_sub(1).min(16);
     retry
         .base
@@ -551,7 +629,7 @@ fn backoff(retry: &Retry, failures: u32) -> Duration {
 }
 
 /// Runs `f` until it succeeds, retrying with backoff (and logging in again after a 401).
-fn with_retries<T>(
+pub(crate) fn with_retries<T>(
     s: &mut Session,
     retry: &Retry,
     mut f: impl FnMut(&mut Session) -> Result<T, Failure>,

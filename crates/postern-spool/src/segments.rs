@@ -17,6 +17,7 @@
 //! upload <upload id: 32 lower-case hex digits>
 //! length <total bytes uploaded>
 //! content <bytes of the file; the rest, up to length, is zero padding>
+//! encrypted <0, or 1: each segment's content is itself an age file sealed by the client>
 //! meta <hex of a small age file: the sealed file name and declared type (see below)>
 //! segment <index> <item id> <offset> <length> <SHA-256 of the segment's ciphertext, 64 hex>
 //! …                                   (one line per segment, index 0, 1, 2, … in order)
@@ -67,6 +68,9 @@ pub struct Manifest {
     pub length: u64,
     /// Bytes of the file itself (at most `length`); the rest must be zeros.
     pub content: u64,
+    /// Sealed by the client: each segment's content is one age file holding an envelope of kind
+    /// segment (see `docs/spool-format.md` §13.6), and `content` equals `length`.
+    pub encrypted: bool,
     /// The sealed name and type: an age file (see the module documentation).
     pub meta: Vec<u8>,
     /// The segments, in index order.
@@ -152,10 +156,11 @@ impl Manifest {
     /// The canonical text.
     pub fn encode(&self) -> String {
         let mut s = format!(
-            "postern-manifest 1\nupload {}\nlength {}\ncontent {}\nmeta {}\n",
+            "postern-manifest 1\nupload {}\nlength {}\ncontent {}\nencrypted {}\nmeta {}\n",
             self.upload,
             self.length,
             self.content,
+            u8::from(self.encrypted),
             hex::encode(&self.meta)
         );
         for e in &self.segments {
@@ -200,7 +205,12 @@ impl Manifest {
             .ok_or(SegmentError::Malformed)?;
         let length = num(one(&next("length")?))?;
         let content = num(one(&next("content")?))?;
-        if content > length {
+        let encrypted = match one(&next("encrypted")?) {
+            Some("0") => false,
+            Some("1") => true,
+            _ => return Err(SegmentError::Malformed),
+        };
+        if content > length || (encrypted && content != length) {
             return Err(SegmentError::Malformed);
         }
         let meta_hex = one(&next("meta")?).ok_or(SegmentError::Malformed)?;
@@ -240,6 +250,7 @@ impl Manifest {
             upload,
             length,
             content,
+            encrypted,
             meta,
             segments,
         };
@@ -295,6 +306,7 @@ impl Manifest {
             upload: self.upload,
             length: self.length,
             content: self.content,
+            encrypted: self.encrypted,
             steps: self.segments.clone(),
         })
     }
@@ -328,6 +340,8 @@ pub struct Plan {
     pub length: u64,
     /// Bytes of the file itself.
     pub content: u64,
+    /// Each segment's content is an age file sealed by the client (see [`Manifest::encrypted`]).
+    pub encrypted: bool,
     /// The segments, in order; they tile `[0, length)`.
     pub steps: Vec<SegmentEntry>,
 }

@@ -250,13 +250,24 @@ async fn api_login(State(st): State<SharedState>, body: axum::body::Bytes) -> Re
         .into_response()
 }
 
-/// Parses `Upload-Metadata`: `key base64,key base64`; returns (name, type, content length).
-fn metadata(headers: &HeaderMap) -> Option<(String, String, Option<u64>)> {
+/// What `Upload-Metadata` declares.
+#[derive(Default)]
+struct Metadata {
+    name: String,
+    ctype: String,
+    /// `postern-content-length`: the file's length before the client's padding.
+    content: Option<u64>,
+    /// `postern-encrypted` = `1`: the client seals each request body itself.
+    encrypted: bool,
+}
+
+/// Parses `Upload-Metadata`: `key base64,key base64`.
+fn metadata(headers: &HeaderMap) -> Option<Metadata> {
     let Some(v) = headers.get("upload-metadata") else {
-        return Some((String::new(), String::new(), None));
+        return Some(Metadata::default());
     };
     let v = v.to_str().ok()?;
-    let (mut name, mut ctype, mut content) = (String::new(), String::new(), None);
+    let mut m = Metadata::default();
     for pair in v.split(',') {
         let mut it = pair.trim().splitn(2, ' ');
         let key = it.next()?;
@@ -266,20 +277,21 @@ fn metadata(headers: &HeaderMap) -> Option<(String, String, Option<u64>)> {
         let text = String::from_utf8_lossy(&value);
         match key {
             "filename" | "name" => {
-                name = truncate_utf8(&text, postern_spool::envelope::MAX_NAME_LEN);
+                m.name = truncate_utf8(&text, postern_spool::envelope::MAX_NAME_LEN);
             }
             "filetype" | "type" => {
-                ctype = text
+                m.ctype = text
                     .chars()
                     .filter(|c| (' '..='~').contains(c))
                     .take(postern_spool::envelope::MAX_TYPE_LEN)
                     .collect();
             }
-            "postern-content-length" => content = Some(text.parse().ok()?),
+            "postern-content-length" => m.content = Some(text.parse().ok()?),
+            "postern-encrypted" => m.encrypted = text == "1",
             _ => {}
         }
     }
-    Some((name, ctype, content))
+    Some(m)
 }
 
 fn location(id: &UploadId) -> String {
@@ -302,11 +314,17 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
     if length > st.limits.max_upload_bytes {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "upload too large");
     }
-    let Some((name, ctype, content)) = metadata(&headers) else {
+    let Some(Metadata {
+        name,
+        ctype,
+        content,
+        encrypted,
+    }) = metadata(&headers)
+    else {
         return refuse(StatusCode::BAD_REQUEST, "bad metadata");
     };
     let content = content.unwrap_or(length);
-    if content > length {
+    if content > length || (encrypted && content != length) {
         return refuse(StatusCode::BAD_REQUEST, "content longer than upload");
     }
     if !disk_ok(&st, length) {
@@ -341,6 +359,7 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
             offset: 0,
             expires,
             checksum: true,
+            encrypted,
             meta,
             segments: Vec::new(),
         };
@@ -532,6 +551,10 @@ async fn patch(
         Ok((_, s)) => s,
         Err(r) => return r,
     };
+    if s.encrypted && checksum.is_none() {
+        // A cut-off body of a client-sealed upload would be a broken age file: all or nothing.
+        return refuse(StatusCode::BAD_REQUEST, "encrypted upload without checksum");
+    }
     if s.offset != offset {
         return tus(
             StatusCode::CONFLICT,
@@ -722,6 +745,7 @@ fn complete(st: &SharedState, id: UploadId, s: &UploadState, day: Day) -> Result
         upload: id,
         length: s.length,
         content: s.content,
+        encrypted: s.encrypted,
         meta: s.meta.clone(),
         segments: s.segments.clone(),
     };

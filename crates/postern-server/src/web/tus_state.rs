@@ -26,6 +26,9 @@ pub struct UploadState {
     pub expires: Day,
     /// Whether every request so far carried a checksum.
     pub checksum: bool,
+    /// Sealed by the client: every request must carry a checksum (a cut-off body would be a
+    /// broken age file), and nothing is padded by the server's manifest.
+    pub encrypted: bool,
     /// The sealed name and type (an age file only the newsroom can open).
     pub meta: Vec<u8>,
     pub segments: Vec<SegmentEntry>,
@@ -34,13 +37,14 @@ pub struct UploadState {
 impl UploadState {
     pub fn encode(&self) -> String {
         let mut s = format!(
-            "postern-upload 1\nsource {}\nlength {}\ncontent {}\noffset {}\nexpires {}\nchecksum {}\nmeta {}\n",
+            "postern-upload 1\nsource {}\nlength {}\ncontent {}\noffset {}\nexpires {}\nchecksum {}\nencrypted {}\nmeta {}\n",
             self.source,
             self.length,
             self.content,
             self.offset,
             self.expires.0,
             u8::from(self.checksum),
+            u8::from(self.encrypted),
             hex::encode(&self.meta)
         );
         for e in &self.segments {
@@ -71,6 +75,11 @@ impl UploadState {
         let offset = field("offset")?.parse().ok()?;
         let expires = Day(field("expires")?.parse().ok()?);
         let checksum = match field("checksum")? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let encrypted = match field("encrypted")? {
             "0" => false,
             "1" => true,
             _ => return None,
@@ -113,6 +122,7 @@ impl UploadState {
             offset,
             expires,
             checksum,
+            encrypted,
             meta,
             segments,
         };
@@ -280,6 +290,7 @@ mod tests {
                 offset: 13,
                 expires,
                 checksum: false,
+                encrypted: false,
                 meta: Vec::new(),
                 segments: vec![SegmentEntry {
                     index: 0,
@@ -314,6 +325,7 @@ mod tests {
             offset: 300,
             expires: Day(20_500),
             checksum: true,
+            encrypted: false,
             meta: vec![1, 2, 3],
             segments: vec![SegmentEntry {
                 index: 0,

@@ -84,6 +84,7 @@ fn build(
         upload,
         length: all.len() as u64,
         content: data.len() as u64,
+        encrypted: false,
         meta: vec![0xa5; 40],
         segments,
     };
@@ -332,6 +333,8 @@ fn non_canonical_manifests_are_refused() {
         good.trim_end().to_owned(),
         good.replace("content 11", "content 12"),
         good.replace("segment 0 ", "segment  0 "),
+        good.replace("encrypted 0", "encrypted 2"),
+        good.replace("encrypted 0\n", ""),
     ] {
         assert!(Manifest::parse(bad.as_bytes()).is_err(), "{bad:?}");
     }
