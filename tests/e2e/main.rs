@@ -19,4 +19,5 @@ mod reviewer;
 mod server;
 mod support;
 mod tor;
+mod tus;
 mod vectors;

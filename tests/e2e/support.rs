@@ -38,6 +38,8 @@ pub fn bin(name: &str) -> PathBuf {
                 "postern-review",
                 "-p",
                 "postern-server",
+                "-p",
+                "postern-send",
             ])
             .status()
             .expect("running cargo build");

@@ -272,6 +272,9 @@ fn a_source_submits_through_a_real_onion_service() {
         .map(|p| fs::read_to_string(p).unwrap())
         .collect();
     assert_eq!(texts, vec![message.to_owned()]);
+
+    // A large upload with postern-send over the same network (resumable uploads, issue 6).
+    crate::tus::postern_send_over_tor(&socks, &onion, &codename, &server, &reviewer);
     eprintln!("whole test: {:.1?}", started.elapsed());
     drop(net);
     drop(server);

@@ -230,17 +230,34 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         "ITEM", "DAY", "KIND", "SIZE"
                     ));
                     // The conversation in day order: the source's items and the newsroom's
-                    // replies, with what the last import brought marked "new".
-                    let mut all: Vec<_> = s.items.iter().chain(&s.replies).collect();
+                    // replies, with what the last import brought marked "new". A resumable
+                    // upload shows as its manifest ("upload"); its segments are counted below.
+                    let segments = s.items.iter().filter(|i| i.kind == Kind::Segment).count();
+                    let mut all: Vec<_> = s
+                        .items
+                        .iter()
+                        .filter(|i| i.kind != Kind::Segment)
+                        .chain(&s.replies)
+                        .collect();
                     all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
                     for i in all {
                         let mark = if new.contains(&i.item) { "new" } else { "" };
+                        let kind = match i.kind {
+                            Kind::Manifest => "upload",
+                            other => other.as_str(),
+                        };
                         say(&format!(
                             "{:<10}{:<12}{:<10}{:>12}  {mark}",
                             short(&i.item),
                             i.day.to_string(),
-                            i.kind.as_str(),
+                            kind,
                             human_size(i.size)
+                        ));
+                    }
+                    if segments > 0 {
+                        let uploads = s.items.iter().filter(|i| i.kind == Kind::Manifest).count();
+                        say(&format!(
+                            "{segments} segment(s) of resumable uploads; {uploads} upload(s) complete. Segments without an `upload` line belong to an upload still in progress (incomplete): they cannot be extracted yet."
                         ));
                     }
                 }
@@ -309,6 +326,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                             i.kind,
                             postern_spool::envelope::Kind::File
                                 | postern_spool::envelope::Kind::Message
+                                | postern_spool::envelope::Kind::Manifest
                         ) {
                             chosen.push((s, i));
                         }
@@ -329,7 +347,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             prepare_dir(&to)?;
             let mut failed = 0usize;
             for (s, rec) in chosen {
-                match extract_item(&store, &s.id, rec, &identities, &to) {
+                let done = if rec.kind == Kind::Manifest {
+                    crate::reassemble::extract_upload(&store, s, rec, &identities, &to)
+                } else {
+                    extract_item(&store, &s.id, rec, &identities, &to)
+                };
+                match done {
                     Ok(x) => say(&format!(
                         "{}  {}  {}",
                         short(&rec.item),

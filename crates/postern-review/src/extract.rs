@@ -119,7 +119,7 @@ pub fn extract_item(
                     "item {} is a {other}; it cannot be extracted on its own",
                     short(&rec.item)
                 ),
-                "upload segments are reassembled by a later version of postern-review",
+                "a segment is part of an upload: extract the upload's manifest (listed as `upload`)",
             ));
         }
     };
@@ -160,7 +160,7 @@ pub fn extract_item(
 
 /// Gives `tmp` the name `wanted` in `dir`, or `stem (2).ext`, `stem (3).ext`…, never replacing
 /// a file. Returns the final path.
-fn link_unique(tmp: &Path, dir: &Path, wanted: &str) -> Result<PathBuf> {
+pub(crate) fn link_unique(tmp: &Path, dir: &Path, wanted: &str) -> Result<PathBuf> {
     let (stem, ext) = match wanted.rfind('.') {
         Some(i) if i > 0 => wanted.split_at(i),
         _ => (wanted, ""),

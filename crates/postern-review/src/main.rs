@@ -10,6 +10,7 @@ mod extract;
 mod home;
 mod import;
 mod list;
+mod reassemble;
 mod reply;
 mod sanitize;
 mod ui;

@@ -125,6 +125,12 @@ pub struct Limits {
     pub form_deadline_seconds: u64,
     /// Seconds a client has to send its request headers (against slowloris).
     pub header_read_seconds: u64,
+    /// Largest resumable upload (tus), in bytes.
+    pub max_upload_bytes: u64,
+    /// Most bytes all open resumable uploads together may still send.
+    pub max_uploads_total_bytes: u64,
+    /// A resumable upload is removed with its segments after this many days without progress.
+    pub upload_expire_days: u32,
 }
 
 impl Default for Limits {
@@ -143,6 +149,9 @@ impl Default for Limits {
             upload_idle_seconds: 120,
             form_deadline_seconds: 60,
             header_read_seconds: 20,
+            max_upload_bytes: 200 << 30,
+            max_uploads_total_bytes: 2 << 40,
+            upload_expire_days: 7,
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod padme;
 pub mod recipients;
 pub mod record;
 pub mod replies;
+pub mod segments;
 pub mod spool;
 
 pub use error::{OpenError, OpenFailure, SealError};

@@ -77,6 +77,7 @@ home-limits =
        *[other] characters
     }.
 home-split = A bigger archive can be split into parts (for example as 7-Zip volumes) and each part sent separately.
+home-large = For a very large archive (many gigabytes), use the command-line tool postern-send instead: it sends over Tor in pieces, each over a fresh circuit, and when the connection drops it continues where it stopped, even after a restart. It asks for your codename and this site's .onion address; the newsroom's guide explains how to get it. With Tor Browser at the “Safest” level, split the archive into parts of at most the size above (for example: 7z a -v1g parts.7z FOLDER) and send the parts here one by one.
 home-wait = Uploads over Tor can take a long time. Keep this page open until you see the confirmation.
 home-submit = Encrypt and send
 notice-nothing-sent = Nothing was sent: write a message or choose at least one file.

@@ -46,13 +46,16 @@ struct Staged {
 }
 
 /// Removes a temporary file when dropped, unless it was committed.
-struct TempGuard(Option<PathBuf>);
+pub(super) struct TempGuard(Option<PathBuf>);
 
 impl TempGuard {
-    fn path(&self) -> Option<&PathBuf> {
+    pub(super) fn new(path: PathBuf) -> TempGuard {
+        TempGuard(Some(path))
+    }
+    pub(super) fn path(&self) -> Option<&PathBuf> {
         self.0.as_ref()
     }
-    fn disarm(&mut self) {
+    pub(super) fn disarm(&mut self) {
         self.0 = None;
     }
 }
@@ -403,7 +406,7 @@ async fn commit(
 }
 
 /// Whether the spool's file system has room for `extra` bytes above the reserve.
-fn disk_ok(st: &SharedState, extra: u64) -> bool {
+pub(super) fn disk_ok(st: &SharedState, extra: u64) -> bool {
     match rustix::fs::statvfs(st.spool.root()) {
         Ok(s) => {
             let avail = s.f_bavail.saturating_mul(s.f_frsize);
@@ -413,7 +416,7 @@ fn disk_ok(st: &SharedState, extra: u64) -> bool {
     }
 }
 
-fn truncate_utf8(s: &str, max: usize) -> String {
+pub(super) fn truncate_utf8(s: &str, max: usize) -> String {
     let mut end = s.len().min(max);
     while end > 0 && !s.is_char_boundary(end) {
         end -= 1;
@@ -437,7 +440,7 @@ struct SinkJob {
 /// blocking tasks, one writing it and one hashing it (SHA-256, for the record), while the
 /// connection's task goes on parsing and encrypting the next one. One buffer is in flight at a
 /// time, so memory stays at two buffers, allocated only as data arrives.
-struct BlockingSink {
+pub(super) struct BlockingSink {
     idle: Option<(std::fs::File, Sha256)>,
     job: Option<SinkJob>,
     buf: Vec<u8>,
@@ -446,7 +449,7 @@ struct BlockingSink {
 }
 
 impl BlockingSink {
-    fn new(file: std::fs::File) -> BlockingSink {
+    pub(super) fn new(file: std::fs::File) -> BlockingSink {
         BlockingSink {
             idle: Some((file, Sha256::new())),
             job: None,
@@ -533,7 +536,7 @@ impl BlockingSink {
     }
 
     /// The file, the SHA-256 of everything written and its length; call after closing.
-    fn into_parts(self) -> Option<(std::fs::File, [u8; 32], u64)> {
+    pub(super) fn into_parts(self) -> Option<(std::fs::File, [u8; 32], u64)> {
         let (file, hasher) = self.idle?;
         Some((file, hasher.finalize().into(), self.len))
     }

@@ -9,6 +9,8 @@ pub mod keyring;
 mod replies;
 mod session_store;
 mod source;
+mod tus;
+mod tus_state;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub newsroom_key: Option<postern_spool::keys::VerifyingKey>,
     /// Reply identities of logged-in sources, in memory only.
     pub keyring: keyring::Keyring,
+    /// Resumable uploads: API bearer tokens and per-upload locks, in memory only.
+    pub tus: tus::Tus,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -158,6 +162,11 @@ pub fn build_state(cfg: Config) -> Result<SharedState> {
             "removed leftovers of interrupted uploads"
         );
     }
+    tus_state::ensure_dir(&spool).context("creating the uploads folder")?;
+    let expired = tus_state::expire(&spool, Day::from_unix_seconds(unix_now()));
+    if expired > 0 {
+        tracing::info!(expired, "removed abandoned resumable uploads");
+    }
     let limits = cfg.file.limits.clone();
     let per_second = std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN);
     let burst = std::num::NonZeroU32::new(60).unwrap_or(std::num::NonZeroU32::MIN);
@@ -173,8 +182,19 @@ pub fn build_state(cfg: Config) -> Result<SharedState> {
             limits.max_sessions,
             Duration::from_secs(u64::from(limits.session_idle_minutes).saturating_mul(60)),
         ),
+        tus: tus::Tus::new(
+            limits.max_sessions,
+            Duration::from_secs(u64::from(limits.session_idle_minutes).saturating_mul(60)),
+        ),
         limits,
     }))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The full application, with every layer.
@@ -307,6 +327,19 @@ async fn serve(cfg: Config) -> Result<()> {
         loop {
             tick.tick().await;
             ring.keyring.prune();
+        }
+    });
+    // Abandoned resumable uploads are removed with their segments, hourly.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let st = sweeper.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                tus_state::expire(&st.spool, Day::from_unix_seconds(unix_now()))
+            })
+            .await;
         }
     });
     let journalist = match journalist {

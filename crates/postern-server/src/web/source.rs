@@ -81,6 +81,7 @@ pub fn routes(state: SharedState, cookie_secure: bool) -> Router {
         .layer(RequestBodyTimeoutLayer::new(upload_idle));
     forms
         .merge(uploads)
+        .merge(super::tus::routes(&state))
         .fallback(not_found)
         .layer(sessions)
         .with_state(state)
