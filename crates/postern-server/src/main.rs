@@ -69,7 +69,7 @@ enum Command {
         /// The bundle.
         bundle: PathBuf,
     },
-    /// Serve the source interface.
+    /// Serve the source interface, and the journalist interface if the config has one.
     Serve {
         /// The config file written by `postern init`.
         #[arg(long, value_name = "FILE")]
