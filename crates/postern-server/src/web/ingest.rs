@@ -426,6 +426,9 @@ pub(super) fn truncate_utf8(s: &str, max: usize) -> String {
 
 /// Bytes gathered before they are handed to the blocking threads.
 const SINK_BUF: usize = 256 * 1024;
+/// After this many bytes written since the last flush started, another flush to disk is started
+/// in the background, so that the fsync at the end of an upload has only the tail left to do.
+const EARLY_SYNC: u64 = 8 << 20;
 
 /// One buffer in flight: written by one blocking task and hashed by another, at the same time.
 struct SinkJob {
@@ -446,17 +449,59 @@ pub(super) struct BlockingSink {
     buf: Vec<u8>,
     spare: Vec<u8>,
     len: u64,
+    /// The same open file, for background flushes (`fdatasync` while writing goes on).
+    flusher: Option<Arc<std::fs::File>>,
+    /// A background flush in flight. Its error is the upload's error: after a failed flush the
+    /// kernel may not report the loss again to the final fsync.
+    flush: Option<tokio::task::JoinHandle<io::Result<()>>>,
+    unflushed: u64,
 }
 
 impl BlockingSink {
     pub(super) fn new(file: std::fs::File) -> BlockingSink {
+        // Without a second handle there are no background flushes; the final fsync does all.
+        let flusher = file.try_clone().ok().map(Arc::new);
         BlockingSink {
             idle: Some((file, Sha256::new())),
             job: None,
             buf: Vec::new(),
             spare: Vec::new(),
             len: 0,
+            flusher,
+            flush: None,
+            unflushed: 0,
         }
+    }
+
+    /// Collects a finished background flush; `Pending` while one runs.
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(handle) = self.flush.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        match Pin::new(handle).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(r) => {
+                self.flush = None;
+                Poll::Ready(r.map_err(|_| io::Error::other("flush task failed"))?)
+            }
+        }
+    }
+
+    /// Starts a background flush when enough was written since the last one (and none runs).
+    fn maybe_flush(&mut self, cx: &mut Context<'_>, written: usize) -> io::Result<()> {
+        self.unflushed += written as u64;
+        if let Poll::Ready(r) = self.poll_flushed(cx) {
+            r?;
+        }
+        if self.unflushed >= EARLY_SYNC
+            && self.flush.is_none()
+            && let Some(f) = &self.flusher
+        {
+            let f = f.clone();
+            self.flush = Some(tokio::task::spawn_blocking(move || f.sync_data()));
+            self.unflushed = 0;
+        }
+        Ok(())
     }
 
     /// Waits for the buffer in flight, if any.
@@ -516,6 +561,9 @@ impl BlockingSink {
             &mut self.buf,
             std::mem::take(&mut self.spare),
         ));
+        // Data handed over before now is written by the time the next buffer goes: flush it
+        // in the background.
+        self.maybe_flush(cx, data.len())?;
         let for_write = data.clone();
         let for_hash = data.clone();
         self.job = Some(SinkJob {
@@ -570,7 +618,10 @@ impl AsyncWrite for BlockingSink {
                 other => return other,
             }
             if this.buf.is_empty() {
-                return this.poll_job(cx);
+                return match this.poll_job(cx) {
+                    Poll::Ready(Ok(())) => this.poll_flushed(cx),
+                    other => other,
+                };
             }
         }
     }
