@@ -297,10 +297,6 @@ fn init_logging() {
 
 async fn serve(cfg: Config) -> Result<()> {
     let listen = parse_listen(&cfg.file.source.listen)?;
-    if let Some(j) = &cfg.file.journalist {
-        crate::check::check_client_auth(&j.authorized_clients_dir)
-            .context("refusing to start: the journalist interface would be open to anyone")?;
-    }
     let cookie_secure = cfg.file.source.cookie_secure;
     // The journalist interface and retention (checked before anything listens).
     let index = Arc::new(crate::spoolview::SpoolIndex::new(

@@ -249,7 +249,8 @@ pub fn prepare(cfg: &Config, index: Arc<SpoolIndex>) -> Result<Option<Prepared>>
             section.listen
         );
     }
-    let keys = crate::check::check_client_auth(&section.authorized_clients_dir)?;
+    let keys = crate::check::check_client_auth(&section.authorized_clients_dir)
+        .context("refusing to start: the journalist interface would be open to anyone")?;
     tracing::info!(keys, "journalist client authorization in effect");
     let state = Arc::new(JournalistApp::new(cfg, section, index));
     Ok(Some(Prepared { state, listen }))
