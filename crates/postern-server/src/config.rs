@@ -6,6 +6,7 @@
 //! other users can read.
 
 use std::fs;
+use std::net::SocketAddr;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use postern_spool::derive::{KdfParams, ServerSalt};
 use postern_spool::keys::{SigningKey, VerifyingKey};
 use postern_spool::recipients::Recipients;
 use serde::{Deserialize, Serialize};
+
+use crate::fsutil::read_text_bounded;
 
 /// Name of the config file inside the data folder.
 pub const CONFIG_FILE: &str = "postern.toml";
@@ -184,7 +187,7 @@ impl Config {
         if meta.len() > 1 << 20 {
             bail!("the config file is larger than 1 MiB: not a Postern config");
         }
-        let text = fs::read_to_string(path)
+        let text = read_text_bounded(path, 1 << 20)
             .with_context(|| format!("cannot read the config {}", path.display()))?;
         if text.to_ascii_uppercase().contains("AGE-SECRET-KEY-") {
             bail!(
@@ -198,11 +201,11 @@ impl Config {
         check_private(dir, true).with_context(|| format!("data folder {}", dir.display()))?;
         let salt_path = dir.join(SALT_FILE);
         check_private(&salt_path, false)?;
-        let salt = ServerSalt::parse(fs::read_to_string(&salt_path)?.trim())
+        let salt = ServerSalt::parse(read_text_bounded(&salt_path, 1024)?.trim())
             .context("the salt file is damaged")?;
         let key_path = dir.join(SIGNING_KEY_FILE);
         check_private(&key_path, false)?;
-        let key_text = zeroize::Zeroizing::new(fs::read_to_string(&key_path)?);
+        let key_text = zeroize::Zeroizing::new(read_text_bounded(&key_path, 4096)?);
         let signing_key = SigningKey::from_secret_text(&key_text)
             .context("the spool signing key file is damaged")?;
         if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
@@ -223,6 +226,59 @@ impl Config {
     }
 }
 
+/// Where an interface listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listen {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+    /// A socket passed by systemd (socket activation), by its `FileDescriptorName=`.
+    Systemd(String),
+}
+
+impl Listen {
+    /// Parses `unix:/path`, `systemd:NAME` or a loopback `IP:PORT`. Anything else is refused:
+    /// the interfaces are reached through tor, never directly.
+    pub fn parse(s: &str) -> Result<Listen> {
+        if let Some(path) = s.strip_prefix("unix:") {
+            if path.is_empty() {
+                bail!("`unix:` needs a socket path");
+            }
+            return Ok(Listen::Unix(PathBuf::from(path)));
+        }
+        if let Some(name) = s.strip_prefix("systemd:") {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                bail!(
+                    "`systemd:` needs the socket's FileDescriptorName (letters, digits, - and _)"
+                );
+            }
+            return Ok(Listen::Systemd(name.to_owned()));
+        }
+        let addr: SocketAddr = s
+            .parse()
+            .with_context(|| format!("`{s}` is neither `unix:/path` nor `IP:PORT`"))?;
+        if !addr.ip().is_loopback() {
+            bail!(
+                "refusing to listen on {addr}: only loopback addresses or unix sockets (tor connects to them)"
+            );
+        }
+        Ok(Listen::Tcp(addr))
+    }
+
+    /// Whether two interfaces would share a listener (the same port, path or systemd socket).
+    pub fn clashes_with(&self, other: &Listen) -> bool {
+        match (self, other) {
+            (Listen::Tcp(a), Listen::Tcp(b)) => a.port() == b.port() || a == b,
+            (Listen::Unix(a), Listen::Unix(b)) => a == b,
+            (Listen::Systemd(a), Listen::Systemd(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// The pinned newsroom key in `dir`, if any; a damaged file is an error, not "no key".
 pub fn read_newsroom_key(dir: &Path) -> Result<Option<VerifyingKey>> {
     let path = dir.join(NEWSROOM_KEY_FILE);
@@ -234,8 +290,8 @@ pub fn read_newsroom_key(dir: &Path) -> Result<Option<VerifyingKey>> {
         }
         Ok(_) => {}
     }
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text_bounded(&path, 1024)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let key = VerifyingKey::parse(&text).with_context(|| {
         format!(
             "{} is damaged: it must hold the `ed25519:…` key that `postern-review keygen` printed",

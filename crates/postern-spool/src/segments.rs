@@ -59,6 +59,40 @@ pub struct SegmentEntry {
     pub sha256: [u8; 32],
 }
 
+impl SegmentEntry {
+    /// The entry's line, as the manifest (and the server's upload state) writes it:
+    /// `segment <index> <item> <offset> <length> <sha256 hex>` and a newline.
+    pub fn line(&self) -> String {
+        format!(
+            "segment {} {} {} {} {}\n",
+            self.index,
+            self.item,
+            self.offset,
+            self.length,
+            hex::encode(self.sha256)
+        )
+    }
+
+    /// Parses one line (without its newline) in the canonical form of [`SegmentEntry::line`].
+    pub fn parse_line(line: &str) -> Result<SegmentEntry, SegmentError> {
+        let w: Vec<&str> = line
+            .strip_prefix("segment ")
+            .ok_or(SegmentError::Malformed)?
+            .split(' ')
+            .collect();
+        let [index, item, offset, len, sha] = w.as_slice() else {
+            return Err(SegmentError::Malformed);
+        };
+        Ok(SegmentEntry {
+            index: num(Some(index))?,
+            item: ItemId::parse(item).ok_or(SegmentError::Malformed)?,
+            offset: num(Some(offset))?,
+            length: num(Some(len))?,
+            sha256: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
+        })
+    }
+}
+
 /// The content of a manifest item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Manifest {
@@ -164,14 +198,7 @@ impl Manifest {
             hex::encode(&self.meta)
         );
         for e in &self.segments {
-            s.push_str(&format!(
-                "segment {} {} {} {} {}\n",
-                e.index,
-                e.item,
-                e.offset,
-                e.length,
-                hex::encode(e.sha256)
-            ));
+            s.push_str(&e.line());
         }
         s.push_str(&format!("end {}\n", self.segments.len()));
         s
@@ -227,24 +254,10 @@ impl Manifest {
                 }
                 break;
             }
-            let w: Vec<&str> = line
-                .strip_prefix("segment ")
-                .ok_or(SegmentError::Malformed)?
-                .split(' ')
-                .collect();
-            let [index, item, offset, len, sha] = w.as_slice() else {
-                return Err(SegmentError::Malformed);
-            };
             if segments.len() as u64 >= MAX_SEGMENTS {
                 return Err(SegmentError::TooLarge);
             }
-            segments.push(SegmentEntry {
-                index: num(Some(index))?,
-                item: ItemId::parse(item).ok_or(SegmentError::Malformed)?,
-                offset: num(Some(offset))?,
-                length: num(Some(len))?,
-                sha256: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
-            });
+            segments.push(SegmentEntry::parse_line(line)?);
         }
         let m = Manifest {
             upload,

@@ -238,7 +238,6 @@ impl Spool {
     }
 
     /// Seals `content` as one item and commits it: the convenience path for small items.
-    #[allow(clippy::too_many_arguments)]
     pub fn store<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
@@ -255,7 +254,7 @@ impl Spool {
         let mut sealer = seal(recipients, &header, &mut w).map_err(SpoolError::Seal)?;
         io::copy(content, &mut sealer).map_err(io_err("sealing content"))?;
         sealer.finish().map_err(SpoolError::Seal)?;
-        w.commit(self, rng, source, kind, day, recipients, key)
+        w.commit(self, rng, source, (kind, day), recipients, key)
     }
 
     /// A new empty temporary file under `tmp/` (mode 0600), for staging.
@@ -309,33 +308,35 @@ impl Spool {
     }
 
     /// Commits a ciphertext that the caller wrote to a temporary from [`Spool::temp_file`] and
-    /// fsynced (the async server path): moves it into place and writes its signed record. The
-    /// source record must exist.
-    #[allow(clippy::too_many_arguments)]
+    /// fsynced (the async server path): moves it into place and writes its signed record, sealed
+    /// to `recipients` and signed with `key`. The source record must exist.
     pub fn commit_staged<R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
         staged: &Path,
-        item: ItemId,
-        source: &SourceId,
-        kind: Kind,
-        day: Day,
-        size: u64,
-        sha256: [u8; 32],
+        item: &StagedItem,
         recipients: &Recipients,
         key: &SigningKey,
     ) -> Result<ItemRecord, SpoolError> {
-        if !self.source_record_path(source).exists() {
+        let StagedItem {
+            item,
+            source,
+            kind,
+            day,
+            size,
+            sha256,
+        } = *item;
+        if !self.source_record_path(&source).exists() {
             return Err(SpoolError::NoSource);
         }
-        let items = self.source_dir(source).join("items");
-        let (age_path, rec_path) = self.item_paths(source, &item);
+        let items = self.source_dir(&source).join("items");
+        let (age_path, rec_path) = self.item_paths(&source, &item);
         if rec_path.exists() || age_path.exists() {
             return Err(SpoolError::Exists);
         }
         fs::rename(staged, &age_path).map_err(io_err("moving ciphertext into place"))?;
         sync_dir(&items)?;
-        let record = ItemRecord::new(item, *source, kind, day, size, sha256, recipients);
+        let record = ItemRecord::new(item, source, kind, day, size, sha256, recipients);
         if !self.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
             return Err(SpoolError::Exists);
         }
@@ -385,6 +386,19 @@ impl Spool {
     }
 }
 
+/// What a staged ciphertext becomes once committed: the facts its signed record states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StagedItem {
+    pub item: ItemId,
+    pub source: SourceId,
+    pub kind: Kind,
+    pub day: Day,
+    /// Ciphertext length.
+    pub size: u64,
+    /// SHA-256 of the ciphertext.
+    pub sha256: [u8; 32],
+}
+
 /// An item being written. Drop it without [`ItemWriter::commit`] and the temporary is removed.
 pub struct ItemWriter {
     item: ItemId,
@@ -412,14 +426,12 @@ impl ItemWriter {
 
     /// Makes the item durable and visible: fsync, rename into the source's directory, write and
     /// commit its signed record. The source record must exist ([`Spool::ensure_source`]).
-    #[allow(clippy::too_many_arguments)]
     pub fn commit<R: CryptoRng + ?Sized>(
         mut self,
         spool: &Spool,
         rng: &mut R,
         source: &SourceId,
-        kind: Kind,
-        day: Day,
+        (kind, day): (Kind, Day),
         recipients: &Recipients,
         key: &SigningKey,
     ) -> Result<ItemRecord, SpoolError> {
@@ -430,9 +442,15 @@ impl ItemWriter {
         file.sync_all().map_err(io_err("syncing ciphertext"))?;
         drop(file);
         let sha: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
-        let record = spool.commit_staged(
-            rng, &self.tmp, self.item, source, kind, day, self.len, sha, recipients, key,
-        )?;
+        let staged = StagedItem {
+            item: self.item,
+            source: *source,
+            kind,
+            day,
+            size: self.len,
+            sha256: sha,
+        };
+        let record = spool.commit_staged(rng, &self.tmp, &staged, recipients, key)?;
         Ok(record)
     }
 }

@@ -200,8 +200,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    const EN_FTL: &str = include_str!("../../locales/en-US/postern.ftl");
-    const RU_FTL: &str = include_str!("../../locales/ru/postern.ftl");
+    const EN_FTL: &str = include_str!("../../../locales/en-US/postern.ftl");
+    const RU_FTL: &str = include_str!("../../../locales/ru/postern.ftl");
 
     /// The ids of the messages (and terms) defined in a Fluent file, in order, duplicates kept.
     fn ids(ftl: &str) -> Vec<String> {

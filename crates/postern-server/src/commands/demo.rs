@@ -14,7 +14,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use anyhow::{Context, Result};
 
 use crate::config::{CONFIG_FILE, Config, SIGNING_PUB_FILE};
-use crate::init::write_new;
+use crate::fsutil::write_new;
 
 const DEMO_PASSPHRASE: &str = "demo passphrase, not for real use";
 
@@ -32,7 +32,7 @@ pub fn run(data: &Path, listen: &str) -> Result<()> {
             .create(&reviewer)
             .or_else(ignore_exists)?;
         let recipient = make_demo_key(&reviewer)?;
-        crate::init::init(&server_dir, &[recipient], "Postern demo", listen)?;
+        crate::commands::init::init(&server_dir, &[recipient], "Postern demo", listen)?;
         let key = fs::read_to_string(server_dir.join(SIGNING_PUB_FILE))?;
         write_new(&reviewer.join("server.pub"), key.as_bytes(), 0o644)?;
     }
@@ -92,7 +92,7 @@ fn ensure_demo_signing_key(reviewer: &Path, server_dir: &Path) -> Result<()> {
         format!("{public}\n").as_bytes(),
         0o644,
     )?;
-    crate::replies::trust_newsroom(server_dir, &public, true)?;
+    crate::storage::replies::trust_newsroom(server_dir, &public, true)?;
     Ok(())
 }
 

@@ -2,19 +2,23 @@
 //!
 //! One small file per journalist, `<data>/journalist-state/NAME.toml`, written atomically. It
 //! names only item and source ids that the spool already holds (nothing about sources beyond
-//! that), and ids of deleted items are dropped whenever it is written.
+//! that), and ids of deleted items are dropped whenever it is written. [`JournalistStates`] keeps
+//! the states of logged-in journalists in memory, and removes deleted items and sources from
+//! every state, on disk and in memory, so that no state file keeps a trace of what was deleted.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::Read;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use postern_spool::ids::{ItemId, SourceId};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{sync_dir, valid_name, write_atomic};
+use crate::fsutil::{sync_dir, write_atomic};
+use crate::storage::accounts::{AccountStore, valid_name};
 
 pub const STATE_DIR: &str = "journalist-state";
 /// Largest state file read: 64 hex digits per id, far more ids than any newsroom keeps.
@@ -127,5 +131,89 @@ impl StateStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e).context("removing a journalist's state"),
         }
+    }
+}
+
+/// Removes `items` and `source` from every journalist's state file.
+pub fn forget_in(
+    states: &StateStore,
+    accounts: &AccountStore,
+    items: &HashSet<ItemId>,
+    source: Option<SourceId>,
+) -> Result<()> {
+    for name in accounts.names()? {
+        let mut st = states.load(&name)?;
+        let before = (st.seen.len(), st.starred.len());
+        st.seen.retain(|i| !items.contains(i));
+        if let Some(s) = source {
+            st.starred.remove(&s);
+        }
+        if before != (st.seen.len(), st.starred.len()) {
+            states.save(&name, &st)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every journalist's state: on disk, and cached in memory for those who use it.
+pub struct JournalistStates {
+    store: StateStore,
+    accounts: AccountStore,
+    cache: Mutex<HashMap<String, JournalistState>>,
+}
+
+impl JournalistStates {
+    pub fn new(data_dir: &Path) -> JournalistStates {
+        JournalistStates {
+            store: StateStore::new(data_dir),
+            accounts: AccountStore::new(data_dir),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `f` on the journalist's state, loading it first if needed.
+    pub fn with<T>(&self, name: &str, f: impl FnOnce(&JournalistState) -> T) -> Result<T> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| anyhow!("state lock poisoned"))?;
+        if !cache.contains_key(name) {
+            cache.insert(name.to_owned(), self.store.load(name)?);
+        }
+        let st = cache.get(name).context("state just loaded")?;
+        Ok(f(st))
+    }
+
+    /// Changes the journalist's state and writes it to disk.
+    pub fn update(&self, name: &str, f: impl FnOnce(&mut JournalistState)) -> Result<()> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| anyhow!("state lock poisoned"))?;
+        if !cache.contains_key(name) {
+            cache.insert(name.to_owned(), self.store.load(name)?);
+        }
+        let st = cache.get_mut(name).context("state just loaded")?;
+        f(st);
+        self.store.save(name, st)
+    }
+
+    /// Drops the cached copy of `name`'s state: the next use reads it fresh from disk.
+    pub fn reload(&self, name: &str) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.remove(name);
+        }
+    }
+
+    /// Removes deleted items (and a deleted source) from every journalist's state, on disk and
+    /// in memory.
+    pub fn forget(&self, items: &HashSet<ItemId>, source: Option<SourceId>) -> Result<()> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| anyhow!("state lock poisoned"))?;
+        forget_in(&self.store, &self.accounts, items, source)?;
+        cache.clear();
+        Ok(())
     }
 }

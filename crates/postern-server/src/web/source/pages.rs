@@ -403,7 +403,7 @@ mod tests {
 
     /// The message ids of the English file.
     fn message_ids() -> Vec<&'static str> {
-        include_str!("../../locales/en-US/postern.ftl")
+        include_str!("../../../locales/en-US/postern.ftl")
             .lines()
             .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic()))
             .filter_map(|line| line.split_once(" ="))
@@ -659,7 +659,7 @@ mod tests {
 
     #[test]
     fn stylesheet_loads_nothing() {
-        let css = include_str!("../../static/style.css").to_lowercase();
+        let css = include_str!("../../../static/style.css").to_lowercase();
         for bad in ["url(", "@import", "@font-face", "http:", "https:", "//"] {
             assert!(!css.contains(bad), "style.css contains {bad}");
         }

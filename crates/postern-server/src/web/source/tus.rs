@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -29,21 +29,20 @@ use base64::Engine;
 use futures_util::StreamExt;
 use postern_spool::codename::Codename;
 use postern_spool::day::Day;
-use postern_spool::envelope::{Header, Kind, SegmentInfo, seal, seal_async};
+use postern_spool::envelope::{Header, Kind, SegmentInfo};
 use postern_spool::ids::{ItemId, SourceId, UploadId};
 use postern_spool::record::SourceRecord;
-use postern_spool::segments::{MAX_SEGMENTS, Manifest, SegmentEntry};
+use postern_spool::segments::MAX_SEGMENTS;
 use sha2::Digest;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_sessions::Session;
 
-use super::SharedState;
-use super::ingest::{BlockingSink, TempGuard, disk_ok, truncate_utf8};
-use super::source::current_source;
-use super::tus_state::{self as state, UploadState};
-
-/// Check free space again after this many bytes of a body.
-const DISK_CHECK_EVERY: u64 = 8 << 20;
+use super::submit::truncate_utf8;
+use super::{SharedState, current_source};
+use crate::storage::staging::{StageError, Staged};
+use crate::storage::uploads::{self as state, NewUpload, UploadState};
+use crate::web::kit::error::{WebError, WebResult};
+use crate::web::kit::headers::content_type;
 const TUS_VERSION: &str = "1.0.0";
 const EXTENSIONS: &str = "creation,termination,checksum,expiration";
 const ALGORITHMS: &str = "sha1,sha256";
@@ -153,9 +152,14 @@ fn hn(name: &'static str) -> HeaderName {
 }
 
 /// A refused request: logged with a fixed reason, answered with no body.
-fn refuse(status: StatusCode, reason: &'static str) -> Response {
+fn refused(status: StatusCode, reason: &'static str) -> WebError {
     tracing::info!(status = status.as_u16(), reason, "upload request refused");
-    tus(status, &[])
+    WebError::empty(status).with_header(hn("tus-resumable"), TUS_VERSION)
+}
+
+/// [`refused`], as a response.
+fn refuse(status: StatusCode, reason: &'static str) -> Response {
+    refused(status, reason).into_response()
 }
 
 fn version_ok(headers: &HeaderMap) -> bool {
@@ -184,14 +188,6 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 fn http_date(day: Day) -> String {
     let secs = (u64::from(day.0) + 1) * 86_400;
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
-fn today() -> Day {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Day::from_unix_seconds(secs)
 }
 
 /// The source behind a request: a bearer token from `/api/v1/login`, or a logged-in browser
@@ -244,7 +240,7 @@ async fn api_login(State(st): State<SharedState>, body: axum::body::Bytes) -> Re
     };
     (
         StatusCode::OK,
-        [super::content_type("application/json")],
+        [content_type("application/json")],
         serde_json::json!({ "token": token }).to_string(),
     )
         .into_response()
@@ -327,60 +323,22 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
     if content > length || (encrypted && content != length) {
         return refuse(StatusCode::BAD_REQUEST, "content longer than upload");
     }
-    if !disk_ok(&st, length) {
+    if !st.store.disk_ok(length) {
         return refuse(StatusCode::INSUFFICIENT_STORAGE, "disk reserve");
     }
-    let st2 = st.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        // The global cap: what open uploads still may send, plus this one.
-        let mut open = 0u64;
-        for id in state::list(&st2.spool).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)? {
-            if let Ok(Some(s)) = state::load(&st2.spool, &id) {
-                open = open.saturating_add(s.length - s.offset);
-            }
-        }
-        if open.saturating_add(length) > st2.limits.max_uploads_total_bytes {
-            return Err(StatusCode::INSUFFICIENT_STORAGE);
-        }
-        let id = UploadId::random(&mut rand::rng());
-        let mut h = Header::new(Kind::Manifest, ItemId::from_bytes(*id.as_bytes()), today());
-        h.name = name;
-        h.content_type = ctype;
-        let sealer =
-            seal(&st2.recipients, &h, Vec::new()).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-        let meta = sealer
-            .finish()
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-        let expires = Day(today().0.saturating_add(st2.limits.upload_expire_days));
-        let s = UploadState {
-            source,
-            length,
-            content,
-            offset: 0,
-            expires,
-            checksum: true,
-            encrypted,
-            meta,
-            segments: Vec::new(),
-        };
-        if length == 0 {
-            // Nothing will follow: the (empty) upload is complete at once.
-            let record = SourceRecord {
-                source,
-                reply,
-                day: today(),
-            };
-            st2.spool
-                .ensure_source(&mut rand::rng(), &record, &st2.signing_key)
-                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-            complete(&st2, id, &s, today()).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-        } else {
-            state::store(&st2.spool, &id, &s).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-        }
-        Ok((id, expires))
-    })
-    .await;
-    match result {
+    let store = st.store.clone();
+    let new = NewUpload {
+        source,
+        reply,
+        length,
+        content,
+        encrypted,
+        name,
+        ctype,
+        max_open_bytes: st.limits.max_uploads_total_bytes,
+        expire_days: st.limits.upload_expire_days,
+    };
+    match tokio::task::spawn_blocking(move || state::create(&store, new)).await {
         Ok(Ok((id, expires))) => tus(
             StatusCode::CREATED,
             &[
@@ -388,7 +346,13 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
                 (hn("upload-expires"), http_date(expires)),
             ],
         ),
-        Ok(Err(status)) => refuse(status, "cannot create the upload"),
+        Ok(Err(state::CreateError::Full)) => {
+            refuse(StatusCode::INSUFFICIENT_STORAGE, "cannot create the upload")
+        }
+        Ok(Err(_)) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot create the upload",
+        ),
         Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "task failed"),
     }
 }
@@ -399,23 +363,23 @@ async fn owned(
     st: &SharedState,
     id: &str,
     source: &SourceId,
-) -> Result<(UploadId, UploadState), Response> {
+) -> WebResult<(UploadId, UploadState)> {
     let Some(id) = UploadId::parse(id) else {
-        return Err(refuse(StatusCode::NOT_FOUND, "unknown upload"));
+        return Err(refused(StatusCode::NOT_FOUND, "unknown upload"));
     };
-    let spool = st.spool.clone();
-    let loaded = tokio::task::spawn_blocking(move || state::load(&spool, &id))
+    let store = st.store.clone();
+    let loaded = tokio::task::spawn_blocking(move || state::load(&store.spool, &id))
         .await
-        .map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "task failed"))?;
+        .map_err(|_| refused(StatusCode::INTERNAL_SERVER_ERROR, "task failed"))?;
     match loaded {
         Ok(Some(s)) if s.source == *source => {
-            if s.expires < today() {
-                return Err(refuse(StatusCode::GONE, "expired"));
+            if s.expires < st.store.today() {
+                return Err(refused(StatusCode::GONE, "expired"));
             }
             Ok((id, s))
         }
-        Ok(_) => Err(refuse(StatusCode::NOT_FOUND, "unknown upload")),
-        Err(_) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, "damaged state")),
+        Ok(_) => Err(refused(StatusCode::NOT_FOUND, "unknown upload")),
+        Err(_) => Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "damaged state")),
     }
 }
 
@@ -424,25 +388,23 @@ async fn head(
     session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> WebResult {
     if !version_ok(&headers) {
-        return version_refused();
+        return Ok(version_refused());
     }
-    let Some((source, _)) = who(&st, &session, &headers).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "not logged in");
-    };
-    match owned(&st, &id, &source).await {
-        Ok((_, s)) => tus(
-            StatusCode::OK,
-            &[
-                (hn("upload-offset"), s.offset.to_string()),
-                (hn("upload-length"), s.length.to_string()),
-                (hn("upload-expires"), http_date(s.expires)),
-                (header::CACHE_CONTROL, "no-store".into()),
-            ],
-        ),
-        Err(r) => r,
-    }
+    let (source, _) = who(&st, &session, &headers)
+        .await
+        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    let (_, s) = owned(&st, &id, &source).await?;
+    Ok(tus(
+        StatusCode::OK,
+        &[
+            (hn("upload-offset"), s.offset.to_string()),
+            (hn("upload-length"), s.length.to_string()),
+            (hn("upload-expires"), http_date(s.expires)),
+            (header::CACHE_CONTROL, "no-store".into()),
+        ],
+    ))
 }
 
 async fn terminate(
@@ -450,27 +412,25 @@ async fn terminate(
     session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> WebResult {
     if !version_ok(&headers) {
-        return version_refused();
+        return Ok(version_refused());
     }
-    let Some((source, _)) = who(&st, &session, &headers).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "not logged in");
-    };
-    let (id, s) = match owned(&st, &id, &source).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Some(_guard) = st.tus.lock(id) else {
-        return refuse(StatusCode::LOCKED, "upload busy");
-    };
-    let spool = st.spool.clone();
-    match tokio::task::spawn_blocking(move || state::discard(&spool, &id, &s)).await {
-        Ok(Ok(())) => tus(StatusCode::NO_CONTENT, &[]),
-        _ => refuse(
+    let (source, _) = who(&st, &session, &headers)
+        .await
+        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    let (id, s) = owned(&st, &id, &source).await?;
+    let _guard = st
+        .tus
+        .lock(id)
+        .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
+    let store = st.store.clone();
+    match tokio::task::spawn_blocking(move || state::discard(&store.spool, &id, &s)).await {
+        Ok(Ok(())) => Ok(tus(StatusCode::NO_CONTENT, &[])),
+        _ => Err(refused(
             StatusCode::INTERNAL_SERVER_ERROR,
             "cannot remove the upload",
-        ),
+        )),
     }
 }
 
@@ -480,12 +440,11 @@ enum Checksum {
 }
 
 impl Checksum {
-    #[allow(clippy::result_large_err)] // The error is the response itself.
-    fn parse(headers: &HeaderMap) -> Result<Option<Checksum>, Response> {
+    fn parse(headers: &HeaderMap) -> WebResult<Option<Checksum>> {
         let Some(v) = headers.get("upload-checksum") else {
             return Ok(None);
         };
-        let bad = || refuse(StatusCode::BAD_REQUEST, "bad checksum header");
+        let bad = || refused(StatusCode::BAD_REQUEST, "bad checksum header");
         let v = v.to_str().map_err(|_| bad())?;
         let (algo, b64) = v.split_once(' ').ok_or_else(bad)?;
         let want = base64::engine::general_purpose::STANDARD
@@ -512,108 +471,124 @@ impl Checksum {
     }
 }
 
+/// One PATCH, checked and locked: what the body task needs.
+struct Patch {
+    id: UploadId,
+    state: UploadState,
+    record: SourceRecord,
+    checksum: Option<Checksum>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
 async fn patch(
     State(st): State<SharedState>,
     session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Body,
-) -> Response {
+) -> WebResult {
     if !version_ok(&headers) {
-        return version_refused();
+        return Ok(version_refused());
     }
-    let Some((source, reply)) = who(&st, &session, &headers).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "not logged in");
-    };
+    let (source, reply) = who(&st, &session, &headers)
+        .await
+        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
     if headers
         .get(header::CONTENT_TYPE)
         .is_none_or(|v| v.as_bytes() != b"application/offset+octet-stream")
     {
-        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "wrong content type");
+        return Err(refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "wrong content type",
+        ));
     }
-    let Some(offset) = header_u64(&headers, "upload-offset") else {
-        return refuse(StatusCode::BAD_REQUEST, "no upload offset");
-    };
-    let checksum = match Checksum::parse(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let (id, s) = match owned(&st, &id, &source).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Some(guard) = st.tus.lock(id) else {
-        return refuse(StatusCode::LOCKED, "upload busy");
-    };
+    let offset = header_u64(&headers, "upload-offset")
+        .ok_or_else(|| refused(StatusCode::BAD_REQUEST, "no upload offset"))?;
+    let checksum = Checksum::parse(&headers)?;
+    let (id, _) = owned(&st, &id, &source).await?;
+    let guard = st
+        .tus
+        .lock(id)
+        .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
     // Read again under the lock: another request may have committed meanwhile.
-    drop(s);
-    let s = match owned(&st, &id.to_string(), &source).await {
-        Ok((_, s)) => s,
-        Err(r) => return r,
-    };
+    let (_, s) = owned(&st, &id.to_string(), &source).await?;
     if s.encrypted && checksum.is_none() {
         // A cut-off body of a client-sealed upload would be a broken age file: all or nothing.
-        return refuse(StatusCode::BAD_REQUEST, "encrypted upload without checksum");
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "encrypted upload without checksum",
+        ));
     }
     if s.offset != offset {
-        return tus(
+        return Ok(tus(
             StatusCode::CONFLICT,
             &[(hn("upload-offset"), s.offset.to_string())],
-        );
+        ));
     }
     if header_u64(&headers, "content-length").is_some_and(|n| n > s.length - s.offset) {
-        return refuse(
+        return Err(refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body beyond the upload length",
-        );
+        ));
     }
     if s.segments.len() as u64 >= MAX_SEGMENTS {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "too many segments");
+        return Err(refused(StatusCode::PAYLOAD_TOO_LARGE, "too many segments"));
     }
-    if !disk_ok(&st, header_u64(&headers, "content-length").unwrap_or(0)) {
-        return refuse(StatusCode::INSUFFICIENT_STORAGE, "disk reserve");
+    if !st
+        .store
+        .disk_ok(header_u64(&headers, "content-length").unwrap_or(0))
+    {
+        return Err(refused(StatusCode::INSUFFICIENT_STORAGE, "disk reserve"));
     }
+    let day = st.store.today();
+    let p = Patch {
+        id,
+        state: s,
+        record: SourceRecord { source, reply, day },
+        checksum,
+        _guard: guard,
+    };
     // The body is received and committed in a task of its own: if this handler is dropped (the
     // server shutting down), a committed segment is never left half-recorded.
-    let task = tokio::spawn(receive(st, id, s, source, reply, checksum, body, guard));
-    match task.await {
+    match tokio::spawn(receive(st, p, body)).await {
         Ok(r) => r,
-        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "task failed"),
+        Err(_) => Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "task failed")),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn receive(
-    st: SharedState,
-    id: UploadId,
-    mut s: UploadState,
-    source: SourceId,
-    reply: String,
-    mut checksum: Option<Checksum>,
-    body: Body,
-    _guard: tokio::sync::OwnedMutexGuard<()>,
-) -> Response {
+/// Why a body could not be staged, for the log.
+fn stage_refused(e: StageError) -> WebError {
+    match e {
+        StageError::TooLarge => refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body beyond the upload length",
+        ),
+        StageError::DiskFull => refused(StatusCode::INSUFFICIENT_STORAGE, "disk reserve"),
+        _ => refused(StatusCode::INTERNAL_SERVER_ERROR, "cannot seal"),
+    }
+}
+
+async fn receive(st: SharedState, p: Patch, body: Body) -> WebResult {
+    let Patch {
+        id,
+        state: s,
+        record,
+        mut checksum,
+        _guard,
+    } = p;
     let had_checksum = checksum.is_some();
-    let item = ItemId::random(&mut rand::rng());
     let index = s.segments.len() as u64;
-    let day = today();
-    let mut header = Header::new(Kind::Segment, item, day);
+    let mut header = Header::new(Kind::Segment, ItemId::from_bytes([0; 16]), record.day);
     header.segment = Some(SegmentInfo {
         upload_id: id,
         index,
         offset: s.offset,
     });
-    let Ok((file, tmp)) = st.spool.temp_file(&mut rand::rng()) else {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot stage");
-    };
-    let tmp = TempGuard::new(tmp);
-    let mut sink = BlockingSink::new(file);
-    let Ok(mut sealer) = seal_async(&st.recipients, &header, &mut sink).await else {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot seal");
-    };
-    let room = s.length - s.offset;
-    let mut got = 0u64;
-    let mut since_check = 0u64;
+    let mut staging = st
+        .store
+        .stage(header, s.length - s.offset)
+        .await
+        .map_err(stage_refused)?;
     let mut cut = false;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -622,93 +597,35 @@ async fn receive(
             cut = true;
             break;
         };
-        let n = chunk.len() as u64;
-        got += n;
-        if got > room {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body beyond the upload length",
-            );
-        }
-        since_check += n;
-        if since_check >= DISK_CHECK_EVERY {
-            since_check = 0;
-            if !disk_ok(&st, 0) {
-                return refuse(StatusCode::INSUFFICIENT_STORAGE, "disk reserve");
-            }
-        }
         if let Some(c) = checksum.as_mut() {
             c.update(&chunk);
         }
-        if sealer.write_all(&chunk).await.is_err() {
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot seal");
-        }
+        staging.write(&chunk).await.map_err(stage_refused)?;
     }
     if cut && had_checksum {
-        return refuse(
+        return Err(refused(
             StatusCode::BAD_REQUEST,
             "cut off; checksummed body discarded",
-        );
+        ));
     }
     if let Some(c) = checksum
         && !c.matches()
     {
-        return refuse(
+        return Err(refused(
             StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
             "checksum mismatch; body discarded",
-        );
+        ));
     }
+    let got = staging.content_len();
     if got == 0 {
         // Nothing to commit: an empty segment would only add noise.
-        return patched(&s);
+        return Ok(patched(&s));
     }
-    if sealer.finish().await.is_err() {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot seal");
-    }
-    let Some((file, sha256, size)) = sink.into_parts() else {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot seal");
-    };
-    let st2 = st.clone();
-    let committed = tokio::task::spawn_blocking(move || -> Result<UploadState, &'static str> {
-        file.sync_all().map_err(|_| "fsync")?;
-        let mut rng = rand::rng();
-        let record = SourceRecord { source, reply, day };
-        st2.spool
-            .ensure_source(&mut rng, &record, &st2.signing_key)
-            .map_err(|_| "source record")?;
-        let path = tmp.path().cloned().ok_or("staging")?;
-        st2.spool
-            .commit_staged(
-                &mut rng,
-                &path,
-                item,
-                &source,
-                Kind::Segment,
-                day,
-                size,
-                sha256,
-                &st2.recipients,
-                &st2.signing_key,
-            )
-            .map_err(|_| "commit")?;
-        let mut tmp = tmp;
-        tmp.disarm();
-        s.segments.push(SegmentEntry {
-            index,
-            item,
-            offset: s.offset,
-            length: got,
-            sha256,
-        });
-        s.offset += got;
-        s.checksum &= had_checksum;
-        s.expires = Day(day.0.saturating_add(st2.limits.upload_expire_days));
-        if s.offset == s.length {
-            complete(&st2, id, &s, day)?;
-        } else {
-            state::store(&st2.spool, &id, &s).map_err(|_| "state")?;
-        }
-        Ok(s)
+    let staged: Staged = staging.finish().await.map_err(stage_refused)?;
+    let store = st.store.clone();
+    let expire_days = st.limits.upload_expire_days;
+    let committed = tokio::task::spawn_blocking(move || {
+        state::record_segment(&store, id, s, &record, staged, had_checksum, expire_days)
     })
     .await;
     match committed {
@@ -719,13 +636,13 @@ async fn receive(
                     "upload request ended early"
                 );
             }
-            patched(&s)
+            Ok(patched(&s))
         }
-        Ok(Err(what)) => {
-            tracing::error!(what, "cannot commit a segment");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "commit failed")
+        Ok(Err(e)) => {
+            tracing::error!(what = %e, "cannot commit a segment");
+            Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "commit failed"))
         }
-        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "task failed"),
+        Err(_) => Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "task failed")),
     }
 }
 
@@ -737,31 +654,4 @@ fn patched(s: &UploadState) -> Response {
             (hn("upload-expires"), http_date(s.expires)),
         ],
     )
-}
-
-/// Seals and commits the manifest of a complete upload, then removes its state.
-fn complete(st: &SharedState, id: UploadId, s: &UploadState, day: Day) -> Result<(), &'static str> {
-    let m = Manifest {
-        upload: id,
-        length: s.length,
-        content: s.content,
-        encrypted: s.encrypted,
-        meta: s.meta.clone(),
-        segments: s.segments.clone(),
-    };
-    let mut rng = rand::rng();
-    let header = Header::new(Kind::Manifest, ItemId::from_bytes([0; 16]), day);
-    st.spool
-        .store(
-            &mut rng,
-            &st.signing_key,
-            &st.recipients,
-            &s.source,
-            header,
-            &mut m.encode().as_bytes(),
-        )
-        .map_err(|_| "manifest")?;
-    state::remove(&st.spool, &id).map_err(|_| "state")?;
-    tracing::info!("resumable upload complete");
-    Ok(())
 }

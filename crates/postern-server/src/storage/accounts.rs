@@ -11,9 +11,9 @@
 //! and the private half is printed once for the journalist's Tor Browser. Removing the account
 //! deletes that file, so one person's departure revokes exactly one key (after tor reloads).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{self, File};
+use std::io::Read;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -25,7 +25,7 @@ use postern_spool::derive::KdfParams;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::config::Config;
+use crate::fsutil::{sync_dir, write_atomic};
 
 /// Folder of the account files, inside the data folder.
 pub const ACCOUNTS_DIR: &str = "journalists";
@@ -213,35 +213,6 @@ impl AccountStore {
     }
 }
 
-/// Writes `data` to `path` through a temporary in the same folder: fsync, rename, fsync folder.
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut rnd = [0u8; 8];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut rnd);
-    let tmp = dir.join(format!(".tmp-{}", hex::encode(rnd)));
-    let result = (|| -> Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.context("writing a file atomically")
-}
-
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .context("syncing a folder")
-}
-
 /// A Tor client-authorization key pair (x25519), base32 without padding as tor wants it.
 pub struct ClientAuthKey {
     /// Public key (52 characters), for the service-side `NAME.auth`.
@@ -273,25 +244,15 @@ pub fn auth_file(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.auth"))
 }
 
-/// The journalist onion's name without `.onion`, from tor's `hostname` file next to
-/// `authorized_clients`, if tor already made it.
-fn onion_name(auth_dir: &Path) -> Option<String> {
-    let host = fs::read_to_string(auth_dir.parent()?.join("hostname")).ok()?;
-    let name = host.trim().strip_suffix(".onion")?;
-    (name.len() == 56
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)))
-    .then(|| name.to_owned())
-}
-
 /// What `add` and `reset` hand to the journalist, once.
 pub struct NewCredentials {
     pub passphrase: Zeroizing<String>,
     pub totp_secret: Zeroizing<String>,
 }
 
-fn new_credentials(name: &str, kdf: KdfParams) -> Result<(Account, NewCredentials)> {
+/// A new passphrase (seven words) and TOTP secret for `name`, and the account that holds
+/// their hashes.
+pub fn new_credentials(name: &str, kdf: KdfParams) -> Result<(Account, NewCredentials)> {
     let passphrase = Zeroizing::new(Codename::generate(&mut rand::rng()).expose().to_owned());
     let mut secret = Zeroizing::new([0u8; 20]);
     rand::Rng::fill_bytes(&mut rand::rng(), secret.as_mut());
@@ -309,179 +270,6 @@ fn new_credentials(name: &str, kdf: KdfParams) -> Result<(Account, NewCredential
             totp_secret,
         },
     ))
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn pct(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The otpauth URI that authenticator apps read (Google's Key Uri Format).
-pub fn otpauth_uri(org: &str, name: &str, secret_b32: &str) -> String {
-    let issuer = pct(org);
-    format!(
-        "otpauth://totp/{issuer}:{name}?secret={secret_b32}&issuer={issuer}&algorithm=SHA1&digits=6&period={TOTP_STEP}"
-    )
-}
-
-/// The QR code of `text`, drawn with Unicode half blocks for a terminal.
-fn qr_terminal(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::unicode::Dense1x2>()
-            .dark_color(qrcode::render::unicode::Dense1x2::Light)
-            .light_color(qrcode::render::unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => "(the QR code could not be drawn; type the secret instead)".to_owned(),
-    }
-}
-
-fn journalist_section(cfg: &Config) -> Result<&crate::config::JournalistListener> {
-    cfg.file.journalist.as_ref().context(
-        "the config has no [journalist] section: add one (listen, authorized_clients_dir) first",
-    )
-}
-
-fn print_credentials(cfg: &Config, name: &str, creds: &NewCredentials) {
-    let uri = otpauth_uri(&cfg.file.organization, name, &creds.totp_secret);
-    println!("Journalist `{name}`. Hand these over in person; they are shown only this once.");
-    println!();
-    println!("Passphrase:");
-    println!("  {}", creds.passphrase.as_str());
-    println!();
-    println!("Two-factor code: scan this with an authenticator app (or type the secret).");
-    println!("{}", qr_terminal(&uri));
-    println!("  secret: {}", creds.totp_secret.as_str());
-    println!("  {uri}");
-}
-
-/// `postern journalist add NAME`.
-pub fn add(cfg: &Config, name: &str) -> Result<()> {
-    if !valid_name(name) {
-        bail!("a journalist name is 1 to 32 of a-z, 0-9, `_` and `-`");
-    }
-    let section = journalist_section(cfg)?;
-    let store = AccountStore::new(&cfg.file.data_dir);
-    if store.exists(name) {
-        bail!("journalist `{name}` already exists (use `reset` for new credentials)");
-    }
-    let auth_dir = &section.authorized_clients_dir;
-    if !auth_dir.is_dir() {
-        bail!(
-            "the authorized_clients_dir {} does not exist: create it (owned by tor's user, mode 0700) first",
-            auth_dir.display()
-        );
-    }
-    let auth_path = auth_file(auth_dir, name);
-    if auth_path.exists() {
-        bail!(
-            "{} already exists: remove it or pick another name",
-            auth_path.display()
-        );
-    }
-    let (account, creds) = new_credentials(name, cfg.file.limits.kdf())?;
-    let key = ClientAuthKey::generate();
-    write_atomic(&auth_path, key.auth_line().as_bytes())
-        .with_context(|| format!("writing {}", auth_path.display()))?;
-    store.save(&account)?;
-    print_credentials(cfg, name, &creds);
-    println!();
-    println!("Tor client authorization (Tor Browser: enter the key when it asks; or put this line");
-    println!("in a file `{name}.auth_private` in the client's ClientOnionAuthDir):");
-    let onion = onion_name(auth_dir).unwrap_or_else(|| "<ONION-ADDRESS-WITHOUT-.onion>".to_owned());
-    println!("  {onion}:descriptor:x25519:{}", key.private.as_str());
-    println!("  private key: {}", key.private.as_str());
-    println!();
-    println!(
-        "Wrote {}. Reload tor (systemctl reload, or restart) for it to take effect.",
-        auth_path.display()
-    );
-    Ok(())
-}
-
-/// `postern journalist reset NAME`: new passphrase and TOTP secret; the Tor key stays.
-pub fn reset(cfg: &Config, name: &str) -> Result<()> {
-    let store = AccountStore::new(&cfg.file.data_dir);
-    if store.load(name)?.is_none() {
-        bail!("no journalist `{name}`");
-    }
-    let (account, creds) = new_credentials(name, cfg.file.limits.kdf())?;
-    store.save(&account)?;
-    print_credentials(cfg, name, &creds);
-    println!();
-    println!("The Tor client-authorization key is unchanged. Sessions of `{name}` end at once.");
-    Ok(())
-}
-
-/// `postern journalist remove NAME`: the account and its Tor client-authorization file.
-pub fn remove(cfg: &Config, name: &str) -> Result<()> {
-    if !valid_name(name) {
-        bail!("a journalist name is 1 to 32 of a-z, 0-9, `_` and `-`");
-    }
-    let store = AccountStore::new(&cfg.file.data_dir);
-    let had_account = store.remove(name)?;
-    let mut had_key = false;
-    if let Some(section) = cfg.file.journalist.as_ref() {
-        let path = auth_file(&section.authorized_clients_dir, name);
-        match fs::remove_file(&path) {
-            Ok(()) => {
-                had_key = true;
-                sync_dir(&section.authorized_clients_dir)?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
-        }
-    }
-    crate::web::journalist::state::StateStore::new(&cfg.file.data_dir).remove(name)?;
-    if !had_account && !had_key {
-        bail!("no journalist `{name}`");
-    }
-    println!(
-        "Removed journalist `{name}`{}. Reload or restart tor so that the key stops working.",
-        if had_key {
-            " and their Tor client-authorization key"
-        } else {
-            ""
-        }
-    );
-    Ok(())
-}
-
-/// `postern journalist list`.
-pub fn list(cfg: &Config) -> Result<()> {
-    let store = AccountStore::new(&cfg.file.data_dir);
-    let auth_dir = cfg
-        .file
-        .journalist
-        .as_ref()
-        .map(|j| j.authorized_clients_dir.clone());
-    let names = store.names()?;
-    if names.is_empty() {
-        println!("No journalists yet. Add one with `postern journalist add NAME`.");
-    }
-    for name in names {
-        let key = auth_dir
-            .as_ref()
-            .is_some_and(|d| auth_file(d, &name).is_file());
-        println!(
-            "{name}\t{}",
-            if key {
-                "tor key present"
-            } else {
-                "NO tor key file"
-            }
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,9 +7,7 @@
 //! not hold the newsroom's key) is never shown. Deleting removes the record, then the ciphertext,
 //! and syncs the folder; the journalists keep their own copy on the air-gapped machine.
 
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use postern_spool::envelope::open_reply;
 use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN};
@@ -18,12 +16,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
-use super::SharedState;
-use super::i18n::{self, Lang};
+use super::extract::{Checked, SignedIn, WithCsrf};
+use super::i18n;
 use super::pages::{self, ReplyView};
-use super::source::{
-    WithCsrf, checked, ctx, current_source, error_page, html, lang, not_logged_in,
-};
+use super::{SharedState, home_view_for, html};
+use crate::fsutil::read_bounded;
+use crate::web::kit::error::WebResult;
 
 /// The session key of the keyring handle (never the identity itself).
 pub const HANDLE_KEY: &str = "reply-key";
@@ -38,7 +36,7 @@ pub enum Replies {
 
 /// Opens the replies of `source` with the identity under the session's handle.
 pub async fn for_session(st: &SharedState, session: &Session, source: &SourceId) -> Replies {
-    let Ok(ids) = st.spool.replies(source) else {
+    let Ok(ids) = st.store.spool.replies(source) else {
         return Replies::Shown(Vec::new());
     };
     if ids.is_empty() {
@@ -93,13 +91,13 @@ fn open_one(
     newsroom: &postern_spool::keys::VerifyingKey,
     identity: &age::x25519::Identity,
 ) -> Option<(ItemRecord, String)> {
-    let (age_path, rec_path) = st.spool.reply_paths(source, id);
-    let rec_bytes = read_bounded(&rec_path, MAX_RECORD_LEN as u64)?;
+    let (age_path, rec_path) = st.store.spool.reply_paths(source, id);
+    let rec_bytes = read_bounded(&rec_path, MAX_RECORD_LEN as u64).ok()?;
     let rec = ItemRecord::parse_verified_reply(&rec_bytes, newsroom).ok()?;
     if rec.source != *source || rec.item != *id || rec.size > MAX_REPLY_AGE_LEN {
         return None;
     }
-    let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN)?;
+    let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN).ok()?;
     let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
     if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
         return None;
@@ -127,14 +125,6 @@ fn visible_text(text: &str) -> String {
         .collect()
 }
 
-fn read_bounded(path: &std::path::Path, max: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).ok()?;
-    let mut out = Vec::new();
-    f.take(max + 1).read_to_end(&mut out).ok()?;
-    (out.len() as u64 <= max).then_some(out)
-}
-
 #[derive(Deserialize)]
 pub struct DeleteForm {
     #[serde(default)]
@@ -151,34 +141,18 @@ impl WithCsrf for DeleteForm {
 }
 
 /// `POST /{lang}/replies/delete`: deletes one reply of the logged-in source, or all of them.
-pub async fn delete(
-    State(st): State<SharedState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-    form: Result<Form<DeleteForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let lang: Lang = match lang(&code) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let Some(source) = current_source(&session).await else {
-        return not_logged_in(&st, &session, &headers, lang).await;
-    };
-    let c = ctx(&st, &session, lang, "home").await;
-    let form = match checked(&session, &c, form).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let Some(sid) = source.source_id() else {
-        return error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
-    };
+pub async fn delete(s: SignedIn, Checked(form): Checked<DeleteForm>) -> WebResult {
+    let SignedIn {
+        visit: v, id: sid, ..
+    } = s;
+    let c = v.ctx("home").await;
+    let st = &v.st;
     let targets: Vec<ItemId> = if form.reply == "all" {
-        st.spool.replies(&sid).unwrap_or_default()
+        st.store.spool.replies(&sid).unwrap_or_default()
     } else {
         match ItemId::parse(&form.reply) {
             Some(id) => vec![id],
-            None => return error_page(&c, StatusCode::BAD_REQUEST, "error-bad-request"),
+            None => return Err(v.error(StatusCode::BAD_REQUEST, "error-bad-request").await),
         }
     };
     let st2 = st.clone();
@@ -186,21 +160,26 @@ pub async fn delete(
     let result = tokio::task::spawn_blocking(move || {
         let mut deleted = 0usize;
         for id in targets {
-            if st2.spool.delete_reply(&sid, &id)? {
+            if st2.store.spool.delete_reply(&sid, &id)? {
                 deleted += 1;
             }
         }
         Ok::<usize, postern_spool::spool::SpoolError>(deleted)
     })
     .await;
+    let lang = v.lang;
     let notice = match result {
         Ok(Ok(_)) if all => i18n::t(lang, "notice-replies-deleted"),
         Ok(Ok(1)) => i18n::t(lang, "notice-reply-deleted"),
         Ok(Ok(_)) => i18n::t(lang, "notice-reply-gone"),
-        _ => return error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "error-server"),
+        _ => {
+            return Err(v
+                .error(StatusCode::INTERNAL_SERVER_ERROR, "error-server")
+                .await);
+        }
     };
-    let view = super::source::home_view_for(&st, &session, &sid, Some(notice)).await;
-    html(StatusCode::OK, pages::home(&c, &view))
+    let view = home_view_for(st, &v.session, &sid, Some(notice)).await;
+    Ok(html(StatusCode::OK, pages::home(&c, &view)))
 }
 
 #[cfg(test)]

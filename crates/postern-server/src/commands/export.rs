@@ -13,8 +13,9 @@ use postern_spool::day::Day;
 use postern_spool::ids::ItemId;
 use postern_spool::spool::Spool;
 
+use crate::clock::{Clock, SystemClock, parse_day};
 use crate::config::Config;
-use crate::spoolview::{SourceInfo, SpoolIndex, parse_day, today};
+use crate::storage::index::{SourceInfo, SpoolIndex};
 
 /// Writes the bundle and returns its path and the number of items in it.
 pub fn export(cfg: &Config, to: &Path, since: Option<&str>) -> Result<(PathBuf, usize)> {
@@ -42,7 +43,11 @@ pub fn export(cfg: &Config, to: &Path, since: Option<&str>) -> Result<(PathBuf, 
         .collect();
     let mut rnd = [0u8; 4];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut rnd);
-    let name = format!("postern-bundle-{}-{}.tar", today(), hex::encode(rnd));
+    let name = format!(
+        "postern-bundle-{}-{}.tar",
+        SystemClock.today(),
+        hex::encode(rnd)
+    );
     let dest = to.join(&name);
     let tmp = to.join(format!(".{name}.partial"));
     let file = OpenOptions::new()
@@ -56,7 +61,7 @@ pub fn export(cfg: &Config, to: &Path, since: Option<&str>) -> Result<(PathBuf, 
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         fs::rename(&tmp, &dest)?;
-        crate::accounts::sync_dir(to)?;
+        crate::fsutil::sync_dir(to)?;
         Ok(written.len())
     })();
     match result {

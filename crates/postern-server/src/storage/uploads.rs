@@ -2,15 +2,24 @@
 //! `<spool>/uploads/<upload id>.state` (spool-format §13.5). Written atomically: a temporary under
 //! the spool's `tmp/`, fsync, rename, fsync of `uploads/`. Parsed strictly and bounded: the file is
 //! the server's own, but a damaged one must fail closed, not panic.
+//!
+//! Here too are the steps of an upload's life that touch the spool: [`create`] (the name and type
+//! sealed at once to the newsroom), [`record_segment`] (a committed body becomes a segment) and
+//! [`complete`] (the manifest item), so that the tus handlers only speak HTTP.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use postern_spool::day::Day;
+use postern_spool::envelope::{Header, Kind, seal};
 use postern_spool::ids::{ItemId, SourceId, UploadId};
-use postern_spool::segments::{MAX_META_LEN, MAX_SEGMENTS, SegmentEntry};
+use postern_spool::record::SourceRecord;
+use postern_spool::segments::{MAX_META_LEN, MAX_SEGMENTS, Manifest, SegmentEntry};
 use postern_spool::spool::Spool;
+
+use crate::fsutil::read_bounded;
+use crate::storage::staging::{Staged, Store};
 
 /// Largest state file read (`MAX_SEGMENTS` lines of about 140 bytes, and the header).
 const MAX_STATE_LEN: u64 = 48 << 20;
@@ -48,14 +57,7 @@ impl UploadState {
             hex::encode(&self.meta)
         );
         for e in &self.segments {
-            s.push_str(&format!(
-                "segment {} {} {} {} {}\n",
-                e.index,
-                e.item,
-                e.offset,
-                e.length,
-                hex::encode(e.sha256)
-            ));
+            s.push_str(&e.line());
         }
         s.push_str(&format!("end {}\n", self.segments.len()));
         s
@@ -98,22 +100,10 @@ impl UploadState {
                 }
                 break;
             }
-            let w: Vec<&str> = line.strip_prefix("segment ")?.split(' ').collect();
-            let [index, item, off, len, sha] = w.as_slice() else {
-                return None;
-            };
             if segments.len() as u64 >= MAX_SEGMENTS {
                 return None;
             }
-            let mut sha256 = [0u8; 32];
-            hex::decode_to_slice(sha, &mut sha256).ok()?;
-            segments.push(SegmentEntry {
-                index: index.parse().ok()?,
-                item: ItemId::parse(item)?,
-                offset: off.parse().ok()?,
-                length: len.parse().ok()?,
-                sha256,
-            });
+            segments.push(SegmentEntry::parse_line(line).ok()?);
         }
         let st = UploadState {
             source,
@@ -151,14 +141,11 @@ pub fn ensure_dir(spool: &Spool) -> io::Result<()> {
 
 /// Reads a state; `Ok(None)` if there is none.
 pub fn load(spool: &Spool, id: &UploadId) -> io::Result<Option<UploadState>> {
-    let p = path(spool, id);
-    let f = match fs::File::open(&p) {
-        Ok(f) => f,
+    let buf = match read_bounded(&path(spool, id), MAX_STATE_LEN) {
+        Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mut buf = Vec::new();
-    io::Read::read_to_end(&mut io::Read::take(f, MAX_STATE_LEN + 1), &mut buf)?;
     UploadState::parse(&buf)
         .map(Some)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "damaged upload state"))
@@ -244,6 +231,148 @@ pub fn expire(spool: &Spool, today: Day) -> usize {
         }
     }
     n
+}
+
+/// What a creation request asks for, once checked against its limits.
+pub struct NewUpload {
+    pub source: SourceId,
+    /// The source's public reply recipient, for its record.
+    pub reply: String,
+    pub length: u64,
+    pub content: u64,
+    pub encrypted: bool,
+    pub name: String,
+    pub ctype: String,
+    /// Most bytes all open uploads together may still send.
+    pub max_open_bytes: u64,
+    /// Days without progress before the upload is removed.
+    pub expire_days: u32,
+}
+
+/// Why an upload could not be created.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CreateError {
+    /// The open uploads would exceed their total.
+    Full,
+    /// Sealing or writing failed.
+    Server(&'static str),
+}
+
+impl std::fmt::Display for CreateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CreateError::Full => f.write_str("open uploads at their limit"),
+            CreateError::Server(what) => write!(f, "server error ({what})"),
+        }
+    }
+}
+
+/// Creates an upload (blocking): its name and type sealed at once to the newsroom, its state
+/// stored. An empty upload is complete at once. Returns its id and expiry day.
+pub fn create(store: &Store, new: NewUpload) -> Result<(UploadId, Day), CreateError> {
+    // The global cap: what open uploads still may send, plus this one.
+    let mut open = 0u64;
+    for id in list(&store.spool).map_err(|_| CreateError::Server("list"))? {
+        if let Ok(Some(s)) = load(&store.spool, &id) {
+            open = open.saturating_add(s.length - s.offset);
+        }
+    }
+    if open.saturating_add(new.length) > new.max_open_bytes {
+        return Err(CreateError::Full);
+    }
+    let today = store.today();
+    let id = UploadId::random(&mut rand::rng());
+    let mut h = Header::new(Kind::Manifest, ItemId::from_bytes(*id.as_bytes()), today);
+    h.name = new.name;
+    h.content_type = new.ctype;
+    let meta = seal(&store.recipients, &h, Vec::new())
+        .and_then(|s| s.finish())
+        .map_err(|_| CreateError::Server("seal"))?;
+    let expires = Day(today.0.saturating_add(new.expire_days));
+    let s = UploadState {
+        source: new.source,
+        length: new.length,
+        content: new.content,
+        offset: 0,
+        expires,
+        checksum: true,
+        encrypted: new.encrypted,
+        meta,
+        segments: Vec::new(),
+    };
+    if new.length == 0 {
+        // Nothing will follow: the (empty) upload is complete at once.
+        let record = SourceRecord {
+            source: new.source,
+            reply: new.reply,
+            day: today,
+        };
+        store
+            .spool
+            .ensure_source(&mut rand::rng(), &record, &store.signing_key)
+            .map_err(|_| CreateError::Server("source record"))?;
+        complete(store, id, &s, today).map_err(CreateError::Server)?;
+    } else {
+        self::store(&store.spool, &id, &s).map_err(|_| CreateError::Server("state"))?;
+    }
+    Ok((id, expires))
+}
+
+/// Commits a staged body as the next segment of upload `id` (blocking), then stores the new
+/// state, or the manifest if this was the last byte. Returns the new state.
+pub fn record_segment(
+    store: &Store,
+    id: UploadId,
+    mut s: UploadState,
+    record: &SourceRecord,
+    staged: Staged,
+    had_checksum: bool,
+    expire_days: u32,
+) -> Result<UploadState, &'static str> {
+    let (item, sha256, day, length) = (staged.item, staged.sha256, staged.day, staged.content);
+    let index = s.segments.len() as u64;
+    store.commit(record, vec![staged]).map_err(|_| "commit")?;
+    s.segments.push(SegmentEntry {
+        index,
+        item,
+        offset: s.offset,
+        length,
+        sha256,
+    });
+    s.offset += length;
+    s.checksum &= had_checksum;
+    s.expires = Day(day.0.saturating_add(expire_days));
+    if s.offset == s.length {
+        complete(store, id, &s, day)?;
+    } else {
+        self::store(&store.spool, &id, &s).map_err(|_| "state")?;
+    }
+    Ok(s)
+}
+
+/// Seals and commits the manifest of a complete upload, then removes its state.
+pub fn complete(
+    store: &Store,
+    id: UploadId,
+    s: &UploadState,
+    day: Day,
+) -> Result<(), &'static str> {
+    let m = Manifest {
+        upload: id,
+        length: s.length,
+        content: s.content,
+        encrypted: s.encrypted,
+        meta: s.meta.clone(),
+        segments: s.segments.clone(),
+    };
+    let header = Header::new(Kind::Manifest, ItemId::from_bytes([0; 16]), day);
+    store
+        .store_small(&s.source, header, m.encode().as_bytes())
+        .map_err(|_| "manifest")?;
+    remove(&store.spool, &id).map_err(|_| "state")?;
+    tracing::info!("resumable upload complete");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Operator commands for replies: pin the newsroom's reply-signing key, and import a reply
-//! bundle that journalists carried over from the air-gapped machine.
+//! Replies on the server side: pinning the newsroom's reply-signing key, and importing a reply
+//! bundle that journalists carried over from the air-gapped machine (the one import path for
+//! `postern import-replies` and the journalist interface's upload).
 //!
 //! The import is all or nothing in what it accepts: the bundle's signed manifest, every reply's
 //! signed record and ciphertext, and every target source are checked before anything is written.
@@ -18,7 +19,7 @@ use postern_spool::replies::{VerifiedReply, read_reply_bundle};
 use postern_spool::spool::Spool;
 
 use crate::config::{Config, NEWSROOM_KEY_FILE, read_newsroom_key};
-use crate::init::write_new;
+use crate::fsutil::{read_bounded, sync_dir, write_new};
 
 /// Most ciphertext bytes one import holds in memory while it checks the bundle.
 const MAX_STAGED: usize = 256 << 20;
@@ -44,7 +45,7 @@ pub fn trust_newsroom(dir: &Path, key: &str, replace: bool) -> Result<VerifyingK
     let _ = fs::remove_file(&tmp);
     write_new(&tmp, format!("{parsed}\n").as_bytes(), 0o600)?;
     fs::rename(&tmp, &path).context("pinning the newsroom key")?;
-    fs::File::open(dir).and_then(|d| d.sync_all())?;
+    sync_dir(dir)?;
     Ok(parsed)
 }
 
@@ -97,8 +98,8 @@ pub fn import_into(
     let result = read_reply_bundle(input, &newsroom, |reply| {
         let source = reply.record.source;
         let path = spool.source_record_path(&source);
-        let bytes = match fs::read(&path) {
-            Ok(b) if b.len() <= MAX_RECORD_LEN => b,
+        let bytes = match read_bounded(&path, MAX_RECORD_LEN as u64) {
+            Ok(b) => b,
             _ => return Err("a reply is addressed to a source this server does not know".into()),
         };
         let record = SourceRecord::parse_verified(&bytes, &server)
@@ -129,13 +130,14 @@ pub fn import_into(
     // written.
     for r in &staged {
         let (_, rec_path) = spool.reply_paths(&r.record.source, &r.record.item);
-        match fs::read(&rec_path) {
-            Ok(existing) if existing != r.record_text => {
-                bail!(
-                    "reply bundle refused, nothing was imported: a reply in it has the id of another reply already here"
-                )
-            }
-            _ => {}
+        let conflict = match read_bounded(&rec_path, MAX_RECORD_LEN as u64) {
+            Ok(existing) => existing != r.record_text,
+            Err(e) => e.kind() == io::ErrorKind::InvalidData,
+        };
+        if conflict {
+            bail!(
+                "reply bundle refused, nothing was imported: a reply in it has the id of another reply already here"
+            )
         }
     }
     let mut rng = rand::rng();

@@ -10,8 +10,8 @@
 //! out of every listing and bundle (and a warning without ids is logged).
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -24,6 +24,8 @@ use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::{Spool, sync_dir};
+
+use crate::fsutil::read_bounded;
 
 /// One committed item, as its record states it.
 #[derive(Clone, Debug)]
@@ -70,12 +72,12 @@ pub struct SpoolIndex {
 /// How old a folder stamp must be before it is trusted.
 const RACY: Duration = Duration::from_secs(2);
 
-fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    File::open(path)?
-        .take(MAX_RECORD_LEN as u64 + 1)
-        .read_to_end(&mut out)?;
-    Ok(out)
+/// A record, read bounded; one that is too long reads as empty, which no parser accepts.
+fn read_record(path: &Path) -> io::Result<Vec<u8>> {
+    match read_bounded(path, MAX_RECORD_LEN as u64) {
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 impl SpoolIndex {
@@ -101,7 +103,7 @@ impl SpoolIndex {
     }
 
     fn load_source(&self, id: &SourceId) -> Result<Option<SourceInfo>> {
-        let rec = match read_bounded(&self.spool.source_record_path(id)) {
+        let rec = match read_record(&self.spool.source_record_path(id)) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).context("reading a source record"),
@@ -117,7 +119,7 @@ impl SpoolIndex {
         let mut items = Vec::new();
         for item in self.spool.items(id).context("listing items")? {
             let (_, rec_path) = self.spool.item_paths(id, &item);
-            let bytes = match read_bounded(&rec_path) {
+            let bytes = match read_record(&rec_path) {
                 Ok(b) => b,
                 // Deleted meanwhile.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -236,7 +238,7 @@ impl SpoolIndex {
             if items.is_empty() {
                 continue;
             }
-            let rec = match read_bounded(&self.spool.source_record_path(&source.id)) {
+            let rec = match read_record(&self.spool.source_record_path(&source.id)) {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e).context("reading a source record"),
@@ -245,7 +247,7 @@ impl SpoolIndex {
                 .context("writing the bundle")?;
             for item in items {
                 let (age, rec_path) = self.spool.item_paths(&source.id, item);
-                let (rec, mut data) = match (read_bounded(&rec_path), File::open(&age)) {
+                let (rec, mut data) = match (read_record(&rec_path), fs::File::open(&age)) {
                     (Ok(r), Ok(f)) => (r, f),
                     _ => continue,
                 };
@@ -265,59 +267,5 @@ fn remove_if_present(path: &Path) -> Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e).context("deleting a spool file"),
-    }
-}
-
-/// Today, from the system clock.
-pub fn today() -> Day {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Day::from_unix_seconds(secs)
-}
-
-/// Parses `YYYY-MM-DD` into a day.
-pub fn parse_day(s: &str) -> Option<Day> {
-    let mut parts = s.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let d: u32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let day = Day(u32::try_from(days).ok()?);
-    // Refuse dates that do not exist (2026-02-31).
-    (day.to_string() == s).then_some(day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_round_trip() {
-        for d in [0u32, 1, 59, 60, 365, 10_957, 20_421, 40_000] {
-            assert_eq!(parse_day(&Day(d).to_string()), Some(Day(d)), "{d}");
-        }
-        assert_eq!(parse_day("1970-01-01"), Some(Day(0)));
-        for bad in [
-            "2026-02-31",
-            "2026-13-01",
-            "2026-1-1",
-            "x",
-            "2026-01-01-01",
-            "",
-        ] {
-            assert_eq!(parse_day(bad), None, "{bad}");
-        }
     }
 }

@@ -9,110 +9,18 @@
 //! starts, and the tor unit runs `postern check --journalist-auth-only` before tor starts.
 
 use std::fs;
-use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use postern_spool::recipients::Recipients;
 
 use crate::config::{ConfigFile, SALT_FILE, SIGNING_KEY_FILE, check_private};
+use crate::storage::client_auth::check_client_auth;
 
-/// Largest auth file we read (a good one is 71 bytes).
-const MAX_AUTH_FILE: u64 = 1024;
-/// Most auth files in the folder (one per journalist).
-const MAX_AUTH_FILES: usize = 10_000;
 /// Largest torrc or config we read.
 const MAX_TEXT_FILE: u64 = 1 << 20;
 /// Most files scanned for secret keys in the data folder (outside the spool).
 const MAX_SCANNED_FILES: usize = 10_000;
-
-/// Tor's service-side client authorization line: `descriptor:x25519:` and the client's public
-/// key, 32 bytes in base32 without padding (52 characters).
-pub fn is_valid_auth_line(text: &str) -> bool {
-    let Some(key) = text.trim().strip_prefix("descriptor:x25519:") else {
-        return false;
-    };
-    if key.len() != 52 {
-        return false;
-    }
-    // tor decodes base32 case-insensitively; one case throughout, as every encoder writes it.
-    let upper = key
-        .bytes()
-        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
-    let lower = key
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
-    // 52 characters carry 260 bits for a 256-bit key: the last one's low 4 bits are zero.
-    let canonical_end = key
-        .bytes()
-        .last()
-        .is_some_and(|b| matches!(b.to_ascii_uppercase(), b'A' | b'Q'));
-    (upper || lower) && canonical_end
-}
-
-/// Client authorization is in effect for the journalist onion service: `dir` holds at least one
-/// well-formed `*.auth` file and no malformed one. Returns how many journalists are authorized.
-pub fn check_client_auth(dir: &Path) -> Result<usize> {
-    let meta = fs::symlink_metadata(dir).with_context(|| {
-        format!(
-            "cannot read the journalist client-authorization folder {}",
-            dir.display()
-        )
-    })?;
-    if !meta.is_dir() {
-        bail!("{} is not a folder", dir.display());
-    }
-    if meta.mode() & 0o022 != 0 {
-        bail!(
-            "{} can be written by other users ({:03o}): anyone who can add a file there can reach the journalist interface (chmod 755 {})",
-            dir.display(),
-            meta.mode() & 0o777,
-            dir.display()
-        );
-    }
-    let mut good = 0usize;
-    let mut seen = 0usize;
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        // tor reads only files ending in `.auth`.
-        if !name.ends_with(".auth") {
-            continue;
-        }
-        seen += 1;
-        if seen > MAX_AUTH_FILES {
-            bail!("more than {MAX_AUTH_FILES} auth files in {}", dir.display());
-        }
-        let path = entry.path();
-        let meta = fs::symlink_metadata(&path)
-            .with_context(|| format!("cannot read the auth file {name}"))?;
-        if !meta.is_file() {
-            bail!("the auth file {name} is not a regular file (tor would ignore it)");
-        }
-        if meta.len() > MAX_AUTH_FILE {
-            bail!("the auth file {name} is too large to be one (tor would ignore it)");
-        }
-        let mut text = String::new();
-        fs::File::open(&path)
-            .and_then(|f| f.take(MAX_AUTH_FILE).read_to_string(&mut text))
-            .with_context(|| format!("cannot read the auth file {name}"))?;
-        if !is_valid_auth_line(&text) {
-            bail!(
-                "the auth file {name} is malformed: tor ignores it, and if every file is malformed the journalist service is PUBLIC. It must hold one line `descriptor:x25519:<52 base32 characters>` (remove it, or write it again with `postern journalist add`)"
-            );
-        }
-        good += 1;
-    }
-    if good == 0 {
-        bail!(
-            "no journalist is authorized ({} holds no *.auth file): tor would serve the journalist interface to anyone. Add one with `postern journalist add NAME`",
-            dir.display()
-        );
-    }
-    Ok(good)
-}
 
 /// What `postern check` was asked to look at.
 pub struct Options {
@@ -458,6 +366,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::storage::client_auth::is_valid_auth_line;
 
     const GOOD: &str = "descriptor:x25519:DCWWTXI346XJYZBYTB4TX6YO2DN4BH7KUSVV7BLMR45FC6TRSNAQ\n";
 
@@ -545,7 +454,7 @@ mod tests {
     /// The shipped torrc passes; each rule has a variant that fails.
     #[test]
     fn torrc_rules() {
-        let shipped = include_str!("../../../deploy/tor/torrc");
+        let shipped = include_str!("../../../../deploy/tor/torrc");
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("torrc");
         let check = |text: &str| {

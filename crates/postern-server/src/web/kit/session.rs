@@ -28,9 +28,13 @@ impl BoundedStore {
     }
 
     /// Sessions currently held (for tests and metrics).
-    #[allow(dead_code)]
     pub fn len(&self) -> usize {
         self.inner.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no session is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn make_room(map: &mut HashMap<Id, Record>, max: usize) {
@@ -50,6 +54,21 @@ impl BoundedStore {
             map.remove(&oldest);
         }
     }
+}
+
+/// Whether the request carried a cookie named `name` (so a missing session means it expired).
+pub fn had_cookie(headers: &axum::http::HeaderMap, name: &str) -> bool {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(';').any(|c| {
+                c.trim()
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('='))
+            })
+        })
 }
 
 fn poisoned() -> session_store::Error {

@@ -1,8 +1,7 @@
 //! `postern init`: a new data folder.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -12,8 +11,10 @@ use postern_spool::recipients::Recipients;
 use postern_spool::spool::Spool;
 
 use crate::config::{
-    CONFIG_FILE, ConfigFile, Limits, SALT_FILE, SIGNING_KEY_FILE, SIGNING_PUB_FILE, SourceListener,
+    CONFIG_FILE, ConfigFile, Limits, Listen, SALT_FILE, SIGNING_KEY_FILE, SIGNING_PUB_FILE,
+    SourceListener,
 };
+use crate::fsutil::write_new;
 
 /// Creates the data folder and returns the config file's path.
 pub fn init(data: &Path, recipients: &[String], org: &str, listen: &str) -> Result<PathBuf> {
@@ -29,7 +30,7 @@ pub fn init_with(
     cookie_secure: bool,
 ) -> Result<PathBuf> {
     let parsed = Recipients::parse(recipients).context("refusing to initialise")?;
-    crate::web::parse_listen(listen)?;
+    Listen::parse(listen)?;
     if data.exists()
         && fs::read_dir(data)
             .map(|mut d| d.next().is_some())
@@ -96,16 +97,4 @@ pub fn print_init_summary(config: &Path) {
     println!();
     println!("Start the server with:");
     println!("  postern serve --config {}", config.display());
-}
-
-pub fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    Ok(())
 }

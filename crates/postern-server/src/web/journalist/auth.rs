@@ -1,0 +1,233 @@
+//! Login and logout.
+//!
+//! Login takes a username, a passphrase (Argon2id, verified off the async threads, behind a
+//! semaphore) and a TOTP code whose time step must be later than the last one accepted. Every
+//! failure gives the same answer; after [`MAX_FAILURES`] failures an account is paused for a
+//! delay that doubles with each further pause. A name that does not exist costs the same Argon2
+//! run as one that does. The session id is replaced at login, sessions end after an idle timeout
+//! and after an absolute lifetime, and a session of a removed or reset account ends at once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+use zeroize::Zeroizing;
+
+use super::pages::{self, Layout};
+use super::{CsrfForm, JSession, Journalist, Posted, SESSION_KEY, Shared, forbidden, html};
+use crate::storage::accounts::{AccountStore, valid_name, verify_passphrase};
+use crate::web::kit::csrf::{csrf_ok, csrf_token, renew_csrf_token};
+use crate::web::kit::error::WebResult;
+
+/// Failures before an account is paused.
+pub const MAX_FAILURES: u32 = 5;
+/// The one answer to every failed login.
+pub const LOGIN_FAILED: &str = "Login failed. Check your username, passphrase and two-factor code, and try again. After repeated failures, logins to an account are paused for a while.";
+
+#[derive(Default)]
+struct Throttle {
+    failures: u32,
+    until: Option<Instant>,
+}
+
+/// Failed logins per account, in memory.
+pub(super) struct Throttles {
+    map: Mutex<HashMap<String, Throttle>>,
+    lockout: Duration,
+}
+
+impl Throttles {
+    pub(super) fn new(lockout: Duration) -> Throttles {
+        Throttles {
+            map: Mutex::new(HashMap::new()),
+            lockout,
+        }
+    }
+
+    /// Whether `name` is paused now.
+    fn paused(&self, name: &str) -> bool {
+        let Ok(t) = self.map.lock() else {
+            return true;
+        };
+        t.get(name)
+            .and_then(|t| t.until)
+            .is_some_and(|u| Instant::now() < u)
+    }
+
+    fn failed(&self, accounts: &AccountStore, name: &str) {
+        // Only real accounts are tracked, so the map stays as small as the newsroom.
+        if !accounts.exists(name) {
+            return;
+        }
+        let Ok(mut map) = self.map.lock() else {
+            return;
+        };
+        let t = map.entry(name.to_owned()).or_default();
+        t.failures = t.failures.saturating_add(1);
+        if t.failures >= MAX_FAILURES {
+            let doublings = (t.failures - MAX_FAILURES).min(10);
+            t.until = Some(Instant::now() + self.lockout * (1u32 << doublings));
+            tracing::warn!("a journalist account is paused after repeated failed logins");
+        }
+    }
+
+    fn succeeded(&self, name: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(name);
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    passphrase: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub(super) async fn login_page(State(st): State<Shared>, session: Session) -> Response {
+    let csrf = csrf_token(&session).await;
+    let l = Layout {
+        org: &st.org,
+        csrf: &csrf,
+        user: None,
+    };
+    html(StatusCode::OK, pages::login(&l, None))
+}
+
+pub(super) async fn login(
+    State(st): State<Shared>,
+    session: Session,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> WebResult {
+    let Ok(Form(form)) = form else {
+        return Err(forbidden(&st, None));
+    };
+    if !csrf_ok(&session, &form.csrf).await {
+        return Err(forbidden(&st, None));
+    }
+    let name = form.username.trim().to_owned();
+    let passphrase = Zeroizing::new(form.passphrase);
+    let code = Zeroizing::new(form.code);
+    let outcome = check_login(&st, &name, passphrase, &code).await;
+    let csrf = csrf_token(&session).await;
+    let l = Layout {
+        org: &st.org,
+        csrf: &csrf,
+        user: None,
+    };
+    let refused = |status| Ok(html(status, pages::login(&l, Some(LOGIN_FAILED))));
+    if outcome != Outcome::Ok {
+        // Attempts while paused do not count: they are refused unchecked.
+        if outcome == Outcome::Failed && valid_name(&name) {
+            st.throttle.failed(&st.accounts, &name);
+        }
+        return refused(StatusCode::UNAUTHORIZED);
+    }
+    st.throttle.succeeded(&name);
+    // A new session id (a pre-login id is useless afterwards) and a new CSRF token.
+    if session.cycle_id().await.is_err() {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let js = JSession {
+        name: name.clone(),
+        since: st.clock.unix_seconds(),
+    };
+    if session.insert(SESSION_KEY, js).await.is_err() {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    renew_csrf_token(&session).await;
+    // Fresh from disk: the state may have been changed by a deletion meanwhile.
+    st.states.reload(&name);
+    tracing::info!("a journalist logged in");
+    Ok(Redirect::to("/sources").into_response())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Failed,
+    /// Refused without checking: the account is paused, or too many logins at once.
+    Paused,
+}
+
+/// Username, passphrase and TOTP code, with throttling; `Ok` only if all three are right.
+async fn check_login(
+    st: &Shared,
+    name: &str,
+    passphrase: Zeroizing<String>,
+    code: &str,
+) -> Outcome {
+    if st.login_limiter.check().is_err() {
+        return Outcome::Paused;
+    }
+    if valid_name(name) && st.throttle.paused(name) {
+        return Outcome::Paused;
+    }
+    let account = if valid_name(name) && passphrase.len() <= 256 {
+        st.accounts.load(name).ok().flatten()
+    } else {
+        None
+    };
+    // The same Argon2 work whether or not the account exists.
+    let hash = account
+        .as_ref()
+        .map(|a| a.passphrase.clone())
+        .unwrap_or_else(|| st.dummy_hash.clone());
+    let Ok(permit) = st.argon.clone().acquire_owned().await else {
+        return Outcome::Paused;
+    };
+    let verified = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_passphrase(&hash, &passphrase)
+    })
+    .await
+    .unwrap_or(false);
+    if !verified || account.is_none() {
+        return Outcome::Failed;
+    }
+    // Check the code and record its step under one lock, from a fresh read of the account.
+    let _guard = st.step_lock.lock().await;
+    let Ok(Some(mut account)) = st.accounts.load(name) else {
+        return Outcome::Failed;
+    };
+    let Some(step) = account.check_code(code, st.clock.unix_seconds()) else {
+        return Outcome::Failed;
+    };
+    account.last_step = step;
+    if st.accounts.save(&account).is_ok() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    }
+}
+
+pub(super) async fn logout(Posted(who, _): Posted<CsrfForm>) -> Response {
+    let Journalist { st, session, .. } = who;
+    let _ = session.flush().await;
+    let l = Layout {
+        org: &st.org,
+        csrf: "",
+        user: None,
+    };
+    html(
+        StatusCode::OK,
+        pages::message(
+            &l,
+            "Logged out",
+            "You are logged out.",
+            "/login",
+            "Log in again",
+        ),
+    )
+}

@@ -1,0 +1,13 @@
+//! The web kit: what both interfaces share, and nothing either one owns. Security headers and
+//! the request log ([`headers`]), CSRF tokens ([`csrf`]), the bounded session store
+//! ([`session`]), the one error type handlers return ([`error::WebError`]), the Argon2 queue
+//! ([`kdf`]) and the listeners with their accept loop ([`listen`]).
+//!
+//! The kit imports neither interface; the interfaces import the kit and never each other.
+
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod kdf;
+pub mod listen;
+pub mod session;

@@ -1,0 +1,421 @@
+//! The source interface: pages, codenames, login and logout, submissions ([`submit`]), replies
+//! ([`replies`]) and resumable uploads ([`tus`]).
+//!
+//! Every page works without JavaScript. The language is part of the path (`/en/…`, `/ru/…`)
+//! rather than negotiated, because Tor Browser reports English whatever its user reads. The
+//! session cookie carries only a random id; the session holds the source id and public reply
+//! recipient after login, and a CSRF token, never the codename.
+
+pub mod extract;
+pub mod i18n;
+pub mod keyring;
+pub mod pages;
+pub mod replies;
+pub mod submit;
+pub mod tus;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use postern_spool::codename::{Codename, CodenameError};
+use postern_spool::ids::SourceId;
+use postern_spool::keys::VerifyingKey;
+use postern_spool::recipients::fingerprint;
+use postern_spool::spool::Spool;
+use serde::{Deserialize, Serialize};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+use self::extract::{Checked, SignedIn, Visit, WithCsrf, error_page};
+use self::i18n::Lang;
+use self::pages::{Ctx, HomeView};
+use crate::clock::Clock;
+use crate::config::{Config, Limits};
+use crate::storage::staging::Store;
+use crate::storage::uploads;
+use crate::web::kit::csrf::renew_csrf_token;
+use crate::web::kit::error::{WebError, WebResult, html_response};
+use crate::web::kit::headers::{content_type, log_request, security_headers};
+use crate::web::kit::kdf::Kdf;
+use crate::web::kit::session::BoundedStore;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "postern";
+const SOURCE_KEY: &str = "source";
+
+/// Everything a request handler may need. Shared, read-only except for the counters.
+pub struct AppState {
+    pub org: String,
+    /// The spool, the newsroom recipients, the signing key, the disk reserve and the clock.
+    pub store: Arc<Store>,
+    pub limits: Limits,
+    pub kdf: Kdf,
+    pub login_limiter: DefaultDirectRateLimiter,
+    /// The newsroom's reply-signing key: replies are shown only if it signed them.
+    pub newsroom_key: Option<VerifyingKey>,
+    /// Reply identities of logged-in sources, in memory only.
+    pub keyring: keyring::Keyring,
+    /// Resumable uploads: API bearer tokens and per-upload locks, in memory only.
+    pub tus: tus::Tus,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// Opens the spool (sweeping leftovers of interrupted uploads and expired resumable uploads)
+/// and builds the source interface's state.
+pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
+    let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
+    let swept = spool.sweep().context("cleaning the spool")?;
+    if swept.temporaries + swept.orphans > 0 {
+        tracing::info!(
+            temporaries = swept.temporaries,
+            orphans = swept.orphans,
+            "removed leftovers of interrupted uploads"
+        );
+    }
+    uploads::ensure_dir(&spool).context("creating the uploads folder")?;
+    let expired = uploads::expire(&spool, clock.today());
+    if expired > 0 {
+        tracing::info!(expired, "removed abandoned resumable uploads");
+    }
+    let limits = cfg.file.limits.clone();
+    let per_second = std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = std::num::NonZeroU32::new(60).unwrap_or(std::num::NonZeroU32::MIN);
+    let idle = Duration::from_secs(u64::from(limits.session_idle_minutes).saturating_mul(60));
+    Ok(Arc::new(AppState {
+        org: cfg.file.organization.clone(),
+        store: Arc::new(Store {
+            spool,
+            recipients: cfg.recipients,
+            signing_key: cfg.signing_key,
+            disk_reserve: limits.disk_reserve_bytes,
+            clock,
+        }),
+        kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
+        login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+        newsroom_key: cfg.newsroom_key,
+        keyring: keyring::Keyring::new(limits.max_sessions, idle),
+        tus: tus::Tus::new(limits.max_sessions, idle),
+        limits,
+    }))
+}
+
+/// The source interface with every layer it is served with: cross-origin protection first
+/// (Sec-Fetch-Site / Origin), then the synchronizer tokens of each form inside, the request log
+/// and the security headers on every response.
+pub fn app(state: SharedState, cookie_secure: bool) -> Router {
+    let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_e| {
+        extract::bare_error(StatusCode::FORBIDDEN, "error-csrf").into_response()
+    });
+    routes(state, cookie_secure)
+        .layer(csrf)
+        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// What a logged-in session knows about its source: nothing secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SourceSession {
+    /// The source id, hex.
+    pub id: String,
+    /// The public reply recipient (age1…).
+    pub reply: String,
+}
+
+impl SourceSession {
+    pub fn source_id(&self) -> Option<SourceId> {
+        SourceId::parse(&self.id)
+    }
+}
+
+fn routes(state: SharedState, cookie_secure: bool) -> Router {
+    let idle = time::Duration::minutes(i64::from(state.limits.session_idle_minutes));
+    let sessions = SessionManagerLayer::new(BoundedStore::new(state.limits.max_sessions))
+        .with_name(COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Saved on every request, so that activity (not only a change) keeps a session alive.
+        .with_always_save(true);
+    let form_deadline = Duration::from_secs(state.limits.form_deadline_seconds);
+    let upload_idle = Duration::from_secs(state.limits.upload_idle_seconds);
+    // Small forms: a hard deadline on the whole request, and a small body cap.
+    let forms = Router::new()
+        .route("/{lang}/generate", post(generate))
+        .route("/{lang}/login", get(login_page).post(login))
+        .route("/{lang}/logout", post(logout))
+        .route("/{lang}/replies/delete", post(replies::delete))
+        .route("/{lang}/home", get(home))
+        .route("/{lang}/", get(landing))
+        .route("/", get(root))
+        .route("/static/style.css", get(stylesheet))
+        .route("/public-key", get(public_key))
+        .route("/metadata", get(metadata))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            form_deadline,
+        ));
+    // Uploads: no total deadline (a large file over Tor takes long), but an idle timeout.
+    let uploads = Router::new()
+        .route("/{lang}/submit", post(submit::submit))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyTimeoutLayer::new(upload_idle));
+    forms
+        .merge(uploads)
+        .merge(tus::routes(&state))
+        .fallback(not_found)
+        .layer(sessions)
+        .with_state(state)
+}
+
+impl Ctx {
+    pub fn bare(lang: Lang, path_rest: &str) -> Ctx {
+        Ctx {
+            lang,
+            org: String::new(),
+            csrf: String::new(),
+            path_rest: path_rest.to_owned(),
+            logged_in: false,
+        }
+    }
+}
+
+pub async fn current_source(session: &Session) -> Option<SourceSession> {
+    session
+        .get::<SourceSession>(SOURCE_KEY)
+        .await
+        .ok()
+        .flatten()
+}
+
+pub fn html(status: StatusCode, body: String) -> Response {
+    html_response(status, body)
+}
+
+async fn root() -> Redirect {
+    Redirect::to("/en/")
+}
+
+async fn landing(v: Visit) -> Response {
+    let ctx = v.ctx("").await;
+    html(StatusCode::OK, pages::landing(&ctx))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl WithCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    codename: String,
+}
+
+impl WithCsrf for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Runs the rate limit and the Argon2 queue for `codename`, then binds the session to its source.
+async fn derive_and_log_in(v: &Visit, ctx: &Ctx, codename: Codename) -> WebResult<()> {
+    let st = &v.st;
+    if st.login_limiter.check().is_err() {
+        return Err(WebError::page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::busy(ctx),
+        ));
+    }
+    let Ok(keys) = st.kdf.derive(codename).await else {
+        return Err(WebError::page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::busy(ctx),
+        ));
+    };
+    if log_in(st, &v.session, &keys).await.is_err() {
+        return Err(error_page(
+            ctx,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error-server",
+        ));
+    }
+    Ok(())
+}
+
+async fn generate(v: Visit, _form: Checked<CsrfForm>) -> WebResult {
+    let ctx = v.ctx("").await;
+    let codename = Codename::generate(&mut rand::rng());
+    // The page shows this copy; the derivation consumes the other.
+    let shown = zeroize::Zeroizing::new(codename.expose().to_owned());
+    derive_and_log_in(&v, &ctx, codename).await?;
+    let ctx = v.ctx("home").await;
+    Ok(html(StatusCode::OK, pages::codename(&ctx, &shown)))
+}
+
+/// Binds the session to a source: a new session id (no fixation), the source id and public reply
+/// recipient. The reply identity goes into the in-memory keyring; the session holds only its
+/// random handle.
+async fn log_in(
+    st: &SharedState,
+    session: &Session,
+    keys: &postern_spool::derive::SourceKeys,
+) -> Result<(), ()> {
+    session.cycle_id().await.map_err(|_| ())?;
+    if let Ok(Some(old)) = session.get::<String>(replies::HANDLE_KEY).await {
+        st.keyring.remove(&old);
+    }
+    let handle = st.keyring.insert(keys.reply_identity().clone()).ok_or(())?;
+    session
+        .insert(replies::HANDLE_KEY, handle)
+        .await
+        .map_err(|_| ())?;
+    let s = SourceSession {
+        id: keys.id.to_string(),
+        reply: keys.reply_recipient().to_string(),
+    };
+    session.insert(SOURCE_KEY, s).await.map_err(|_| ())?;
+    // A fresh CSRF token for the new privilege level.
+    renew_csrf_token(session).await;
+    Ok(())
+}
+
+async fn login_page(v: Visit) -> Response {
+    let ctx = v.ctx("login").await;
+    html(StatusCode::OK, pages::login(&ctx, None))
+}
+
+async fn login(v: Visit, Checked(form): Checked<LoginForm>) -> WebResult {
+    let ctx = v.ctx("login").await;
+    // Zeroised when dropped, at the end of the handler.
+    let typed = zeroize::Zeroizing::new(form.codename);
+    let codename = match Codename::parse(&typed) {
+        Ok(c) => c,
+        Err(e) => {
+            let id = match e {
+                CodenameError::Empty => "login-error-empty",
+                CodenameError::TooLong => "login-error-too-long",
+                CodenameError::WrongWordCount => "login-error-word-count",
+                _ => "login-error-unknown-word",
+            };
+            return Ok(html(StatusCode::BAD_REQUEST, pages::login(&ctx, Some(id))));
+        }
+    };
+    derive_and_log_in(&v, &ctx, codename).await?;
+    Ok(Redirect::to(&format!("/{}/home", v.lang.code())).into_response())
+}
+
+async fn home(s: SignedIn) -> Response {
+    let ctx = s.visit.ctx("home").await;
+    let view = home_view_for(&s.visit.st, &s.visit.session, &s.id, None).await;
+    html(StatusCode::OK, pages::home(&ctx, &view))
+}
+
+/// The home page's view for a logged-in source, with its replies opened.
+pub async fn home_view_for(
+    st: &SharedState,
+    session: &Session,
+    source: &SourceId,
+    notice: Option<String>,
+) -> HomeView {
+    let known = st.store.spool.source_record_path(source).exists();
+    let mut view = home_view(st, known, notice);
+    match replies::for_session(st, session, source).await {
+        replies::Replies::Shown(r) => view.replies = r,
+        replies::Replies::Locked => view.replies_locked = true,
+    }
+    view
+}
+
+pub fn home_view(st: &SharedState, known: bool, notice: Option<String>) -> HomeView {
+    HomeView {
+        known,
+        replies: Vec::new(),
+        replies_locked: false,
+        max_file_mib: st.limits.max_file_bytes / (1 << 20),
+        max_request_mib: st.limits.max_request_bytes / (1 << 20),
+        max_message_chars: st.limits.max_message_chars,
+        notice,
+    }
+}
+
+async fn logout(v: Visit, _form: Checked<CsrfForm>) -> Response {
+    if let Ok(Some(handle)) = v.session.get::<String>(replies::HANDLE_KEY).await {
+        v.st.keyring.remove(&handle);
+    }
+    let _ = v.session.flush().await;
+    let ctx = Ctx {
+        org: v.st.org.clone(),
+        ..Ctx::bare(v.lang, "")
+    };
+    html(StatusCode::OK, pages::logged_out(&ctx))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [content_type("text/css; charset=utf-8")],
+        include_str!("../../../static/style.css"),
+    )
+        .into_response()
+}
+
+async fn public_key(State(st): State<SharedState>) -> Response {
+    let mut body = format!(
+        "# Public keys of {}. Every submission is encrypted to all of them.\n# recipient  fingerprint (SHA-256 of the recipient, first 20 bytes)\n",
+        st.org
+    );
+    for r in st.store.recipients.iter() {
+        body.push_str(&format!("{r}  {}\n", fingerprint(r)));
+    }
+    ([content_type("text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn metadata(State(st): State<SharedState>) -> Response {
+    let keys: Vec<serde_json::Value> = st
+        .store
+        .recipients
+        .iter()
+        .map(|r| serde_json::json!({ "recipient": r.to_string(), "fingerprint": fingerprint(r) }))
+        .collect();
+    let body = serde_json::json!({
+        "organization": st.org,
+        "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
+        "limits": {
+            "max_file_bytes": st.limits.max_file_bytes,
+            "max_request_bytes": st.limits.max_request_bytes,
+            "max_message_chars": st.limits.max_message_chars,
+        },
+        "keys": keys,
+        "spool_signing_key": st.store.signing_key.verifying_key().to_string(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    ([content_type("application/json")], body.to_string()).into_response()
+}
+
+async fn not_found(State(st): State<SharedState>) -> Response {
+    let ctx = Ctx {
+        org: st.org.clone(),
+        ..Ctx::bare(Lang::En, "")
+    };
+    error_page(&ctx, StatusCode::NOT_FOUND, "error-not-found").into_response()
+}
