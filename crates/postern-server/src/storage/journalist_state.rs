@@ -177,11 +177,7 @@ impl JournalistStates {
             .cache
             .lock()
             .map_err(|_| anyhow!("state lock poisoned"))?;
-        if !cache.contains_key(name) {
-            cache.insert(name.to_owned(), self.store.load(name)?);
-        }
-        let st = cache.get(name).context("state just loaded")?;
-        Ok(f(st))
+        Ok(f(self.cached(&mut cache, name)?))
     }
 
     /// Changes the journalist's state and writes it to disk.
@@ -190,12 +186,21 @@ impl JournalistStates {
             .cache
             .lock()
             .map_err(|_| anyhow!("state lock poisoned"))?;
+        let st = self.cached(&mut cache, name)?;
+        f(st);
+        self.store.save(name, st)
+    }
+
+    /// The cached state of `name`, loaded from disk on first use.
+    fn cached<'a>(
+        &self,
+        cache: &'a mut HashMap<String, JournalistState>,
+        name: &str,
+    ) -> Result<&'a mut JournalistState> {
         if !cache.contains_key(name) {
             cache.insert(name.to_owned(), self.store.load(name)?);
         }
-        let st = cache.get_mut(name).context("state just loaded")?;
-        f(st);
-        self.store.save(name, st)
+        cache.get_mut(name).context("state just loaded")
     }
 
     /// Drops the cached copy of `name`'s state: the next use reads it fresh from disk.
