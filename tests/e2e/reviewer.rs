@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use postern_spool::envelope::Kind;
 
@@ -157,100 +157,193 @@ fn refused(reviewer: &Reviewer, input: &Path, expect: &str) {
     assert!(files_in(&reviewer.home().join("store/tmp")).is_empty());
 }
 
-#[test]
-fn altered_unsigned_or_foreign_input_is_refused_whole() {
-    let reviewer = Reviewer::new();
-    let mut server = ServerSpool::new(reviewer.recipients(), 3);
-    let s = server.source();
-    let a = server.store(&s, Kind::File, "a.bin", &content(200_000, 5));
-    server.store(&s, Kind::File, "b.bin", &content(1000, 6));
-    reviewer.ok(&["trust", &server.verifying_key()]);
-    let work = tempfile::tempdir().unwrap();
-
-    // Signed by another server.
-    let impostor = ServerSpool::new(reviewer.recipients(), 4);
-    let mut impostor = impostor;
-    let is = impostor.source();
-    impostor.store(&is, Kind::File, "x", b"x");
-    refused(
-        &reviewer,
-        &impostor.root(),
-        "does not verify with the pinned server key",
-    );
-    let ib = work.path().join("impostor.tar");
-    impostor.bundle(&ib);
-    refused(&reviewer, &ib, "does not verify with the pinned server key");
-
-    // One byte of one ciphertext altered, in a spool copy and in a bundle.
-    let copy = work.path().join("copy");
-    copy_dir(&server.root(), &copy);
-    let (age_path, _) = server.spool.item_paths(&s, &a.item);
-    let rel = age_path.strip_prefix(server.root()).unwrap();
-    let mut bytes = fs::read(copy.join(rel)).unwrap();
-    bytes[5000] ^= 0x20;
-    fs::write(copy.join(rel), &bytes).unwrap();
-    refused(&reviewer, &copy, "does not match its signed record");
-    let good = work.path().join("good.tar");
-    server.bundle(&good);
-    let mut tar = fs::read(&good).unwrap();
-    let at = find(&tar, &fs::read(&age_path).unwrap()[..64]).unwrap() + 3000;
-    tar[at] ^= 0x01;
-    let altered = work.path().join("altered.tar");
-    fs::write(&altered, &tar).unwrap();
-    refused(&reviewer, &altered, "does not match its signed record");
-
-    // Truncated bundle.
-    let tar = fs::read(&good).unwrap();
-    let cut = work.path().join("cut.tar");
-    fs::write(&cut, &tar[..tar.len() / 2]).unwrap();
-    refused(&reviewer, &cut, "bundle refused");
-
-    // An unsigned item slipped into a spool copy: with a forged record, and with none.
-    let copy2 = work.path().join("copy2");
-    copy_dir(&server.root(), &copy2);
-    let items_dir = copy2.join(rel).parent().unwrap().to_path_buf();
-    fs::write(
-        items_dir.join(format!("{}.age", "ab".repeat(16))),
-        b"age-encryption.org/v1\n",
-    )
-    .unwrap();
-    refused(
-        &reviewer,
-        &copy2,
-        "without both its ciphertext and its signed record",
-    );
-    let forged = fs::read_to_string(items_dir.join(format!("{}.rec", a.item)))
-        .unwrap()
-        .replace(&a.item.to_string(), &"ab".repeat(16));
-    fs::write(items_dir.join(format!("{}.rec", "ab".repeat(16))), forged).unwrap();
-    refused(
-        &reviewer,
-        &copy2,
-        "does not verify with the pinned server key",
-    );
-
-    // A symlink or a stray file in a spool copy.
-    let copy3 = work.path().join("copy3");
-    copy_dir(&server.root(), &copy3);
-    std::os::unix::fs::symlink("/etc/passwd", copy3.join(rel).with_file_name("evil.rec")).unwrap();
-    refused(&reviewer, &copy3, "items folder");
-
-    // Not a spool, not a bundle.
-    refused(&reviewer, work.path(), "not a Postern spool");
-    let junk = work.path().join("junk.tar");
-    fs::write(&junk, vec![0x41u8; 4096]).unwrap();
-    refused(&reviewer, &junk, "bundle refused");
-
-    // After all that, the good bundle still imports.
-    assert!(
-        reviewer
-            .ok(&["import", good.to_str().unwrap()])
-            .contains("Imported 2 new item(s)")
-    );
+/// A reviewer trusting a server spool with one source and two items (`a` of 200 000 bytes);
+/// every case below is refused on it, and the good bundle still imports afterwards.
+struct Fixture {
+    reviewer: Reviewer,
+    server: ServerSpool,
+    s: postern_spool::ids::SourceId,
+    a: postern_spool::record::ItemRecord,
+    work: tempfile::TempDir,
 }
 
-#[test]
-fn bundle_path_tricks_are_refused() {
+impl Fixture {
+    fn new() -> Fixture {
+        let reviewer = Reviewer::new();
+        let mut server = ServerSpool::new(reviewer.recipients(), 3);
+        let s = server.source();
+        let a = server.store(&s, Kind::File, "a.bin", &content(200_000, 5));
+        server.store(&s, Kind::File, "b.bin", &content(1000, 6));
+        reviewer.ok(&["trust", &server.verifying_key()]);
+        Fixture {
+            reviewer,
+            server,
+            s,
+            a,
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The path of item `a`'s ciphertext, relative to the spool.
+    fn a_rel(&self) -> PathBuf {
+        let (age_path, _) = self.server.spool.item_paths(&self.s, &self.a.item);
+        age_path
+            .strip_prefix(self.server.root())
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A copy of the spool at `work/name`.
+    fn copy(&self, name: &str) -> PathBuf {
+        let copy = self.work.path().join(name);
+        copy_dir(&self.server.root(), &copy);
+        copy
+    }
+
+    /// A good bundle of the spool at `work/good.tar`.
+    fn good_bundle(&self) -> PathBuf {
+        let good = self.work.path().join("good.tar");
+        self.server.bundle(&good);
+        good
+    }
+
+    /// `input` is refused with `expect`, and the good bundle imports after it.
+    fn refused(&self, input: &Path, expect: &str) {
+        refused(&self.reviewer, input, expect);
+        let good = self.good_bundle();
+        assert!(
+            self.reviewer
+                .ok(&["import", good.to_str().unwrap()])
+                .contains("Imported 2 new item(s)")
+        );
+    }
+}
+
+/// Formerly the steps of one test: one test per kind of input refused.
+mod altered_unsigned_or_foreign_input_is_refused_whole {
+    use super::*;
+
+    /// A spool signed by another server, with one item.
+    fn impostor(fx: &Fixture) -> ServerSpool {
+        let mut impostor = ServerSpool::new(fx.reviewer.recipients(), 4);
+        let is = impostor.source();
+        impostor.store(&is, Kind::File, "x", b"x");
+        impostor
+    }
+
+    #[test]
+    fn a_spool_copy_signed_by_another_server() {
+        let fx = Fixture::new();
+        let impostor = impostor(&fx);
+        fx.refused(
+            &impostor.root(),
+            "does not verify with the pinned server key",
+        );
+    }
+
+    #[test]
+    fn a_bundle_signed_by_another_server() {
+        let fx = Fixture::new();
+        let impostor = impostor(&fx);
+        let ib = fx.work.path().join("impostor.tar");
+        impostor.bundle(&ib);
+        fx.refused(&ib, "does not verify with the pinned server key");
+    }
+
+    #[test]
+    fn a_spool_copy_with_one_byte_of_a_ciphertext_altered() {
+        let fx = Fixture::new();
+        let copy = fx.copy("copy");
+        let rel = fx.a_rel();
+        let mut bytes = fs::read(copy.join(&rel)).unwrap();
+        bytes[5000] ^= 0x20;
+        fs::write(copy.join(&rel), &bytes).unwrap();
+        fx.refused(&copy, "does not match its signed record");
+    }
+
+    #[test]
+    fn a_bundle_with_one_byte_of_a_ciphertext_altered() {
+        let fx = Fixture::new();
+        let good = fx.good_bundle();
+        let (age_path, _) = fx.server.spool.item_paths(&fx.s, &fx.a.item);
+        let mut tar = fs::read(&good).unwrap();
+        let at = find(&tar, &fs::read(&age_path).unwrap()[..64]).unwrap() + 3000;
+        tar[at] ^= 0x01;
+        let altered = fx.work.path().join("altered.tar");
+        fs::write(&altered, &tar).unwrap();
+        fx.refused(&altered, "does not match its signed record");
+    }
+
+    #[test]
+    fn a_truncated_bundle() {
+        let fx = Fixture::new();
+        let tar = fs::read(fx.good_bundle()).unwrap();
+        let cut = fx.work.path().join("cut.tar");
+        fs::write(&cut, &tar[..tar.len() / 2]).unwrap();
+        fx.refused(&cut, "bundle refused");
+    }
+
+    /// An unsigned item slipped into a spool copy, without a record; the copy and its items
+    /// folder.
+    fn with_an_unsigned_item(fx: &Fixture) -> (PathBuf, PathBuf) {
+        let copy2 = fx.copy("copy2");
+        let items_dir = copy2.join(fx.a_rel()).parent().unwrap().to_path_buf();
+        fs::write(
+            items_dir.join(format!("{}.age", "ab".repeat(16))),
+            b"age-encryption.org/v1\n",
+        )
+        .unwrap();
+        (copy2, items_dir)
+    }
+
+    #[test]
+    fn an_unsigned_item_without_a_record_in_a_spool_copy() {
+        let fx = Fixture::new();
+        let (copy2, _) = with_an_unsigned_item(&fx);
+        fx.refused(&copy2, "without both its ciphertext and its signed record");
+    }
+
+    #[test]
+    fn an_unsigned_item_with_a_forged_record_in_a_spool_copy() {
+        let fx = Fixture::new();
+        let (copy2, items_dir) = with_an_unsigned_item(&fx);
+        let forged = fs::read_to_string(items_dir.join(format!("{}.rec", fx.a.item)))
+            .unwrap()
+            .replace(&fx.a.item.to_string(), &"ab".repeat(16));
+        fs::write(items_dir.join(format!("{}.rec", "ab".repeat(16))), forged).unwrap();
+        fx.refused(&copy2, "does not verify with the pinned server key");
+    }
+
+    #[test]
+    fn a_symlink_in_a_spool_copy() {
+        let fx = Fixture::new();
+        let copy3 = fx.copy("copy3");
+        std::os::unix::fs::symlink(
+            "/etc/passwd",
+            copy3.join(fx.a_rel()).with_file_name("evil.rec"),
+        )
+        .unwrap();
+        fx.refused(&copy3, "items folder");
+    }
+
+    #[test]
+    fn not_a_spool() {
+        let fx = Fixture::new();
+        fx.refused(fx.work.path(), "not a Postern spool");
+    }
+
+    #[test]
+    fn not_a_bundle() {
+        let fx = Fixture::new();
+        let junk = fx.work.path().join("junk.tar");
+        fs::write(&junk, vec![0x41u8; 4096]).unwrap();
+        fx.refused(&junk, "bundle refused");
+    }
+}
+
+/// A reviewer trusting a spool of one source with one item; a bundle of a BUNDLE file and one
+/// entry named `name` (holding the source record) must be refused for its name.
+fn path_trick_refused(name_of: impl FnOnce(&str) -> String) {
     let reviewer = Reviewer::new();
     let mut server = ServerSpool::new(reviewer.recipients(), 5);
     let s = server.source();
@@ -258,28 +351,8 @@ fn bundle_path_tricks_are_refused() {
     reviewer.ok(&["trust", &server.verifying_key()]);
     let work = tempfile::tempdir().unwrap();
     let source_rec = fs::read(server.spool.source_record_path(&s)).unwrap();
-    let sid = s.to_string();
-    let evil_names = [
-        format!("postern-bundle/sources/{sid}/../../../../tmp/evil.rec"),
-        format!("/postern-bundle/sources/{sid}/source.rec"),
-        "postern-bundle/../evil".to_string(),
-        format!("postern-bundle/sources/{sid}/items/../source.rec"),
-    ];
-    for (i, name) in evil_names.iter().enumerate() {
-        let path = work.path().join(format!("evil{i}.tar"));
-        let mut b = tar::Builder::new(fs::File::create(&path).unwrap());
-        raw_append(
-            &mut b,
-            "postern-bundle/BUNDLE",
-            b"postern-bundle 1\n",
-            tar::EntryType::Regular,
-        );
-        raw_append(&mut b, name, &source_rec, tar::EntryType::Regular);
-        b.finish().unwrap();
-        refused(&reviewer, &path, "unexpected name");
-    }
-    // A symlink entry with an allowed name.
-    let path = work.path().join("link.tar");
+    let name = name_of(&s.to_string());
+    let path = work.path().join("evil.tar");
     let mut b = tar::Builder::new(fs::File::create(&path).unwrap());
     raw_append(
         &mut b,
@@ -287,15 +360,64 @@ fn bundle_path_tricks_are_refused() {
         b"postern-bundle 1\n",
         tar::EntryType::Regular,
     );
-    raw_append(
-        &mut b,
-        &format!("postern-bundle/sources/{sid}/source.rec"),
-        b"",
-        tar::EntryType::Symlink,
-    );
+    raw_append(&mut b, &name, &source_rec, tar::EntryType::Regular);
     b.finish().unwrap();
-    refused(&reviewer, &path, "not a regular file");
+    refused(&reviewer, &path, "unexpected name");
     assert!(!Path::new("/tmp/evil.rec").exists());
+}
+
+/// Formerly one loop (and a symlink) in `bundle_path_tricks_are_refused`.
+mod bundle_path_tricks_are_refused {
+    use super::*;
+
+    #[test]
+    fn up_and_out_of_a_source_folder() {
+        path_trick_refused(|sid| format!("postern-bundle/sources/{sid}/../../../../tmp/evil.rec"));
+    }
+
+    #[test]
+    fn an_absolute_name() {
+        path_trick_refused(|sid| format!("/postern-bundle/sources/{sid}/source.rec"));
+    }
+
+    #[test]
+    fn up_and_out_of_the_bundle_folder() {
+        path_trick_refused(|_| "postern-bundle/../evil".to_string());
+    }
+
+    #[test]
+    fn up_from_the_items_folder() {
+        path_trick_refused(|sid| format!("postern-bundle/sources/{sid}/items/../source.rec"));
+    }
+
+    /// A symlink entry with an allowed name.
+    #[test]
+    fn a_symlink_entry() {
+        let reviewer = Reviewer::new();
+        let mut server = ServerSpool::new(reviewer.recipients(), 5);
+        let s = server.source();
+        server.store(&s, Kind::File, "a", b"a");
+        reviewer.ok(&["trust", &server.verifying_key()]);
+        let work = tempfile::tempdir().unwrap();
+        let sid = s.to_string();
+        let path = work.path().join("link.tar");
+        let mut b = tar::Builder::new(fs::File::create(&path).unwrap());
+        raw_append(
+            &mut b,
+            "postern-bundle/BUNDLE",
+            b"postern-bundle 1\n",
+            tar::EntryType::Regular,
+        );
+        raw_append(
+            &mut b,
+            &format!("postern-bundle/sources/{sid}/source.rec"),
+            b"",
+            tar::EntryType::Symlink,
+        );
+        b.finish().unwrap();
+        refused(&reviewer, &path, "not a regular file");
+        assert!(!Path::new("/tmp/evil.rec").exists());
+    }
 }
 
 /// Appends an entry with a name written straight into the header, bypassing the tar crate's
