@@ -57,6 +57,8 @@ fn login_needs_the_csrf_token_and_cycles_the_session_id() {
     let (js, _reviewer) = JServer::new("");
     let mut alice = js.add("alice");
     let mut c = js.client();
+    // A browser that has seen the login page, so holds a pre-login session.
+    c.csrf("/login");
     // Missing or wrong CSRF token: refused before anything is checked.
     let code = alice.fresh_code();
     let r = c.post_form(
