@@ -291,6 +291,14 @@ impl Browser {
         self.send("GET", path, &[], b"")
     }
 
+    /// The loopback port this browser talks to.
+    pub fn port(&self) -> u16 {
+        match self.via {
+            Via::Loopback(port) => port,
+            Via::Tor { .. } => panic!("a browser over Tor has no loopback port"),
+        }
+    }
+
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let body: Vec<String> = fields
             .iter()

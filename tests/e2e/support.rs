@@ -263,6 +263,23 @@ pub fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The texts of the `message-*` files `postern-review extract` wrote into `dir`, sorted.
+pub fn messages_in(dir: &Path) -> Vec<String> {
+    let mut texts: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("message-")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    texts.sort();
+    texts
+}
+
 /// `needle` occurs in `hay`. An empty needle is a mistake in the test, not a match.
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     assert!(!needle.is_empty(), "searching for nothing");

@@ -6,7 +6,7 @@ use std::fs;
 use std::time::Instant;
 
 use crate::http::{Browser, Multipart, codename_of, csrf_of};
-use crate::support::{Reviewer, Server, content};
+use crate::support::{Reviewer, Server, content, messages_in};
 use crate::tornet::TorNet;
 
 #[test]
@@ -92,17 +92,7 @@ fn a_source_submits_through_a_real_onion_service() {
         fs::read(out.path().join("onion-leak.bin")).unwrap() == file,
         "the file arrived byte for byte"
     );
-    let texts: Vec<String> = fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("message-")
-        })
-        .map(|p| fs::read_to_string(p).unwrap())
-        .collect();
+    let texts = messages_in(out.path());
     assert_eq!(texts, vec![message.to_owned()]);
 
     // A large upload with postern-send over the same network (resumable uploads, issue 6).

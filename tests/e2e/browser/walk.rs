@@ -10,7 +10,7 @@ use std::time::Instant;
 use fantoccini::{Client, Locator};
 
 use super::{Driver, EN, Lang, NARROW, RU, Tab, WIDE, screenshot_dir, screenshot_root};
-use crate::support::{Reviewer, Server, bin, content, run, stderr};
+use crate::support::{Reviewer, Server, bin, content, messages_in, run, stderr};
 
 /// What one source sent, for the reviewer to find.
 struct Sent {
@@ -297,18 +297,7 @@ fn walk_in(l: &Lang, seed: u32) {
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
     let extracted = fs::read_dir(out.path()).unwrap().count();
     assert_eq!(extracted, 3, "a message and two files");
-    let messages: Vec<String> = fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("message-")
-        })
-        .map(|p| fs::read_to_string(p).unwrap())
-        .collect();
+    let messages = messages_in(out.path());
     assert_eq!(messages, vec![sent.message.clone()]);
     for (name, bytes) in &sent.files {
         let got = fs::read(out.path().join(name))

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{UA, get_codename, submit};
 use crate::http::{Browser, Multipart, csrf_of};
-use crate::support::{Reviewer, Server, all_files, contains, content, wait_until};
+use crate::support::{Reviewer, Server, all_files, contains, content, messages_in, wait_until};
 
 #[test]
 fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is_kept() {
@@ -79,19 +79,7 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
     assert!(fs::read(out.path().join("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
     assert!(fs::read(out.path().join("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
-    let mut texts: Vec<String> = fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("message-")
-        })
-        .map(|p| fs::read_to_string(p).unwrap())
-        .collect();
-    texts.sort();
+    let texts = messages_in(out.path());
     assert_eq!(texts, vec![message.to_string(), second.to_string()]);
 
     // No marker anywhere under the data folder or in the log.
@@ -146,6 +134,21 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
     }
 }
 
+/// Starts a raw `POST /en/submit` of `body` with the session of `b`, sends only its first
+/// `sent` bytes, and returns the open connection.
+fn submit_part(b: &Browser, ct: &str, body: &[u8], sent: usize) -> std::net::TcpStream {
+    let mut s = crate::http::connect(b.port());
+    let head = format!(
+        "POST /en/submit HTTP/1.1\r\nHost: x\r\nCookie: postern={}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+        b.cookie.clone().unwrap(),
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..sent]).unwrap();
+    s.flush().unwrap();
+    s
+}
+
 #[test]
 fn oversized_and_interrupted_uploads_leave_nothing() {
     let reviewer = Reviewer::new();
@@ -176,15 +179,7 @@ fn oversized_and_interrupted_uploads_leave_nothing() {
         .text("message", "this message must not be stored")
         .file("files", "half.bin", &content(900_000, 6))
         .finish();
-    let mut s = crate::http::connect(server.port);
-    let head = format!(
-        "POST /en/submit HTTP/1.1\r\nHost: x\r\nCookie: postern={}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
-        b.cookie.clone().unwrap(),
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(&body[..body.len() / 2]).unwrap();
-    s.flush().unwrap();
+    let s = submit_part(&b, &ct, &body, body.len() / 2);
     std::thread::sleep(Duration::from_millis(500));
     drop(s);
     wait_until(
@@ -200,15 +195,7 @@ fn oversized_and_interrupted_uploads_leave_nothing() {
         .text("csrf", &csrf_of(&home.text()))
         .file("files", "killed.bin", &content(900_000, 7))
         .finish();
-    let mut s = crate::http::connect(server.port);
-    let head = format!(
-        "POST /en/submit HTTP/1.1\r\nHost: x\r\nCookie: postern={}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
-        b.cookie.clone().unwrap(),
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(&body[..body.len() - 1000]).unwrap();
-    s.flush().unwrap();
+    let s = submit_part(&b, &ct, &body, body.len() - 1000);
     wait_until(
         Duration::from_secs(20),
         "the upload is being written to a temporary",
