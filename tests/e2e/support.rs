@@ -143,6 +143,17 @@ impl Reviewer {
         stdout(&out)
     }
 
+    /// Pins `server`'s key, imports a copy of its spool (`want` must be in what import prints)
+    /// and extracts everything into a fresh folder, which it returns.
+    pub fn receive(&self, server: &Server, want: &str) -> tempfile::TempDir {
+        self.ok(&["trust", &server.signing_pub()]);
+        let imported = self.ok(&["import", server.spool().to_str().unwrap()]);
+        assert!(imported.contains(want), "{imported}");
+        let out = tempfile::tempdir().unwrap();
+        self.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+        out
+    }
+
     pub fn recipients(&self) -> Recipients {
         Recipients::parse([&self.recipient]).unwrap()
     }

@@ -80,14 +80,7 @@ fn a_source_submits_through_a_real_onion_service() {
     assert_eq!(server.item_count(), 2);
 
     // The reviewer gets exactly what was sent.
-    reviewer.ok(&["trust", &server.signing_pub()]);
-    let imported = reviewer.ok(&["import", server.spool().to_str().unwrap()]);
-    assert!(
-        imported.contains("Imported 2 new item(s) from 1 source(s)"),
-        "{imported}"
-    );
-    let out = tempfile::tempdir().unwrap();
-    reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+    let out = reviewer.receive(&server, "Imported 2 new item(s) from 1 source(s)");
     assert!(
         fs::read(out.path().join("onion-leak.bin")).unwrap() == file,
         "the file arrived byte for byte"

@@ -287,14 +287,7 @@ fn walk_in(l: &Lang, seed: u32) {
     drop(driver);
 
     // The reviewer gets exactly what was typed and attached.
-    reviewer.ok(&["trust", &server.signing_pub()]);
-    let imported = reviewer.ok(&["import", server.spool().to_str().unwrap()]);
-    assert!(
-        imported.contains("Imported 3 new item(s) from 1 source(s)"),
-        "{imported}"
-    );
-    let out = tempfile::tempdir().unwrap();
-    reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+    let out = reviewer.receive(&server, "Imported 3 new item(s) from 1 source(s)");
     let extracted = fs::read_dir(out.path()).unwrap().count();
     assert_eq!(extracted, 3, "a message and two files");
     let messages = messages_in(out.path());

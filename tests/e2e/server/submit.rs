@@ -69,14 +69,7 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
     assert_eq!(server.item_count(), 4);
 
     // The reviewer gets exactly what was sent, from a copy of the spool.
-    reviewer.ok(&["trust", &server.signing_pub()]);
-    let imported = reviewer.ok(&["import", server.spool().to_str().unwrap()]);
-    assert!(
-        imported.contains("Imported 4 new item(s) from 1 source(s)"),
-        "{imported}"
-    );
-    let out = tempfile::tempdir().unwrap();
-    reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+    let out = reviewer.receive(&server, "Imported 4 new item(s) from 1 source(s)");
     assert!(fs::read(out.path().join("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
     assert!(fs::read(out.path().join("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
     let texts = messages_in(out.path());

@@ -5,7 +5,7 @@ use std::process::Command;
 use super::{ApiSource, review};
 use crate::support::{Reviewer, Server, content, run, stderr, stdout};
 
-/// A tus client that is not ours: Python's `tuspy` (installed by `.ci/run`), with sha1 checksums
+/// A tus client that is not ours: Python's `tuspy` (installed by `tests/run`), with sha1 checksums
 /// on every chunk, stopped halfway and resumed by a second uploader from the upload's address.
 #[test]
 fn a_foreign_tus_client_tuspy_uploads_and_resumes() {
@@ -21,7 +21,7 @@ import sys
 try:
     from tusclient import client
 except ImportError:
-    sys.exit("tuspy is not installed: .ci/run installs it (pip install tuspy)")
+    sys.exit("tuspy is not installed: tests/run installs it (pip install tuspy)")
 url, token, path = sys.argv[1], sys.argv[2], sys.argv[3]
 c = client.TusClient(url + "/api/v1/uploads", headers={"Authorization": "Bearer " + token})
 up = c.uploader(path, chunk_size=200000, upload_checksum=True,
@@ -33,7 +33,7 @@ start = again.offset
 again.upload()
 print(first, start, again.offset)
 "#;
-    // The python3 on PATH: the one `.ci/run` installed tuspy into with `python3 -m pip`.
+    // The python3 on PATH: the one `tests/run` installed tuspy into with `python3 -m pip`.
     let out = run(Command::new("python3")
         .arg("-c")
         .arg(script)

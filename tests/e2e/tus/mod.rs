@@ -116,10 +116,7 @@ pub fn login(port: u16, codename: &str) -> String {
 /// Imports the server's spool into the reviewer and extracts everything into a fresh folder;
 /// returns the extracted files' contents by name.
 pub fn review(reviewer: &Reviewer, server: &Server) -> Vec<(String, Vec<u8>)> {
-    reviewer.ok(&["trust", &server.signing_pub()]);
-    reviewer.ok(&["import", server.spool().to_str().unwrap()]);
-    let out = tempfile::tempdir().unwrap();
-    reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+    let out = reviewer.receive(server, "Imported");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| {
