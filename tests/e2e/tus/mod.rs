@@ -6,6 +6,7 @@ mod interruptions;
 mod postern_send;
 mod protocol;
 
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -149,7 +150,7 @@ impl Relay {
         let forwarded = Arc::new(AtomicU64::new(0));
         let cuts_done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let cuts = Arc::new(std::sync::Mutex::new(cuts.into_iter()));
+        let cuts = Arc::new(std::sync::Mutex::new(VecDeque::from(cuts)));
         // Only request bodies (PATCH) are cut; logins and HEADs pass.
         let (f, c, st) = (forwarded.clone(), cuts_done.clone(), stop.clone());
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -182,7 +183,8 @@ impl Drop for Relay {
     }
 }
 
-type Budgets = std::sync::Mutex<std::vec::IntoIter<u64>>;
+/// The upstream byte budgets of the next PATCH connections, in order.
+type Budgets = std::sync::Mutex<VecDeque<u64>>;
 
 fn pipe(
     client: TcpStream,
@@ -199,6 +201,10 @@ fn pipe(
         let _ = c_w.shutdown(std::net::Shutdown::Both);
     });
     let mut left = u64::MAX;
+    // The budget this connection took, if it is a PATCH; given back if the connection ends
+    // before it is spent (the server answered early, say 409 or 423 while it still commits the
+    // previous cut), so that every budget makes a cut.
+    let mut budget = None;
     let mut first = true;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -209,7 +215,8 @@ fn pipe(
         if first {
             first = false;
             if buf[..n].starts_with(b"PATCH ") {
-                left = budgets.lock().unwrap().next().unwrap_or(u64::MAX);
+                budget = budgets.lock().unwrap().pop_front();
+                left = budget.unwrap_or(u64::MAX);
             }
         }
         let take = (n as u64).min(left) as usize;
@@ -227,6 +234,9 @@ fn pipe(
             std::thread::sleep(Duration::from_millis(100));
             break;
         }
+    }
+    if let (Some(b), true) = (budget, left > 0) {
+        budgets.lock().unwrap().push_front(b);
     }
     let _ = u_w.shutdown(std::net::Shutdown::Both);
     let _ = c_r.shutdown(std::net::Shutdown::Both);
