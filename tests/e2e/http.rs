@@ -1,10 +1,12 @@
-//! A deliberately small HTTP/1.1 client over a raw socket, so that tests control every byte:
-//! odd methods, forged headers, bodies cut off halfway.
+//! The tests' one HTTP/1.1 client, deliberately small and over a raw socket, so that tests control
+//! every byte: odd methods, forged headers, bodies cut off halfway. [`Browser`] keeps a session
+//! cookie (the source's or the journalist's), over loopback or through Tor's SOCKS port. The exact
+//! header set every response must carry is here too, once.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct Resp {
@@ -29,11 +31,23 @@ pub fn connect(port: u16) -> TcpStream {
     s
 }
 
-/// Sends one request (with `Connection: close`) and reads the whole response.
+/// Sends one request (with `Connection: close`) to a loopback port and reads the whole response.
 pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    let mut s = connect(port);
-    let mut head =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let host = format!("127.0.0.1:{port}");
+    request_over(connect(port), &host, method, path, headers, body)
+}
+
+/// Like [`request`], over a stream that is already connected (for example a SOCKS5 tunnel to
+/// an onion service), with `host` as the Host header.
+pub fn request_over(
+    mut s: TcpStream,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -43,6 +57,7 @@ pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], bo
     head.push_str("\r\n");
     s.write_all(head.as_bytes()).unwrap();
     s.write_all(body).unwrap();
+    s.flush().unwrap();
     read_response(s, method == "HEAD")
 }
 
@@ -92,6 +107,28 @@ pub fn read_response(s: TcpStream, head_only: bool) -> Resp {
     }
 }
 
+/// Decodes an HTTP/1.1 chunked body; panics on a malformed one or one without its last chunk
+/// (which is how the server aborts a download that failed).
+pub fn dechunk(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    loop {
+        let rest = &raw[at..];
+        let eol = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size line (the body was cut off)");
+        let size_line = std::str::from_utf8(&rest[..eol]).unwrap();
+        let size = usize::from_str_radix(size_line.split(';').next().unwrap().trim(), 16).unwrap();
+        at += eol + 2;
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[at..at + size]);
+        at += size + 2;
+    }
+}
+
 /// A multipart/form-data body.
 pub struct Multipart {
     pub boundary: String,
@@ -137,44 +174,113 @@ impl Multipart {
     }
 }
 
-/// A browser-like client: keeps the session cookie and the latest CSRF token.
+/// Where a [`Browser`] sends its requests.
+enum Via {
+    Loopback(u16),
+    /// An onion service through Tor's SOCKS port, with SOCKS credentials of its own: tor's
+    /// IsolateSOCKSAuth gives it circuits of its own.
+    Tor {
+        socks: String,
+        onion: String,
+        user: String,
+        pass: String,
+    },
+}
+
+/// A browser-like client: keeps the session cookie; every request carries its user agent and,
+/// on loopback, a forwarded-for address as a proxy might add (it must never be logged or stored).
 pub struct Browser {
-    pub port: u16,
+    /// The session cookie's name: `postern` (source) or `postern_j` (journalist).
+    pub cookie_name: &'static str,
     pub cookie: Option<String>,
     pub user_agent: String,
+    pub forwarded_for: Option<&'static str>,
+    via: Via,
 }
 
 impl Browser {
+    /// A source's browser on the source interface at `port`.
     pub fn new(port: u16, user_agent: &str) -> Browser {
         Browser {
-            port,
+            cookie_name: "postern",
             cookie: None,
             user_agent: user_agent.to_owned(),
+            forwarded_for: Some("203.0.113.77"),
+            via: Via::Loopback(port),
         }
     }
 
+    /// A journalist's browser on the journalist interface at `port`.
+    pub fn journalist(port: u16, user_agent: &str) -> Browser {
+        Browser {
+            cookie_name: "postern_j",
+            forwarded_for: Some("198.51.100.23"),
+            ..Browser::new(port, user_agent)
+        }
+    }
+
+    /// A source's browser reaching `onion` through Tor's SOCKS port `socks`, as Tor Browser
+    /// would: one SOCKS identity (so one circuit), no forwarded-for header.
+    pub fn over_tor(socks: &str, onion: &str, user: String, pass: String) -> Browser {
+        Browser {
+            forwarded_for: None,
+            via: Via::Tor {
+                socks: socks.to_owned(),
+                onion: onion.to_owned(),
+                user,
+                pass,
+            },
+            ..Browser::new(
+                0,
+                "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0",
+            )
+        }
+    }
+
+    /// Sends one request with the session cookie, decodes a chunked body, and takes the cookie
+    /// the response sets (or clears).
     pub fn send(&mut self, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> Resp {
-        // Every request also carries a forwarded-for address, as a proxy might add: it must
-        // never be logged or stored.
-        let mut headers: Vec<(&str, &str)> = vec![
-            ("User-Agent", &self.user_agent),
-            ("X-Forwarded-For", "203.0.113.77"),
-        ];
-        let cookie = self.cookie.clone().map(|c| format!("postern={c}"));
+        let mut headers: Vec<(&str, &str)> = vec![("User-Agent", &self.user_agent)];
+        if let Some(addr) = self.forwarded_for {
+            headers.push(("X-Forwarded-For", addr));
+        }
+        let cookie = self
+            .cookie
+            .clone()
+            .map(|c| format!("{}={c}", self.cookie_name));
         if let Some(c) = &cookie {
             headers.push(("Cookie", c));
         }
         headers.extend_from_slice(extra);
-        let resp = request(self.port, method, path, &headers, body);
+        let mut resp = match &self.via {
+            Via::Loopback(port) => request(*port, method, path, &headers, body),
+            Via::Tor {
+                socks,
+                onion,
+                user,
+                pass,
+            } => {
+                let t = Instant::now();
+                let s = crate::socks::connect_ok(socks, onion, 80, Some((user, pass)));
+                let resp = request_over(s, onion, method, path, &headers, body);
+                eprintln!(
+                    "over tor: {method} {path} ({} bytes up) -> {} in {:.1?}",
+                    body.len(),
+                    resp.status,
+                    t.elapsed()
+                );
+                resp
+            }
+        };
+        if method != "HEAD" && resp.header("transfer-encoding") == Some("chunked") {
+            resp.body = dechunk(&resp.body);
+        }
         if let Some(sc) = resp.header("set-cookie") {
+            let prefix = format!("{}=", self.cookie_name);
             for line in sc.lines() {
-                if let Some(v) = line.strip_prefix("postern=") {
+                if let Some(v) = line.strip_prefix(&prefix) {
                     let v = v.split(';').next().unwrap_or("");
-                    self.cookie = if v.is_empty() || line.contains("Max-Age=0") {
-                        None
-                    } else {
-                        Some(v.to_owned())
-                    };
+                    self.cookie = (!v.is_empty() && !line.contains("Max-Age=0")).then(|| v.into());
                 }
             }
         }
@@ -183,6 +289,14 @@ impl Browser {
 
     pub fn get(&mut self, path: &str) -> Resp {
         self.send("GET", path, &[], b"")
+    }
+
+    /// The loopback port this browser talks to.
+    pub fn port(&self) -> u16 {
+        match self.via {
+            Via::Loopback(port) => port,
+            Via::Tor { .. } => panic!("a browser over Tor has no loopback port"),
+        }
     }
 
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
@@ -201,6 +315,13 @@ impl Browser {
     pub fn post_multipart(&mut self, path: &str, mp: Multipart) -> Resp {
         let (ct, body) = mp.finish();
         self.send("POST", path, &[("Content-Type", &ct)], &body)
+    }
+
+    /// The CSRF token of the first form on `path`, which must answer 200.
+    pub fn csrf(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+        csrf_of(&page.text())
     }
 }
 
@@ -234,26 +355,36 @@ pub fn codename_of(page: &str) -> String {
     rest[open..close].trim().to_owned()
 }
 
-/// Like [`request`], over a stream that is already connected (for example a SOCKS5 tunnel to
-/// an onion service), with `host` as the Host header.
-pub fn request_over(
-    mut s: TcpStream,
-    host: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Resp {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+/// The exact header set both interfaces promise on every response (kept in sync with the
+/// server's `SECURITY_HEADERS`).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-embedder-policy", "require-corp"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("origin-agent-cluster", "?1"),
+    (
+        "permissions-policy",
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+    ),
+    ("cache-control", "no-store"),
+];
+
+/// Headers no response carries (the server's `FORBIDDEN_HEADERS`).
+pub const FORBIDDEN_HEADERS: &[&str] = &["server", "x-powered-by", "etag", "last-modified", "date"];
+
+/// `r` carries exactly [`SECURITY_HEADERS`] and none of [`FORBIDDEN_HEADERS`].
+pub fn assert_headers(r: &Resp, what: &str) {
+    for (name, value) in SECURITY_HEADERS {
+        assert_eq!(r.header(name), Some(*value), "{what}: header {name}");
     }
-    if !body.is_empty() || method == "POST" {
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    for name in FORBIDDEN_HEADERS {
+        assert!(r.header(name).is_none(), "{what}: unexpected header {name}");
     }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    s.flush().unwrap();
-    read_response(s, method == "HEAD")
 }

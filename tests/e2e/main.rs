@@ -1,4 +1,7 @@
 //! Postern's end-to-end, interop and invariant tests: one binary for the whole workspace.
+//!
+//! Run one topic with `cargo test -p postern-e2e --test e2e -- <module>::`, for example
+//! `tus::` or `journalist::login::`.
 
 // Test code: a panic is how a test fails.
 #![allow(
@@ -8,16 +11,33 @@
     clippy::indexing_slicing
 )]
 
-mod browser;
-mod deploy;
-mod deps;
+// The shared harness: workspace binaries, tools, reviewer homes, spools and the one `Server`
+// (`support`); the one HTTP client and expected-header list (`http`); the one SOCKS5 client
+// (`socks`); the private Tor network (`tornet`).
 mod http;
-mod interop;
-mod journalist;
-mod replies;
-mod reviewer;
-mod server;
+mod socks;
 mod support;
+mod tornet;
+
+/// A real browser with JavaScript off walks the source interface, in each language.
+mod browser;
+/// The shipped deployment, checked by the tool that owns each format.
+mod deploy;
+/// Architecture invariants on the dependency graph.
+mod deps;
+/// Interop with the stock age CLI, both ways.
+mod interop;
+/// The journalist interface: login, routes, sources, accounts, onion service, replies.
+mod journalist;
+/// Replies, from the reviewer to the source, and every way a reply bundle can be wrong.
+mod replies;
+/// `postern-review` end to end, and its refusals of hostile input.
+mod reviewer;
+/// The source interface: submissions, headers, refusals, config, pages, load.
+mod server;
+/// A source submits through a real onion service.
 mod tor;
+/// Resumable uploads (tus 1.0) and `postern-send`.
 mod tus;
+/// The spec's test vectors, one test per vector.
 mod vectors;

@@ -1,8 +1,11 @@
-//! Shared helpers: building and running the workspace's binaries, making spools.
+//! Shared helpers: building and running the workspace's binaries, the tools the tests need,
+//! reviewer homes, spools made with the library, and the one `Server` harness (a running
+//! `postern serve`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use postern_spool::codename::Codename;
 use postern_spool::day::Day;
@@ -53,15 +56,21 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
-/// A tool that must be installed (by `.ci/run`); the test fails loudly without it.
+/// A tool that must be installed (by `tests/run`, from the Debian package of the same name);
+/// the test fails loudly without it.
 pub fn tool(name: &str) -> PathBuf {
-    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
+    sys_tool(name, name)
+}
+
+/// A tool from the Debian package `package`, in sbin as well as bin; fails loudly when missing.
+pub fn sys_tool(name: &str, package: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] {
         let p = Path::new(dir).join(name);
         if p.exists() {
             return p;
         }
     }
-    panic!("{name} is not installed: .ci/run installs it (apt-get install {name})");
+    panic!("{name} is not installed: tests/run installs it (apt-get install {package})");
 }
 
 pub fn run(cmd: &mut Command) -> Output {
@@ -132,6 +141,17 @@ impl Reviewer {
             stderr(&out)
         );
         stdout(&out)
+    }
+
+    /// Pins `server`'s key, imports a copy of its spool (`want` must be in what import prints)
+    /// and extracts everything into a fresh folder, which it returns.
+    pub fn receive(&self, server: &Server, want: &str) -> tempfile::TempDir {
+        self.ok(&["trust", &server.signing_pub()]);
+        let imported = self.ok(&["import", server.spool().to_str().unwrap()]);
+        assert!(imported.contains(want), "{imported}");
+        let out = tempfile::tempdir().unwrap();
+        self.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
+        out
     }
 
     pub fn recipients(&self) -> Recipients {
@@ -242,13 +262,48 @@ pub fn content(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-/// A running `postern serve`, with its data folder and log.
-pub struct Server {
-    pub dir: tempfile::TempDir,
-    pub config: PathBuf,
-    pub port: u16,
-    pub log: PathBuf,
-    child: Option<std::process::Child>,
+/// Every file under `dir`, recursively.
+pub fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            all_files(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+/// The texts of the `message-*` files `postern-review extract` wrote into `dir`, sorted.
+pub fn messages_in(dir: &Path) -> Vec<String> {
+    let mut texts: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("message-")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// `needle` occurs in `hay`. An empty needle is a mistake in the test, not a match.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    assert!(!needle.is_empty(), "searching for nothing");
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Polls `f` every 50 ms until it holds; fails after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 pub fn free_port() -> u16 {
@@ -259,11 +314,58 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Where a listener of `postern serve` is.
+#[derive(Clone, Debug)]
+pub enum Addr {
+    /// A loopback TCP port.
+    Port(u16),
+    /// A unix socket (its path must stay under 108 bytes: put it in a short folder under /tmp).
+    Unix(PathBuf),
+}
+
+impl Addr {
+    /// As a `listen = "…"` value of the config.
+    pub fn listen(&self) -> String {
+        match self {
+            Addr::Port(port) => format!("127.0.0.1:{port}"),
+            Addr::Unix(sock) => format!("unix:{}", sock.display()),
+        }
+    }
+
+    fn accepts(&self) -> bool {
+        match self {
+            Addr::Port(port) => std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok(),
+            Addr::Unix(sock) => std::os::unix::net::UnixStream::connect(sock).is_ok(),
+        }
+    }
+}
+
+/// A running `postern serve`, with its data folder and log.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    /// The source interface's loopback port; 0 when it listens on a unix socket.
+    pub port: u16,
+    pub log: PathBuf,
+    source: Addr,
+    child: Option<std::process::Child>,
+}
+
 impl Server {
-    /// `postern init` with `recipient`, then `tweak` on the config text, then start.
+    /// `postern init` with `recipient` on a free loopback port, then `tweak` on the config text,
+    /// then start.
     pub fn new(recipient: &str, tweak: impl FnOnce(String) -> String) -> Server {
+        Server::init(recipient, Addr::Port(free_port()), tweak)
+    }
+
+    /// Like [`Server::new`], but the source interface listens on the unix socket `sock` (whose
+    /// path must stay under 108 bytes: put it in a short folder under /tmp).
+    pub fn new_unix(recipient: &str, sock: &Path, tweak: impl FnOnce(String) -> String) -> Server {
+        Server::init(recipient, Addr::Unix(sock.to_owned()), tweak)
+    }
+
+    fn init(recipient: &str, source: Addr, tweak: impl FnOnce(String) -> String) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
         let data = dir.path().join("data");
         let out = run(Command::new(bin("postern"))
             .args([
@@ -271,7 +373,7 @@ impl Server {
                 "--org",
                 "Test Newsroom",
                 "--listen",
-                &format!("127.0.0.1:{port}"),
+                &source.listen(),
                 "--recipient",
                 recipient,
                 "--data",
@@ -280,13 +382,22 @@ impl Server {
         assert!(out.status.success(), "postern init: {}", stderr(&out));
         let config = data.join("postern.toml");
         let text = std::fs::read_to_string(&config).unwrap();
+        assert!(
+            text.contains(&source.listen()),
+            "the config listens on {}: {text}",
+            source.listen()
+        );
         std::fs::write(&config, tweak(text)).unwrap();
         let log = dir.path().join("server.log");
         let mut s = Server {
             dir,
             config,
-            port,
+            port: match source {
+                Addr::Port(port) => port,
+                Addr::Unix(_) => 0,
+            },
             log,
+            source,
             child: None,
         };
         s.start();
@@ -308,6 +419,7 @@ impl Server {
             .to_owned()
     }
 
+    /// Starts `postern serve` and waits until the source interface accepts connections.
     pub fn start(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -324,17 +436,25 @@ impl Server {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        let source = self.source.clone();
+        self.wait_listening(&source, "the source interface");
+    }
+
+    /// Waits (30 s at most) until `addr` accepts connections; fails at once if the server
+    /// exits.
+    pub fn wait_listening(&mut self, addr: &Addr, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !addr.accepts() {
             assert!(
-                std::time::Instant::now() < deadline,
-                "server did not start: {}",
+                Instant::now() < deadline,
+                "{what} did not start on {}: {}",
+                addr.listen(),
                 self.log_text()
             );
             if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
                 panic!("server exited with {status}: {}", self.log_text());
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -368,82 +488,18 @@ impl Server {
             .map(|s| spool.items(s).unwrap().len())
             .sum()
     }
+
+    /// `postern <args…> --config <this server's config>`.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        run(Command::new(bin("postern"))
+            .args(args)
+            .arg("--config")
+            .arg(&self.config))
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-impl Server {
-    /// Like [`Server::new`], but the source interface listens on the unix socket `sock` (whose
-    /// path must stay under 108 bytes: put it in a short folder under /tmp). `port` is 0 and
-    /// unused; restart with [`Server::start_unix`], not [`Server::start`].
-    pub fn new_unix(recipient: &str, sock: &Path, tweak: impl FnOnce(String) -> String) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let out = run(Command::new(bin("postern"))
-            .args([
-                "init",
-                "--org",
-                "Test Newsroom",
-                "--listen",
-                &format!("unix:{}", sock.display()),
-                "--recipient",
-                recipient,
-                "--data",
-            ])
-            .arg(&data));
-        assert!(out.status.success(), "postern init: {}", stderr(&out));
-        let config = data.join("postern.toml");
-        let text = std::fs::read_to_string(&config).unwrap();
-        assert!(
-            text.contains(&format!("unix:{}", sock.display())),
-            "the config listens on the socket: {text}"
-        );
-        std::fs::write(&config, tweak(text)).unwrap();
-        let log = dir.path().join("server.log");
-        let mut s = Server {
-            dir,
-            config,
-            port: 0,
-            log,
-            child: None,
-        };
-        s.start_unix(sock);
-        s
-    }
-
-    /// Starts `postern serve` and waits until the unix socket `sock` accepts connections.
-    pub fn start_unix(&mut self, sock: &Path) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(bin("postern"))
-            .arg("serve")
-            .arg("--config")
-            .arg(&self.config)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::os::unix::net::UnixStream::connect(sock).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "server did not start on {}: {}",
-                sock.display(),
-                self.log_text()
-            );
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
-                panic!("server exited with {status}: {}", self.log_text());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
     }
 }

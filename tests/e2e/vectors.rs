@@ -38,30 +38,48 @@ fn open_vector(name: &str) -> Result<(Header, Vec<u8>), OpenFailure> {
     Ok((r.header().clone(), out))
 }
 
-const FAULTS: &[(&str, OpenFailure)] = &[
-    ("not-age.age", OpenFailure::NotAge),
-    ("wrong-recipient.age", OpenFailure::NoMatchingKey),
-    ("truncated-payload.age", OpenFailure::Damaged),
-    ("ciphertext-trailing-garbage.age", OpenFailure::Damaged),
-    ("flipped-bit.age", OpenFailure::Damaged),
-    ("bad-magic.age", OpenFailure::NotAnEnvelope),
-    ("unknown-version.age", OpenFailure::UnknownVersion(2)),
-    ("oversize-header.age", OpenFailure::HeaderTooLarge),
-    ("header-trailing-bytes.age", OpenFailure::MalformedHeader),
-    ("unknown-kind.age", OpenFailure::MalformedHeader),
-    ("nonzero-flags.age", OpenFailure::MalformedHeader),
-    ("name-not-utf8.age", OpenFailure::MalformedHeader),
-    ("type-control-char.age", OpenFailure::MalformedHeader),
-    ("huge-frame-length.age", OpenFailure::BadFraming),
-    ("short-frame-not-last.age", OpenFailure::BadFraming),
-    ("huge-declared-length.age", OpenFailure::LengthMismatch),
-    ("length-mismatch.age", OpenFailure::LengthMismatch),
-    ("truncated-plaintext.age", OpenFailure::Truncated),
-    ("missing-end-record.age", OpenFailure::Truncated),
-    ("nonzero-padding.age", OpenFailure::BadPadding),
-    ("short-padding.age", OpenFailure::BadPadding),
-    ("trailing-garbage.age", OpenFailure::TrailingData),
-];
+/// One `#[test]` per fault vector (`name: "file" => reason,`), and the list of them all.
+macro_rules! faults {
+    ($($name:ident: $file:literal => $want:expr,)*) => {
+        const FAULTS: &[(&str, OpenFailure)] = &[$(($file, $want)),*];
+
+        /// Formerly one loop over the fault vectors: one test per vector.
+        mod every_envelope_fault_is_refused_with_its_reason {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    assert_eq!(open_vector($file).map(|_| ()), Err($want), "{}", $file);
+                }
+            )*
+        }
+    };
+}
+
+faults! {
+    not_age: "not-age.age" => OpenFailure::NotAge,
+    wrong_recipient: "wrong-recipient.age" => OpenFailure::NoMatchingKey,
+    truncated_payload: "truncated-payload.age" => OpenFailure::Damaged,
+    ciphertext_trailing_garbage: "ciphertext-trailing-garbage.age" => OpenFailure::Damaged,
+    flipped_bit: "flipped-bit.age" => OpenFailure::Damaged,
+    bad_magic: "bad-magic.age" => OpenFailure::NotAnEnvelope,
+    unknown_version: "unknown-version.age" => OpenFailure::UnknownVersion(2),
+    oversize_header: "oversize-header.age" => OpenFailure::HeaderTooLarge,
+    header_trailing_bytes: "header-trailing-bytes.age" => OpenFailure::MalformedHeader,
+    unknown_kind: "unknown-kind.age" => OpenFailure::MalformedHeader,
+    nonzero_flags: "nonzero-flags.age" => OpenFailure::MalformedHeader,
+    name_not_utf8: "name-not-utf8.age" => OpenFailure::MalformedHeader,
+    type_control_char: "type-control-char.age" => OpenFailure::MalformedHeader,
+    huge_frame_length: "huge-frame-length.age" => OpenFailure::BadFraming,
+    short_frame_not_last: "short-frame-not-last.age" => OpenFailure::BadFraming,
+    huge_declared_length: "huge-declared-length.age" => OpenFailure::LengthMismatch,
+    length_mismatch: "length-mismatch.age" => OpenFailure::LengthMismatch,
+    truncated_plaintext: "truncated-plaintext.age" => OpenFailure::Truncated,
+    missing_end_record: "missing-end-record.age" => OpenFailure::Truncated,
+    nonzero_padding: "nonzero-padding.age" => OpenFailure::BadPadding,
+    short_padding: "short-padding.age" => OpenFailure::BadPadding,
+    trailing_garbage: "trailing-garbage.age" => OpenFailure::TrailingData,
+}
 
 /// Valid envelopes whose names are hostile: they open, and the name is exactly what was sealed.
 pub const HOSTILE_NAMES: &[(&str, &str)] = &[
@@ -81,13 +99,6 @@ const OK: &[&str] = &[
     "ok-empty.age",
     "ok-segment.age",
 ];
-
-#[test]
-fn every_envelope_fault_is_refused_with_its_reason() {
-    for (name, want) in FAULTS {
-        assert_eq!(open_vector(name).map(|_| ()), Err(*want), "{name}");
-    }
-}
 
 #[test]
 fn valid_envelope_vectors_open() {
@@ -112,9 +123,48 @@ fn valid_envelope_vectors_open() {
         (h.kind, seg.index, seg.offset, body.len()),
         (Kind::Segment, 3, 15_000, 5000)
     );
-    for (file, name) in HOSTILE_NAMES {
+}
+
+/// Valid envelopes with hostile names open, with exactly the name that was sealed: one test per
+/// vector (they were part of `valid_envelope_vectors_open`).
+mod hostile_name_vectors_open_with_the_sealed_name {
+    use super::*;
+
+    fn opens(file: &str) {
+        let (_, name) = HOSTILE_NAMES.iter().find(|(f, _)| *f == file).unwrap();
         let (h, _) = open_vector(file).unwrap();
         assert_eq!(h.name, *name, "{file}");
+    }
+
+    #[test]
+    fn dot_dot() {
+        opens("name-dotdot.age");
+    }
+
+    #[test]
+    fn absolute() {
+        opens("name-absolute.age");
+    }
+
+    #[test]
+    fn nul() {
+        opens("name-nul.age");
+    }
+
+    #[test]
+    fn terminal_escape() {
+        opens("name-terminal-escape.age");
+    }
+
+    #[test]
+    fn bidi() {
+        opens("name-bidi.age");
+    }
+
+    /// Every hostile-name vector has its test above.
+    #[test]
+    fn all_five_are_tested() {
+        assert_eq!(HOSTILE_NAMES.len(), 5);
     }
 }
 
@@ -143,62 +193,112 @@ fn every_vector_file_is_covered() {
     assert_eq!(records, covered);
 }
 
-const RECORD_FAULTS: &[(&str, RecordError)] = &[
-    ("bad-signature.rec", RecordError::BadSignature),
-    ("altered-field.rec", RecordError::BadSignature),
-    ("unknown-version.rec", RecordError::UnknownVersion),
-    ("non-canonical-number.rec", RecordError::Malformed),
-    ("unsorted-recipients.rec", RecordError::Malformed),
-    ("extra-line.rec", RecordError::Malformed),
-    ("crlf.rec", RecordError::Malformed),
-    ("oversize.rec", RecordError::TooLarge),
-];
+/// One `#[test]` per record fault vector, and the list of them all.
+macro_rules! record_faults {
+    ($($name:ident: $file:literal => $want:expr,)*) => {
+        const RECORD_FAULTS: &[(&str, RecordError)] = &[$(($file, $want)),*];
 
-#[test]
-fn record_vectors() {
+        /// Formerly the loop of `record_vectors`: one test per fault vector.
+        mod record_vectors {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    let bytes = fs::read(workspace_root().join("tests/vectors/records").join($file)).unwrap();
+                    assert_eq!(
+                        ItemRecord::parse_verified(&bytes, &vector_key()).unwrap_err(),
+                        $want,
+                        "{}",
+                        $file
+                    );
+                }
+            )*
+        }
+    };
+}
+
+record_faults! {
+    bad_signature: "bad-signature.rec" => RecordError::BadSignature,
+    altered_field: "altered-field.rec" => RecordError::BadSignature,
+    unknown_version: "unknown-version.rec" => RecordError::UnknownVersion,
+    non_canonical_number: "non-canonical-number.rec" => RecordError::Malformed,
+    unsorted_recipients: "unsorted-recipients.rec" => RecordError::Malformed,
+    extra_line: "extra-line.rec" => RecordError::Malformed,
+    crlf: "crlf.rec" => RecordError::Malformed,
+    oversize: "oversize.rec" => RecordError::TooLarge,
+}
+
+/// The key that signed the record vectors.
+fn vector_key() -> VerifyingKey {
     let dir = workspace_root().join("tests/vectors");
-    let key =
-        VerifyingKey::parse(&fs::read_to_string(dir.join("server-signing.pub")).unwrap()).unwrap();
-    let ok =
-        ItemRecord::parse_verified(&fs::read(dir.join("records/ok.rec")).unwrap(), &key).unwrap();
-    assert_eq!((ok.size, ok.day.0, ok.kind), (123_456, 20_421, Kind::File));
-    for (name, want) in RECORD_FAULTS {
-        let bytes = fs::read(dir.join("records").join(name)).unwrap();
-        assert_eq!(
-            ItemRecord::parse_verified(&bytes, &key).unwrap_err(),
-            *want,
-            "{name}"
-        );
-    }
+    VerifyingKey::parse(&fs::read_to_string(dir.join("server-signing.pub")).unwrap()).unwrap()
 }
 
 #[test]
-fn derivation_vectors() {
+fn the_valid_record_vector_verifies() {
+    let dir = workspace_root().join("tests/vectors");
+    let ok = ItemRecord::parse_verified(
+        &fs::read(dir.join("records/ok.rec")).unwrap(),
+        &vector_key(),
+    )
+    .unwrap();
+    assert_eq!((ok.size, ok.day.0, ok.kind), (123_456, 20_421, Kind::File));
+}
+
+/// The `|`-separated fields of the derivation vectors: (codename, salt, source id, recipient).
+fn derivation_lines() -> Vec<Vec<String>> {
     let text = fs::read_to_string(workspace_root().join("tests/vectors/derivation.txt")).unwrap();
-    let mut n = 0;
-    for line in text
-        .lines()
+    text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let f: Vec<&str> = line.split('|').map(str::trim).collect();
-        let keys = derive(
-            &Codename::parse(f[0]).unwrap(),
-            &ServerSalt::parse(f[1]).unwrap(),
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        assert_eq!(keys.id.to_string(), f[2]);
-        assert_eq!(keys.reply_recipient().to_string(), f[3]);
-        // Sloppy typing of the same codename derives the same keys.
-        let sloppy = format!("  {}  ", f[0].to_uppercase().replace(' ', "\t "));
-        let again = derive(
-            &Codename::parse(&sloppy).unwrap(),
-            &ServerSalt::parse(f[1]).unwrap(),
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        assert_eq!(again.id, keys.id);
-        n += 1;
+        .map(|l| l.split('|').map(|f| f.trim().to_owned()).collect())
+        .collect()
+}
+
+/// Vector `n` of `derivation.txt` derives its source id and reply recipient, also from a
+/// sloppily typed codename.
+fn derivation_vector(n: usize) {
+    let lines = derivation_lines();
+    let f = &lines[n];
+    let keys = derive(
+        &Codename::parse(&f[0]).unwrap(),
+        &ServerSalt::parse(&f[1]).unwrap(),
+        KdfParams::DEFAULT,
+    )
+    .unwrap();
+    assert_eq!(keys.id.to_string(), f[2], "vector {n}");
+    assert_eq!(keys.reply_recipient().to_string(), f[3], "vector {n}");
+    // Sloppy typing of the same codename derives the same keys.
+    let sloppy = format!("  {}  ", f[0].to_uppercase().replace(' ', "\t "));
+    let again = derive(
+        &Codename::parse(&sloppy).unwrap(),
+        &ServerSalt::parse(&f[1]).unwrap(),
+        KdfParams::DEFAULT,
+    )
+    .unwrap();
+    assert_eq!(again.id, keys.id, "vector {n}");
+}
+
+/// Formerly one loop over `derivation.txt`: one test per vector.
+mod derivation_vectors {
+    use super::*;
+
+    #[test]
+    fn first() {
+        derivation_vector(0);
     }
-    assert_eq!(n, 3);
+
+    #[test]
+    fn second() {
+        derivation_vector(1);
+    }
+
+    #[test]
+    fn third() {
+        derivation_vector(2);
+    }
+
+    #[test]
+    fn there_are_exactly_three() {
+        assert_eq!(derivation_lines().len(), 3);
+    }
 }

@@ -1,5 +1,7 @@
 //! `postern-review` end to end: keys, trust, import (bundle and spool copy), list, read, extract,
-//! and every refusal of hostile input.
+//! and hostile names and text; every refusal of hostile input is in `refusals`.
+
+mod refusals;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -7,9 +9,9 @@ use std::path::Path;
 
 use postern_spool::envelope::Kind;
 
-use crate::support::{Reviewer, ServerSpool, content, stderr, stdout};
+use crate::support::{Reviewer, ServerSpool, content, stderr};
 
-fn files_in(dir: &Path) -> Vec<String> {
+pub fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -20,7 +22,7 @@ fn files_in(dir: &Path) -> Vec<String> {
     v
 }
 
-fn short(id: &impl ToString) -> String {
+pub fn short(id: &impl ToString) -> String {
     id.to_string()[..8].to_owned()
 }
 
@@ -134,193 +136,6 @@ fn a_spool_copy_imports_like_a_bundle() {
         out.contains("Imported 1 new item(s) from 1 source(s)"),
         "{out}"
     );
-}
-
-/// Runs an import that must be refused, and checks that the store stayed empty.
-fn refused(reviewer: &Reviewer, input: &Path, expect: &str) {
-    let out = reviewer.cmd(&["import", input.to_str().unwrap()]);
-    let err = stderr(&out);
-    assert!(
-        !out.status.success(),
-        "import of {} succeeded: {}",
-        input.display(),
-        stdout(&out)
-    );
-    assert!(err.contains(expect), "expected {expect:?} in:\n{err}");
-    assert!(err.contains("hint:"), "no next step in:\n{err}");
-    let list = reviewer.ok(&["list"]);
-    assert!(
-        list.contains("No sources yet"),
-        "something was imported: {list}"
-    );
-    // No staged leftovers either.
-    assert!(files_in(&reviewer.home().join("store/tmp")).is_empty());
-}
-
-#[test]
-fn altered_unsigned_or_foreign_input_is_refused_whole() {
-    let reviewer = Reviewer::new();
-    let mut server = ServerSpool::new(reviewer.recipients(), 3);
-    let s = server.source();
-    let a = server.store(&s, Kind::File, "a.bin", &content(200_000, 5));
-    server.store(&s, Kind::File, "b.bin", &content(1000, 6));
-    reviewer.ok(&["trust", &server.verifying_key()]);
-    let work = tempfile::tempdir().unwrap();
-
-    // Signed by another server.
-    let impostor = ServerSpool::new(reviewer.recipients(), 4);
-    let mut impostor = impostor;
-    let is = impostor.source();
-    impostor.store(&is, Kind::File, "x", b"x");
-    refused(
-        &reviewer,
-        &impostor.root(),
-        "does not verify with the pinned server key",
-    );
-    let ib = work.path().join("impostor.tar");
-    impostor.bundle(&ib);
-    refused(&reviewer, &ib, "does not verify with the pinned server key");
-
-    // One byte of one ciphertext altered, in a spool copy and in a bundle.
-    let copy = work.path().join("copy");
-    copy_dir(&server.root(), &copy);
-    let (age_path, _) = server.spool.item_paths(&s, &a.item);
-    let rel = age_path.strip_prefix(server.root()).unwrap();
-    let mut bytes = fs::read(copy.join(rel)).unwrap();
-    bytes[5000] ^= 0x20;
-    fs::write(copy.join(rel), &bytes).unwrap();
-    refused(&reviewer, &copy, "does not match its signed record");
-    let good = work.path().join("good.tar");
-    server.bundle(&good);
-    let mut tar = fs::read(&good).unwrap();
-    let at = find(&tar, &fs::read(&age_path).unwrap()[..64]).unwrap() + 3000;
-    tar[at] ^= 0x01;
-    let altered = work.path().join("altered.tar");
-    fs::write(&altered, &tar).unwrap();
-    refused(&reviewer, &altered, "does not match its signed record");
-
-    // Truncated bundle.
-    let tar = fs::read(&good).unwrap();
-    let cut = work.path().join("cut.tar");
-    fs::write(&cut, &tar[..tar.len() / 2]).unwrap();
-    refused(&reviewer, &cut, "bundle refused");
-
-    // An unsigned item slipped into a spool copy: with a forged record, and with none.
-    let copy2 = work.path().join("copy2");
-    copy_dir(&server.root(), &copy2);
-    let items_dir = copy2.join(rel).parent().unwrap().to_path_buf();
-    fs::write(
-        items_dir.join(format!("{}.age", "ab".repeat(16))),
-        b"age-encryption.org/v1\n",
-    )
-    .unwrap();
-    refused(
-        &reviewer,
-        &copy2,
-        "without both its ciphertext and its signed record",
-    );
-    let forged = fs::read_to_string(items_dir.join(format!("{}.rec", a.item)))
-        .unwrap()
-        .replace(&a.item.to_string(), &"ab".repeat(16));
-    fs::write(items_dir.join(format!("{}.rec", "ab".repeat(16))), forged).unwrap();
-    refused(
-        &reviewer,
-        &copy2,
-        "does not verify with the pinned server key",
-    );
-
-    // A symlink or a stray file in a spool copy.
-    let copy3 = work.path().join("copy3");
-    copy_dir(&server.root(), &copy3);
-    std::os::unix::fs::symlink("/etc/passwd", copy3.join(rel).with_file_name("evil.rec")).unwrap();
-    refused(&reviewer, &copy3, "items folder");
-
-    // Not a spool, not a bundle.
-    refused(&reviewer, work.path(), "not a Postern spool");
-    let junk = work.path().join("junk.tar");
-    fs::write(&junk, vec![0x41u8; 4096]).unwrap();
-    refused(&reviewer, &junk, "bundle refused");
-
-    // After all that, the good bundle still imports.
-    assert!(
-        reviewer
-            .ok(&["import", good.to_str().unwrap()])
-            .contains("Imported 2 new item(s)")
-    );
-}
-
-#[test]
-fn bundle_path_tricks_are_refused() {
-    let reviewer = Reviewer::new();
-    let mut server = ServerSpool::new(reviewer.recipients(), 5);
-    let s = server.source();
-    server.store(&s, Kind::File, "a", b"a");
-    reviewer.ok(&["trust", &server.verifying_key()]);
-    let work = tempfile::tempdir().unwrap();
-    let source_rec = fs::read(server.spool.source_record_path(&s)).unwrap();
-    let sid = s.to_string();
-    let evil_names = [
-        format!("postern-bundle/sources/{sid}/../../../../tmp/evil.rec"),
-        format!("/postern-bundle/sources/{sid}/source.rec"),
-        "postern-bundle/../evil".to_string(),
-        format!("postern-bundle/sources/{sid}/items/../source.rec"),
-    ];
-    for (i, name) in evil_names.iter().enumerate() {
-        let path = work.path().join(format!("evil{i}.tar"));
-        let mut b = tar::Builder::new(fs::File::create(&path).unwrap());
-        raw_append(
-            &mut b,
-            "postern-bundle/BUNDLE",
-            b"postern-bundle 1\n",
-            tar::EntryType::Regular,
-        );
-        raw_append(&mut b, name, &source_rec, tar::EntryType::Regular);
-        b.finish().unwrap();
-        refused(&reviewer, &path, "unexpected name");
-    }
-    // A symlink entry with an allowed name.
-    let path = work.path().join("link.tar");
-    let mut b = tar::Builder::new(fs::File::create(&path).unwrap());
-    raw_append(
-        &mut b,
-        "postern-bundle/BUNDLE",
-        b"postern-bundle 1\n",
-        tar::EntryType::Regular,
-    );
-    raw_append(
-        &mut b,
-        &format!("postern-bundle/sources/{sid}/source.rec"),
-        b"",
-        tar::EntryType::Symlink,
-    );
-    b.finish().unwrap();
-    refused(&reviewer, &path, "not a regular file");
-    assert!(!Path::new("/tmp/evil.rec").exists());
-}
-
-/// Appends an entry with a name written straight into the header, bypassing the tar crate's
-/// own path checks (an attacker's tar has none).
-fn raw_append(b: &mut tar::Builder<fs::File>, name: &str, data: &[u8], kind: tar::EntryType) {
-    let mut h = tar::Header::new_ustar();
-    let bytes = name.as_bytes();
-    if bytes.len() <= 100 {
-        h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
-    } else {
-        // ustar prefix/name split at a slash.
-        let split = bytes[..bytes.len() - 1]
-            .iter()
-            .rposition(|c| *c == b'/')
-            .filter(|i| bytes.len() - i - 1 <= 100 && *i <= 155)
-            .unwrap();
-        let u = h.as_ustar_mut().unwrap();
-        u.prefix[..split].copy_from_slice(&bytes[..split]);
-        u.name[..bytes.len() - split - 1].copy_from_slice(&bytes[split + 1..]);
-    }
-    h.set_size(data.len() as u64);
-    h.set_mode(0o600);
-    h.set_entry_type(kind);
-    h.set_cksum();
-    b.append(&h, data).unwrap();
 }
 
 #[test]
@@ -461,21 +276,4 @@ fn keys_are_never_overwritten_and_passphrases_checked() {
     assert!(!out.status.success() && stderr(&out).contains("--replace"));
     let out = reviewer.cmd(&["trust", "ed25519:nothex"]);
     assert!(!out.status.success() && stderr(&out).contains("not a server key"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
