@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 use postern_spool::designation::designation;
 use postern_spool::envelope::Kind;
 
-use crate::extract::{extract_item, prepare_dir, read_message, say};
+use crate::dest::Dest;
+use crate::extract::{extract_item, frame, read_message};
 use crate::home::Home;
 use crate::list::{find_item, find_source, load, short};
-use crate::ui::{human_size, user_error};
+use crate::ui::{human_size, say, user_error};
 
 /// Postern's reviewer, for the air-gapped machine: keep the newsroom key, import what the server
 /// received, verify it, read messages and extract files.
@@ -270,15 +271,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let (s, rec) = find_item(&sources, &item)?;
             let identities = home.unlock()?;
             let text = read_message(&store, &s.id, rec, &identities)?;
-            say(&format!(
-                "--- {} from {} ({}), {} ---",
+            let header = format!(
+                "{} from {} ({}), {}",
                 rec.kind,
                 designation(&s.id),
                 short(&s.id),
                 rec.day
-            ));
-            say(&text);
-            say("--- end ---");
+            );
+            for line in frame(&header, &text) {
+                say(&line);
+            }
         }
         Command::Reply { source, file } => {
             let key = home.pinned()?;
@@ -344,13 +346,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let identities = home.unlock()?;
-            prepare_dir(&to)?;
+            crate::cleanup::install();
+            let dest = Dest::open(&to)?;
             let mut failed = 0usize;
             for (s, rec) in chosen {
                 let done = if rec.kind == Kind::Manifest {
-                    crate::reassemble::extract_upload(&store, s, rec, &identities, &to)
+                    crate::reassemble::extract_upload(&store, s, rec, &identities, &dest)
                 } else {
-                    extract_item(&store, &s.id, rec, &identities, &to)
+                    extract_item(&store, &s.id, rec, &identities, &dest)
                 };
                 match done {
                     Ok(x) => say(&format!(

@@ -49,7 +49,45 @@ impl Home {
                 "run `postern-review keygen` first (or pass --home to point at an existing reviewer folder)",
             ));
         }
-        Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")
+        self.lock()?;
+        let store =
+            Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")?;
+        // What an interrupted command staged (an import killed by SIGKILL, a power cut) goes
+        // before anything else runs. The lock makes sure it is not another command's.
+        store
+            .sweep()
+            .context("cleaning the store's staging folder")?;
+        Ok(store)
+    }
+
+    /// Takes the home's lock (`<home>/lock`, flock) for the rest of the process: two commands
+    /// never work on one store at once, so a sweep never removes what another one is staging.
+    fn lock(&self) -> Result<()> {
+        static HELD: std::sync::OnceLock<File> = std::sync::OnceLock::new();
+        if HELD.get().is_some() {
+            return Ok(());
+        }
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(self.path("lock"))
+            .with_context(|| format!("cannot open the lock of {}", self.dir.display()))?;
+        match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => {
+                return Err(user_error(
+                    "another postern-review command is working on this home",
+                    "wait for it to finish, then run this one again",
+                ));
+            }
+            Err(e) => return Err(std::io::Error::from(e)).context("cannot lock the home"),
+        }
+        let _ = HELD.set(f);
+        Ok(())
     }
 
     /// Reads the passphrase: from `--passphrase-file`, or from the terminal.

@@ -7,8 +7,8 @@ use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::Spool;
 
-use crate::home::read_bounded;
 use crate::ui::user_error;
+use postern_spool::spool::read_regular as read_bounded;
 
 pub struct SourceEntry {
     pub id: SourceId,

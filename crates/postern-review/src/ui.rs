@@ -3,6 +3,7 @@
 use std::fmt;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use postern_spool::sanitize::for_terminal;
 
 /// An error the user can act on: what went wrong, and what to do next.
 #[derive(Debug)]
@@ -27,12 +28,23 @@ pub fn user_error(what: impl Into<String>, hint: impl Into<String>) -> anyhow::E
     })
 }
 
-/// Prints an error and, when there is one, the recommended next step.
+/// Prints an error and, when there is one, the recommended next step. The whole chain goes
+/// through the terminal sanitizer: a library's error text can quote attacker-chosen bytes (a tar
+/// header field, a path), and nothing such may reach the terminal as itself.
 pub fn report_error(e: &anyhow::Error) {
-    eprintln!("error: {e:#}");
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", for_terminal(&format!("{e:#}")));
     if let Some(u) = e.chain().find_map(|c| c.downcast_ref::<UserError>()) {
-        eprintln!("hint: {}", u.hint);
+        let _ = writeln!(err, "hint: {}", for_terminal(&u.hint));
     }
+}
+
+/// Writes a line to stdout through the terminal sanitizer, ignoring a closed pipe.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", for_terminal(line));
 }
 
 /// A byte progress bar on stderr, drawn only when stderr is a terminal.
