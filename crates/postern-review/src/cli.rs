@@ -36,11 +36,22 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
-    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected.
+    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected;
+    /// or bring in an existing age key with --import; or add a reply-signing key to a home that
+    /// holds a newsroom key but none.
     Keygen {
         /// scrypt work factor (log2) for the key files; the default takes about a second.
         #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(10..=22))]
         scrypt_work_factor: Option<u8>,
+        /// Use the newsroom identity in FILE instead of making one: a file written by
+        /// `age-keygen`, plain or protected with `age -p` (binary or armored). It is protected
+        /// again under this home's passphrase; FILE is left as it is.
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+        /// Read the passphrase of the --import file from the first line of FILE instead of the
+        /// terminal.
+        #[arg(long, value_name = "FILE", requires = "import")]
+        import_passphrase_file: Option<PathBuf>,
     },
     /// Print the public newsroom recipient and reply-signing key, and the pinned server key.
     Keys,
@@ -122,18 +133,45 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             use clap::CommandFactory;
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
         }
-        Command::Keygen { scrypt_work_factor } => {
-            let (recipient, signing) = home.keygen(scrypt_work_factor)?;
-            say(&format!(
-                "Created the newsroom keys in {}.",
-                home.dir.display()
-            ));
+        Command::Keygen {
+            scrypt_work_factor,
+            import,
+            import_passphrase_file,
+        } => {
+            let import = import.map(|file| crate::home::ImportKey {
+                file,
+                passphrase_file: import_passphrase_file,
+            });
+            let made = home.keygen(scrypt_work_factor, import.as_ref())?;
+            if made.made_identity {
+                say(&format!(
+                    "{} the newsroom keys in {}.",
+                    if import.is_some() {
+                        "Imported the newsroom identity and created"
+                    } else {
+                        "Created"
+                    },
+                    home.dir.display()
+                ));
+            } else {
+                say(&format!(
+                    "Added a reply-signing key to {}, under the newsroom key's passphrase.",
+                    home.dir.display()
+                ));
+            }
             say("");
             say("Newsroom recipient (put it in the server's config, `postern init --recipient`):");
-            say(&format!("  {recipient}"));
+            for r in &made.recipients {
+                say(&format!("  {r}"));
+            }
             say("Reply-signing key (the server pins it to accept reply bundles):");
-            say(&format!("  {signing}"));
+            say(&format!("  {}", made.signing));
             say("");
+            if import.is_some() {
+                say(
+                    "The key file you imported is unchanged: keep it or destroy it as your newsroom's rules say.",
+                );
+            }
             say("Keep the passphrase safe: without it, nothing sent to this key can be read.");
         }
         Command::Keys => {
@@ -198,24 +236,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 None => {
                     if sources.is_empty() {
                         say("No sources yet. Import a bundle with `postern-review import FILE`.");
-                    } else {
-                        say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
-                            "SOURCE", "DESIGNATION", "LAST DAY", "ITEMS", "NEW", "REPLIES"
-                        ));
+                        return Ok(ExitCode::SUCCESS);
                     }
-                    for s in &sources {
-                        let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
-                        let fresh = s.items.iter().filter(|i| new.contains(&i.item)).count();
-                        say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
-                            short(&s.id),
-                            designation(&s.id),
-                            last.to_string(),
-                            s.items.len(),
-                            fresh,
-                            s.replies.len()
-                        ));
+                    let width = crate::list::unique_len(sources.iter().map(|s| s.id.to_string()));
+                    let rows: Vec<Vec<String>> = sources
+                        .iter()
+                        .map(|s| {
+                            let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
+                            let fresh = s.items.iter().filter(|i| new.contains(&i.item)).count();
+                            vec![
+                                crate::list::prefix(&s.id, width),
+                                designation(&s.id),
+                                last.to_string(),
+                                s.items.len().to_string(),
+                                fresh.to_string(),
+                                s.replies.len().to_string(),
+                            ]
+                        })
+                        .collect();
+                    for line in crate::ui::table(
+                        &[
+                            "SOURCE",
+                            "DESIGNATION",
+                            "LAST DAY",
+                            "ITEMS",
+                            "NEW",
+                            "REPLIES",
+                        ],
+                        &[false, false, false, true, true, true],
+                        &rows,
+                    ) {
+                        say(&line);
                     }
                 }
                 Some(sel) => {
@@ -226,10 +277,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         short(&s.id),
                         s.record.day
                     ));
-                    say(&format!(
-                        "{:<10}{:<12}{:<10}{:>12}  ",
-                        "ITEM", "DAY", "KIND", "SIZE"
-                    ));
+
                     // The conversation in day order: the source's items and the newsroom's
                     // replies, with what the last import brought marked "new". A resumable
                     // upload shows as its manifest ("upload"); its segments are counted below.
@@ -241,19 +289,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .chain(&s.replies)
                         .collect();
                     all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
-                    for i in all {
-                        let mark = if new.contains(&i.item) { "new" } else { "" };
-                        let kind = match i.kind {
-                            Kind::Manifest => "upload",
-                            other => other.as_str(),
-                        };
-                        say(&format!(
-                            "{:<10}{:<12}{:<10}{:>12}  {mark}",
-                            short(&i.item),
-                            i.day.to_string(),
-                            kind,
-                            human_size(i.size)
-                        ));
+                    let width = crate::list::unique_len(all.iter().map(|i| i.item.to_string()));
+                    let rows: Vec<Vec<String>> = all
+                        .iter()
+                        .map(|i| {
+                            let mark = if new.contains(&i.item) { "new" } else { "" };
+                            let kind = match i.kind {
+                                Kind::Manifest => "upload",
+                                other => other.as_str(),
+                            };
+                            vec![
+                                crate::list::prefix(&i.item, width),
+                                i.day.to_string(),
+                                kind.to_owned(),
+                                human_size(i.size),
+                                mark.to_owned(),
+                            ]
+                        })
+                        .collect();
+                    for line in crate::ui::table(
+                        &["ITEM", "DAY", "KIND", "SIZE", ""],
+                        &[false, false, false, true, false],
+                        &rows,
+                    ) {
+                        say(&line);
                     }
                     if segments > 0 {
                         let uploads = s.items.iter().filter(|i| i.kind == Kind::Manifest).count();

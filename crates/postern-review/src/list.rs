@@ -79,6 +79,26 @@ pub fn short(id: &impl ToString) -> String {
     id.to_string().chars().take(8).collect()
 }
 
+/// How many leading hex digits tell every id of `ids` apart: at least 8 (what `short` shows), more
+/// when two ids share their first 8 (likely from about 65,000 items on).
+pub fn unique_len(ids: impl Iterator<Item = String>) -> usize {
+    let mut all: Vec<String> = ids.collect();
+    all.sort_unstable();
+    let mut len = 8;
+    for pair in all.windows(2) {
+        if let [a, b] = pair {
+            let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            len = len.max(common + 1);
+        }
+    }
+    len
+}
+
+/// The first `len` characters of an id.
+pub fn prefix(id: &impl ToString, len: usize) -> String {
+    id.to_string().chars().take(len).collect()
+}
+
 /// Finds the one source whose id starts with `prefix`, or whose designation is `prefix`.
 pub fn find_source<'a>(sources: &'a [SourceEntry], prefix: &str) -> Result<&'a SourceEntry> {
     let p = prefix.trim().to_lowercase();

@@ -75,3 +75,57 @@ pub fn human_size(n: u64) -> String {
         format!("{v:.1} {name}")
     }
 }
+
+/// Lays out a table: every column as wide as its widest cell (header included), two spaces
+/// between columns, numbers (`right[i]`) aligned right. Nothing merges at any count.
+pub fn table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let pad = w.saturating_sub(cell.chars().count());
+            if right.get(i).copied().unwrap_or(false) {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let mut out = vec![line(&mut header.iter().copied())];
+    for row in rows {
+        out.push(line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_never_merge() {
+        let rows = vec![
+            vec!["a".to_string(), "100000".to_string(), "x".to_string()],
+            vec![
+                "long name here".to_string(),
+                "7".to_string(),
+                "".to_string(),
+            ],
+        ];
+        let t = table(&["NAME", "ITEMS", "NEW"], &[false, true, true], &rows);
+        assert_eq!(t[0], "NAME             ITEMS  NEW");
+        assert_eq!(t[1], "a               100000    x");
+        assert_eq!(t[2], "long name here       7");
+    }
+}
