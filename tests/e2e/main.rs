@@ -11,9 +11,11 @@
 mod browser;
 mod deploy;
 mod deps;
+mod hostile;
 mod http;
 mod interop;
 mod journalist;
+mod keyimport;
 mod replies;
 mod reviewer;
 mod server;

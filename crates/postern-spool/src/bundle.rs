@@ -262,6 +262,44 @@ impl<W: Write> BundleWriter<W> {
 mod tests {
     use super::*;
 
+    /// Every tar-level fault vector (`tests/vectors/bundle/`, made by its `make.py`) is refused
+    /// with the expected words, and no error text carries a control or format character.
+    #[test]
+    fn tar_fault_vectors_are_refused_in_fixed_words() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/bundle");
+        let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+        let key = crate::keys::SigningKey::from_secret_text(include_str!(
+            "../../../tests/vectors/server-signing.key"
+        ))
+        .unwrap()
+        .verifying_key();
+        let mut n = 0;
+        for line in expected.lines().filter(|l| !l.starts_with('#')) {
+            let (file, words) = line.split_once('\t').unwrap();
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let err = if file.starts_with("replies-") {
+                crate::replies::read_reply_bundle(&bytes[..], &key, |_| Ok(()))
+                    .map(|_| ())
+                    .unwrap_err()
+            } else {
+                read_bundle(&bytes[..], |_, _, r| {
+                    std::io::copy(r, &mut std::io::sink()).map_err(|e| e.to_string())?;
+                    Ok(())
+                })
+                .unwrap_err()
+            };
+            let text = err.to_string();
+            assert!(text.contains(words), "{file}: {text}");
+            assert!(
+                !text.chars().any(crate::sanitize::is_dangerous),
+                "{file}: {text:?}"
+            );
+            n += 1;
+        }
+        assert!(n >= 18, "only {n} vectors");
+    }
+
     #[test]
     fn entry_names_are_strict() {
         let s = "a".repeat(64);

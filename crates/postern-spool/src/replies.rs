@@ -544,6 +544,42 @@ mod tests {
         Ok(got)
     }
 
+    fn vector_key() -> SigningKey {
+        SigningKey::from_secret_text(include_str!("../../../tests/vectors/server-signing.key"))
+            .unwrap()
+    }
+
+    fn fuzz_seed_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/reply_bundle")
+    }
+
+    /// Writes the reply-bundle fuzz seeds, signed with the test-vector key:
+    /// `cargo test -p postern-spool --lib -- --ignored write_reply_bundle_fuzz_seeds`.
+    #[test]
+    #[ignore]
+    fn write_reply_bundle_fuzz_seeds() {
+        let mut f = fixture();
+        f.newsroom_key = vector_key();
+        fs::create_dir_all(fuzz_seed_dir()).unwrap();
+        for n in [1, 3] {
+            let (bytes, _) = bundle(&f, n);
+            fs::write(fuzz_seed_dir().join(format!("seed-{n}.tar")), bytes).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_fuzz_seeds_are_accepted() {
+        // If the format changes, regenerate them (see above): a seed that is refused at the
+        // manifest teaches the fuzzer nothing past it.
+        for n in [1usize, 3] {
+            let bytes = fs::read(fuzz_seed_dir().join(format!("seed-{n}.tar"))).unwrap();
+            assert_eq!(
+                read(&bytes, &vector_key().verifying_key()).unwrap().len(),
+                n
+            );
+        }
+    }
+
     #[test]
     fn round_trip() {
         let f = fixture();
