@@ -10,7 +10,7 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 SID = "5" * 64
 IID = "6" * 32
-ESC_NAME = b"\x1b[2J\x1b[H\x1b]0;Imported 9 new item(s)\x07\x9b31m"
+ESC_NAME = b"\x1b[2J\x1b[H\x1b]0;Imported 9 new item(s)\x07\xc2\x9b31m"
 
 
 def header(name, kind, size, magic="gnu", size_field=None, prefix=b""):
@@ -57,6 +57,7 @@ def pax_record(key, value):
 MARKER = entry(b"postern-bundle/BUNDLE", b"postern-bundle 1\n")
 REPLIES = entry(b"postern-replies/BUNDLE", b"postern-replies 1\n")
 ITEM = ("postern-bundle/sources/%s/items/%s.rec" % (SID, IID)).encode()
+SOURCE = ("postern-bundle/sources/%s/source.rec" % SID).encode()
 
 vectors = {
     # Extension headers whose declared size alone must refuse them, before a byte is read: the
@@ -81,12 +82,13 @@ vectors = {
     # Terminal escapes in header fields: the error must not quote them.
     "escape-in-name.tar": MARKER + entry(ESC_NAME, b"x") + end(),
     "escape-in-longname.tar": MARKER + long_named(b"postern-bundle/" + ESC_NAME * 3, b"x") + end(),
+    "escape-raw-c1.tar": MARKER + entry(b"postern-bundle/\x9b31m\x9d0;x\x07", b"x") + end(),
     "escape-in-size.tar": MARKER + header(b"postern-bundle/x", ord("0"), 0, size_field=b"\x1b[2J\x07\0\0\0\0\0\0") + end(),
     "escape-in-magic.tar": header(b"postern-bundle/BUNDLE", ord("0"), 17, magic="none") + b"postern-bundle 1\n" + b"\0" * 495 + end(),
     "escape-in-prefix.tar": MARKER + entry(b"source.rec", b"x", magic="ustar", prefix=ESC_NAME) + end(),
     # Damage.
     "bad-checksum.tar": MARKER[:148] + b"0000000\0" + MARKER[156:] + end(),
-    "truncated-in-entry.tar": MARKER + long_named(ITEM, b"x" * 300)[:-400],
+    "truncated-in-entry.tar": MARKER + entry(SOURCE, b"x" * 300)[:-400],
     "truncated-in-header.tar": MARKER + long_named(ITEM, b"x")[:700],
 }
 
@@ -103,6 +105,8 @@ expected = {
     "pax-malformed.tar": "PAX extended header is malformed",
     "escape-in-name.tar": "unexpected name",
     "escape-in-longname.tar": "unexpected name",
+    "escape-raw-c1.tar": MARKER + entry(b"postern-bundle/\x9b31m\x9d0;x\x07", b"x") + end(),
+    "escape-raw-c1.tar": "name is not UTF-8",
     "escape-in-size.tar": "size is not a number",
     "escape-in-magic.tar": "neither POSIX ustar nor GNU",
     "escape-in-prefix.tar": "unexpected name",
