@@ -18,6 +18,7 @@ mod journalist;
 mod keyimport;
 mod replies;
 mod reviewer;
+mod scale;
 mod server;
 mod support;
 mod tor;

@@ -93,7 +93,7 @@ impl Dest {
         let dup = rustix::io::fcntl_dupfd_cloexec(&self.dir, 0).map_err(io::Error::from)?;
         let mut list = rustix::fs::Dir::read_from(&dup).map_err(io::Error::from)?;
         let mut stale = Vec::new();
-        while let Some(entry) = list.next() {
+        for entry in list.by_ref() {
             let entry = entry.map_err(io::Error::from)?;
             let name = entry.file_name().to_bytes();
             if name.starts_with(PART_PREFIX.as_bytes()) && name.ends_with(PART_SUFFIX.as_bytes()) {
