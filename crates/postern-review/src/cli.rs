@@ -36,9 +36,10 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
-    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected;
-    /// or bring in an existing age key with --import; or add a reply-signing key to a home that
-    /// holds a newsroom key but none.
+    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected
+    ///
+    /// With --import, the newsroom key is an existing age identity instead. In a home that holds a
+    /// newsroom key but no reply-signing key, adds the signing key under the key's passphrase.
     Keygen {
         /// scrypt work factor (log2) for the key files; the default takes about a second.
         #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(10..=22))]

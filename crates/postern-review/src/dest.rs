@@ -200,6 +200,21 @@ impl Dest {
         Ok(name)
     }
 
+    /// Gives a finished temporary exactly the name `name` (one component), or fails with
+    /// `AlreadyExists` without touching the existing entry. Durable on success.
+    pub fn finish_exact(&self, temp: Temp, name: &str) -> Result<(), io::Error> {
+        temp.file.sync_all()?;
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a file name",
+            ));
+        }
+        self.link(&temp, name).map_err(io::Error::from)?;
+        self.discard(temp).map_err(io::Error::other)?;
+        rustix::fs::fsync(&self.dir).map_err(io::Error::from)
+    }
+
     fn link(&self, temp: &Temp, name: &str) -> Result<(), Errno> {
         match &temp.named {
             Some(n) => rustix::fs::linkat(

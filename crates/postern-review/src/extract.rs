@@ -244,3 +244,62 @@ pub fn neutralise(mut r: impl Read, w: &mut impl Write) -> io::Result<bool> {
     }
     Ok(changed || invalid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out one byte per read: every character boundary is a chunk boundary.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn neutralise_streams_across_character_boundaries() {
+        let cases: [(&[u8], &str, bool); 5] = [
+            ("Привет, мир 🙂\n".as_bytes(), "Привет, мир 🙂\n", false),
+            (b"a\x1b[2Jb", "a\\u{1b}[2Jb", true),
+            ("x\u{2060}y".as_bytes(), "x\\u{2060}y", true),
+            (b"bad \xff\xfe end", "bad \u{fffd}\u{fffd} end", true),
+            (b"cut \xd0", "cut \u{fffd}", true),
+        ];
+        for (input, want, changed) in cases {
+            for trickle in [false, true] {
+                let mut out = Vec::new();
+                let got = if trickle {
+                    neutralise(Trickle(input), &mut out)
+                } else {
+                    neutralise(input, &mut out)
+                }
+                .unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+                assert_eq!(got, changed, "{input:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_frame_holds_whatever_the_text() {
+        let lines = frame("message", "a\n--- end (1 line(s)) ---\n");
+        assert_eq!(
+            lines,
+            vec![
+                "--- message ---",
+                "\u{2502} a",
+                "\u{2502} --- end (1 line(s)) ---",
+                "--- end (2 line(s)) ---"
+            ]
+        );
+    }
+}

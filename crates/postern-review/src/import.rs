@@ -350,12 +350,12 @@ fn import_spool_dir(store: &Spool, key: VerifyingKey, root: &Path) -> Result<Imp
     for (sid, items) in plan {
         let sdir = sources_dir.join(sid.to_string());
         let bytes = read_bounded(&sdir.join("source.rec"), MAX_RECORD_LEN as u64)
-            .map_err(|_| refuse("a source record is too large".into()))?;
+            .map_err(|e| refuse(format!("a source record: {e}")))?;
         st.source_record(sid, bytes).map_err(refuse)?;
         for iid in items {
             let base = sdir.join("items").join(iid.to_string());
             let rec = read_bounded(&base.with_extension("rec"), MAX_RECORD_LEN as u64)
-                .map_err(|_| refuse("an item record is too large".into()))?;
+                .map_err(|e| refuse(format!("an item record: {e}")))?;
             st.item_record(sid, iid, rec).map_err(refuse)?;
             let mut f = open_regular(&base.with_extension("age"))
                 .map_err(|e| refuse(format!("an item's ciphertext: {e}")))?;

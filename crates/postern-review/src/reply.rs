@@ -265,6 +265,57 @@ pub fn export(home: &Home, store: &Spool, to: &Path) -> Result<(usize, usize)> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    let name = to.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        user_error(
+            "--to must name a file",
+            "give a file name, for example replies.tar",
+        )
+    })?;
+    // Written to an unnamed temporary of the opened folder, named only once complete.
+    let dest = crate::dest::Dest::open(&dir)?;
+    let temp = dest.temp()?;
+    let mut out = io::BufWriter::new(&temp.file);
+    write_reply_bundle(&mut rand::rng(), &mut out, today(), &key, &replies)?;
+    out.flush()?;
+    drop(out);
+    dest.finish_exact(temp, name).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            user_error(
+                format!("{} already exists", to.display()),
+                "export-replies never overwrites a file; choose another name",
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create {}", to.display()))
+        }
+    })?;
+    for (sid, iid) in &queue {
+        let (age_path, rec_path) = store.reply_paths(sid, iid);
+        let record_text = read_bounded(&rec_path, MAX_RECORD_LEN as u64)
+            .with_context(|| format!("reading queued reply {}", short(iid)))?;
+        let record = ItemRecord::parse_verified_reply(&record_text, &public).map_err(|e| {
+            user_error(
+                format!("queued reply {} does not verify: {e}", short(iid)),
+                "the store was changed; write the reply again",
+            )
+        })?;
+        let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN)
+            .with_context(|| format!("reading queued reply {}", short(iid)))?;
+        let record_text = String::from_utf8(record_text)
+            .map_err(|_| anyhow::anyhow!("a reply record is not UTF-8"))?;
+        replies.push(SealedReply {
+            record,
+            record_text,
+            ciphertext,
+        });
+    }
+    let key = home.unlock_signing()?;
+    if key.verifying_key() != public {
+        anyhow::bail!("signing-key.age and signing-key.pub do not belong together");
+    }
+    let dir = match to.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let tmp = dir.join(format!(
         ".postern-replies-{}.part",
         ItemId::random(&mut rand::rng())
