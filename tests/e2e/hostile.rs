@@ -539,3 +539,37 @@ fn hostile_message_cannot_forge_the_read_frame() {
     }
     assert_eq!(lines.iter().filter(|l| l.starts_with("---")).count(), 2);
 }
+
+#[test]
+fn hostile_a_second_command_never_sweeps_what_a_running_import_stages() {
+    let reviewer = Reviewer::new();
+    let server = ServerSpool::new(reviewer.recipients(), 41);
+    reviewer.ok(&["trust", &server.verifying_key()]);
+    reviewer.ok(&["list"]);
+    // An import that waits on its input holds the home's lock.
+    let mut child = reviewer_cmd(&reviewer, &["import", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = reviewer.home().join("lock");
+    assert!(
+        wait_for_work(
+            child.id(),
+            reviewer.home().as_path(),
+            Duration::from_secs(30)
+        ) && lock.exists()
+    );
+    for cmd in [&["list"][..], &["import", "-"]] {
+        let out = reviewer.cmd(cmd);
+        assert!(!out.status.success(), "{cmd:?} ran beside an import");
+        assert!(
+            stderr(&out).contains("another postern-review command"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    drop(child.stdin.take());
+    let out = wait_within(child, Duration::from_secs(20), "import of nothing");
+    assert!(!out.status.success());
+    assert!(reviewer.cmd(&["list"]).status.success());
+}

@@ -231,7 +231,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List { source } => {
             let new = crate::list::last_new(&home.dir);
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             match source {
                 None => {
@@ -326,7 +326,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Read { item } => {
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             let (s, rec) = find_item(&sources, &item)?;
             let identities = home.unlock()?;
@@ -374,7 +374,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             to,
         } => {
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             let mut chosen = Vec::new();
             if all {

@@ -30,6 +30,8 @@ pub struct Home {
     passphrase_file: Option<PathBuf>,
     /// The passphrase `keygen` checked against an existing identity.
     last_passphrase: std::sync::Mutex<Option<SecretString>>,
+    /// The home's lock, held until the process ends.
+    lock_file: std::sync::Mutex<Option<File>>,
 }
 
 /// What `keygen` made.
@@ -123,6 +125,7 @@ impl Home {
             dir,
             passphrase_file,
             last_passphrase: std::sync::Mutex::new(None),
+            lock_file: std::sync::Mutex::new(None),
         }
     }
 
@@ -130,31 +133,53 @@ impl Home {
         self.dir.join(name)
     }
 
+    /// Opens the store for a command that writes to it (`import`, `reply`, `export-replies`):
+    /// takes the home's lock exclusively, then sweeps what an interrupted command left staged.
     pub fn store(&self) -> Result<Spool> {
+        self.open_store(true)
+    }
+
+    /// Opens the store for a command that only reads it (`list`, `read`, `extract`): several may
+    /// run at once, but not beside a writer. The sweep runs when no other command is running.
+    pub fn store_shared(&self) -> Result<Spool> {
+        self.open_store(false)
+    }
+
+    fn open_store(&self, exclusive: bool) -> Result<Spool> {
         if !self.path("identity.age").exists() {
             return Err(user_error(
                 format!("no newsroom key in {}", self.dir.display()),
                 "run `postern-review keygen` first (or pass --home to point at an existing reviewer folder)",
             ));
         }
-        self.lock()?;
+        let alone = self.lock(exclusive)?;
         let store =
             Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")?;
-        // What an interrupted command staged (an import killed by SIGKILL, a power cut) goes
-        // before anything else runs. The lock makes sure it is not another command's.
-        store
-            .sweep()
-            .context("cleaning the store's staging folder")?;
+        if alone {
+            // What an interrupted command staged (an import killed by SIGKILL, a power cut) goes
+            // before anything else runs. The lock makes sure it is not another command's.
+            store
+                .sweep()
+                .context("cleaning the store's staging folder")?;
+        }
+        if !exclusive && alone {
+            // Swept: now let readers in beside this one.
+            self.downgrade()?;
+        }
         Ok(store)
     }
 
-    /// Takes the home's lock (`<home>/lock`, flock) for the rest of the process: two commands
-    /// never work on one store at once, so a sweep never removes what another one is staging.
-    fn lock(&self) -> Result<()> {
-        static HELD: std::sync::OnceLock<File> = std::sync::OnceLock::new();
-        if HELD.get().is_some() {
-            return Ok(());
-        }
+    /// Takes the home's lock (`<home>/lock`, flock) for the rest of the process. Returns whether
+    /// it is held exclusively (no other command is running). A writer needs it exclusively; a
+    /// reader takes it exclusively if it can (to sweep), else shared beside other readers.
+    fn lock(&self, exclusive: bool) -> Result<bool> {
+        use rustix::fs::FlockOperation as Op;
+        let busy = || {
+            user_error(
+                "another postern-review command is working on this home",
+                "wait for it to finish, then run this one again",
+            )
+        };
         let f = OpenOptions::new()
             .read(true)
             .write(true)
@@ -164,17 +189,32 @@ impl Home {
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(self.path("lock"))
             .with_context(|| format!("cannot open the lock of {}", self.dir.display()))?;
-        match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => {}
-            Err(rustix::io::Errno::WOULDBLOCK) => {
-                return Err(user_error(
-                    "another postern-review command is working on this home",
-                    "wait for it to finish, then run this one again",
-                ));
+        let alone = match rustix::fs::flock(&f, Op::NonBlockingLockExclusive) {
+            Ok(()) => true,
+            Err(rustix::io::Errno::WOULDBLOCK) if !exclusive => {
+                match rustix::fs::flock(&f, Op::NonBlockingLockShared) {
+                    Ok(()) => false,
+                    Err(rustix::io::Errno::WOULDBLOCK) => return Err(busy()),
+                    Err(e) => return Err(std::io::Error::from(e)).context("cannot lock the home"),
+                }
             }
+            Err(rustix::io::Errno::WOULDBLOCK) => return Err(busy()),
             Err(e) => return Err(std::io::Error::from(e)).context("cannot lock the home"),
+        };
+        if let Ok(mut held) = self.lock_file.lock() {
+            *held = Some(f);
         }
-        let _ = HELD.set(f);
+        Ok(alone)
+    }
+
+    fn downgrade(&self) -> Result<()> {
+        if let Ok(held) = self.lock_file.lock()
+            && let Some(f) = held.as_ref()
+        {
+            rustix::fs::flock(f, rustix::fs::FlockOperation::LockShared)
+                .map_err(std::io::Error::from)
+                .context("cannot share the home's lock")?;
+        }
         Ok(())
     }
 
