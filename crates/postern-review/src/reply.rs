@@ -289,65 +289,6 @@ pub fn export(home: &Home, store: &Spool, to: &Path) -> Result<(usize, usize)> {
         }
     })?;
     for (sid, iid) in &queue {
-        let (age_path, rec_path) = store.reply_paths(sid, iid);
-        let record_text = read_bounded(&rec_path, MAX_RECORD_LEN as u64)
-            .with_context(|| format!("reading queued reply {}", short(iid)))?;
-        let record = ItemRecord::parse_verified_reply(&record_text, &public).map_err(|e| {
-            user_error(
-                format!("queued reply {} does not verify: {e}", short(iid)),
-                "the store was changed; write the reply again",
-            )
-        })?;
-        let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN)
-            .with_context(|| format!("reading queued reply {}", short(iid)))?;
-        let record_text = String::from_utf8(record_text)
-            .map_err(|_| anyhow::anyhow!("a reply record is not UTF-8"))?;
-        replies.push(SealedReply {
-            record,
-            record_text,
-            ciphertext,
-        });
-    }
-    let key = home.unlock_signing()?;
-    if key.verifying_key() != public {
-        anyhow::bail!("signing-key.age and signing-key.pub do not belong together");
-    }
-    let dir = match to.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = dir.join(format!(
-        ".postern-replies-{}.part",
-        ItemId::random(&mut rand::rng())
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let result = (|| -> Result<()> {
-        let mut out = io::BufWriter::new(&file);
-        write_reply_bundle(&mut rand::rng(), &mut out, today(), &key, &replies)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        fs::hard_link(&tmp, to).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                user_error(
-                    format!("{} already exists", to.display()),
-                    "export-replies never overwrites a file; choose another name",
-                )
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create {}", to.display()))
-            }
-        })?;
-        File::open(&dir).and_then(|d| d.sync_all())?;
-        Ok(())
-    })();
-    let _ = fs::remove_file(&tmp);
-    result?;
-    for (sid, iid) in &queue {
         let _ = fs::remove_file(home.outbox().join(format!("{sid}.{iid}")));
     }
     let mut sources: Vec<_> = queue.iter().map(|(s, _)| *s).collect();
