@@ -25,14 +25,20 @@ mod browser;
 mod deploy;
 /// Architecture invariants on the dependency graph.
 mod deps;
+/// The reviewer under hostile input: one test per class of attack.
+mod hostile;
 /// Interop with the stock age CLI, both ways.
 mod interop;
 /// The journalist interface: login, routes, sources, accounts, onion service, replies.
 mod journalist;
+/// Newsroom keys brought in from age-keygen, plain or passphrase-protected.
+mod keyimport;
 /// Replies, from the reviewer to the source, and every way a reply bundle can be wrong.
 mod replies;
 /// `postern-review` end to end, and its refusals of hostile input.
 mod reviewer;
+/// The reviewer at scale (ignored by default: run by hand for the figures).
+mod scale;
 /// The source interface: submissions, headers, refusals, config, pages, load.
 mod server;
 /// A source submits through a real onion service.

@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 use postern_spool::designation::designation;
 use postern_spool::envelope::Kind;
 
-use crate::extract::{extract_item, prepare_dir, read_message, say};
+use crate::dest::Dest;
+use crate::extract::{extract_item, frame, read_message};
 use crate::home::Home;
 use crate::list::{find_item, find_source, load, short};
-use crate::ui::{human_size, user_error};
+use crate::ui::{human_size, say, user_error};
 
 /// Postern's reviewer, for the air-gapped machine: keep the newsroom key, import what the server
 /// received, verify it, read messages and extract files.
@@ -35,11 +36,23 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
-    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected.
+    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected
+    ///
+    /// With --import, the newsroom key is an existing age identity instead. In a home that holds a
+    /// newsroom key but no reply-signing key, adds the signing key under the key's passphrase.
     Keygen {
         /// scrypt work factor (log2) for the key files; the default takes about a second.
         #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(10..=22))]
         scrypt_work_factor: Option<u8>,
+        /// Use the newsroom identity in FILE instead of making one: a file written by
+        /// `age-keygen`, plain or protected with `age -p` (binary or armored). It is protected
+        /// again under this home's passphrase; FILE is left as it is.
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+        /// Read the passphrase of the --import file from the first line of FILE instead of the
+        /// terminal.
+        #[arg(long, value_name = "FILE", requires = "import")]
+        import_passphrase_file: Option<PathBuf>,
     },
     /// Print the public newsroom recipient and reply-signing key, and the pinned server key.
     Keys,
@@ -121,18 +134,45 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             use clap::CommandFactory;
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
         }
-        Command::Keygen { scrypt_work_factor } => {
-            let (recipient, signing) = home.keygen(scrypt_work_factor)?;
-            say(&format!(
-                "Created the newsroom keys in {}.",
-                home.dir.display()
-            ));
+        Command::Keygen {
+            scrypt_work_factor,
+            import,
+            import_passphrase_file,
+        } => {
+            let import = import.map(|file| crate::home::ImportKey {
+                file,
+                passphrase_file: import_passphrase_file,
+            });
+            let made = home.keygen(scrypt_work_factor, import.as_ref())?;
+            if made.made_identity {
+                say(&format!(
+                    "{} the newsroom keys in {}.",
+                    if import.is_some() {
+                        "Imported the newsroom identity and created"
+                    } else {
+                        "Created"
+                    },
+                    home.dir.display()
+                ));
+            } else {
+                say(&format!(
+                    "Added a reply-signing key to {}, under the newsroom key's passphrase.",
+                    home.dir.display()
+                ));
+            }
             say("");
             say("Newsroom recipient (put it in the server's config, `postern init --recipient`):");
-            say(&format!("  {recipient}"));
+            for r in &made.recipients {
+                say(&format!("  {r}"));
+            }
             say("Reply-signing key (the server pins it to accept reply bundles):");
-            say(&format!("  {signing}"));
+            say(&format!("  {}", made.signing));
             say("");
+            if import.is_some() {
+                say(
+                    "The key file you imported is unchanged: keep it or destroy it as your newsroom's rules say.",
+                );
+            }
             say("Keep the passphrase safe: without it, nothing sent to this key can be read.");
         }
         Command::Keys => {
@@ -191,30 +231,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List { source } => {
             let new = crate::list::last_new(&home.dir);
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             match source {
                 None => {
                     if sources.is_empty() {
                         say("No sources yet. Import a bundle with `postern-review import FILE`.");
-                    } else {
-                        say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
-                            "SOURCE", "DESIGNATION", "LAST DAY", "ITEMS", "NEW", "REPLIES"
-                        ));
+                        return Ok(ExitCode::SUCCESS);
                     }
-                    for s in &sources {
-                        let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
-                        let fresh = s.items.iter().filter(|i| new.contains(&i.item)).count();
-                        say(&format!(
-                            "{:<10}{:<26}{:<12}{:>6}{:>6}{:>8}",
-                            short(&s.id),
-                            designation(&s.id),
-                            last.to_string(),
-                            s.items.len(),
-                            fresh,
-                            s.replies.len()
-                        ));
+                    let width = crate::list::unique_len(sources.iter().map(|s| s.id.to_string()));
+                    let rows: Vec<Vec<String>> = sources
+                        .iter()
+                        .map(|s| {
+                            let last = s.items.last().map(|i| i.day).unwrap_or(s.record.day);
+                            let fresh = s.items.iter().filter(|i| new.contains(&i.item)).count();
+                            vec![
+                                crate::list::prefix(&s.id, width),
+                                designation(&s.id),
+                                last.to_string(),
+                                s.items.len().to_string(),
+                                fresh.to_string(),
+                                s.replies.len().to_string(),
+                            ]
+                        })
+                        .collect();
+                    for line in crate::ui::table(
+                        &[
+                            "SOURCE",
+                            "DESIGNATION",
+                            "LAST DAY",
+                            "ITEMS",
+                            "NEW",
+                            "REPLIES",
+                        ],
+                        &[false, false, false, true, true, true],
+                        &rows,
+                    ) {
+                        say(&line);
                     }
                 }
                 Some(sel) => {
@@ -225,10 +278,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         short(&s.id),
                         s.record.day
                     ));
-                    say(&format!(
-                        "{:<10}{:<12}{:<10}{:>12}  ",
-                        "ITEM", "DAY", "KIND", "SIZE"
-                    ));
+
                     // The conversation in day order: the source's items and the newsroom's
                     // replies, with what the last import brought marked "new". A resumable
                     // upload shows as its manifest ("upload"); its segments are counted below.
@@ -240,19 +290,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .chain(&s.replies)
                         .collect();
                     all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
-                    for i in all {
-                        let mark = if new.contains(&i.item) { "new" } else { "" };
-                        let kind = match i.kind {
-                            Kind::Manifest => "upload",
-                            other => other.as_str(),
-                        };
-                        say(&format!(
-                            "{:<10}{:<12}{:<10}{:>12}  {mark}",
-                            short(&i.item),
-                            i.day.to_string(),
-                            kind,
-                            human_size(i.size)
-                        ));
+                    let width = crate::list::unique_len(all.iter().map(|i| i.item.to_string()));
+                    let rows: Vec<Vec<String>> = all
+                        .iter()
+                        .map(|i| {
+                            let mark = if new.contains(&i.item) { "new" } else { "" };
+                            let kind = match i.kind {
+                                Kind::Manifest => "upload",
+                                other => other.as_str(),
+                            };
+                            vec![
+                                crate::list::prefix(&i.item, width),
+                                i.day.to_string(),
+                                kind.to_owned(),
+                                human_size(i.size),
+                                mark.to_owned(),
+                            ]
+                        })
+                        .collect();
+                    for line in crate::ui::table(
+                        &["ITEM", "DAY", "KIND", "SIZE", ""],
+                        &[false, false, false, true, false],
+                        &rows,
+                    ) {
+                        say(&line);
                     }
                     if segments > 0 {
                         let uploads = s.items.iter().filter(|i| i.kind == Kind::Manifest).count();
@@ -265,20 +326,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Read { item } => {
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             let (s, rec) = find_item(&sources, &item)?;
             let identities = home.unlock()?;
             let text = read_message(&store, &s.id, rec, &identities)?;
-            say(&format!(
-                "--- {} from {} ({}), {} ---",
+            let header = format!(
+                "{} from {} ({}), {}",
                 rec.kind,
                 designation(&s.id),
                 short(&s.id),
                 rec.day
-            ));
-            say(&text);
-            say("--- end ---");
+            );
+            for line in frame(&header, &text) {
+                say(&line);
+            }
         }
         Command::Reply { source, file } => {
             let key = home.pinned()?;
@@ -312,7 +374,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             to,
         } => {
             let key = home.pinned()?;
-            let store = home.store()?;
+            let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
             let mut chosen = Vec::new();
             if all {
@@ -344,13 +406,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let identities = home.unlock()?;
-            prepare_dir(&to)?;
+            crate::cleanup::install();
+            let dest = Dest::open(&to)?;
             let mut failed = 0usize;
             for (s, rec) in chosen {
                 let done = if rec.kind == Kind::Manifest {
-                    crate::reassemble::extract_upload(&store, s, rec, &identities, &to)
+                    crate::reassemble::extract_upload(&store, s, rec, &identities, &dest)
                 } else {
-                    extract_item(&store, &s.id, rec, &identities, &to)
+                    extract_item(&store, &s.id, rec, &identities, &dest)
                 };
                 match done {
                     Ok(x) => say(&format!(

@@ -1,14 +1,14 @@
 //! `read` and `extract`: decrypting items, safely.
 //!
 //! Content is never trusted before the envelope verified to its end (age's final chunk, the end
-//! record, the padding). `read` holds a message in memory (bounded) until then; `extract` writes
-//! to a temporary in the destination folder and gives it its final name only afterwards, with a
-//! hard link that never replaces an existing file. A failure leaves no file behind.
+//! record, the padding). `read` holds a message in memory (bounded) until then, and frames it so
+//! that its lines cannot pass for the frame; `extract` writes to an unnamed temporary in the
+//! opened destination folder (`dest`) and gives it its final name only afterwards, with a link
+//! that never replaces an existing file. A failure or an interrupt leaves no file behind.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use postern_spool::envelope::{Kind, open};
@@ -16,9 +16,10 @@ use postern_spool::ids::SourceId;
 use postern_spool::record::ItemRecord;
 use postern_spool::spool::Spool;
 
+use crate::dest::Dest;
 use crate::list::short;
-use crate::sanitize;
 use crate::ui::{byte_bar, user_error};
+use postern_spool::sanitize;
 
 /// Largest message `read` shows.
 pub const MAX_READ: u64 = 4 << 20;
@@ -93,19 +94,38 @@ pub fn read_message(
     Ok(sanitize::for_terminal(&text))
 }
 
+/// The lines `read` prints for a message: a header line, every line of the (neutralised) text
+/// behind a bar, and an end line with the number of lines. Content can start no line of its own
+/// (a newline in it always starts a new barred line; other line breaks are escaped), so a message
+/// that carries its own `--- end ---` or a fake header shows it behind the bar.
+pub fn frame(header: &str, text: &str) -> Vec<String> {
+    let mut out = vec![format!("--- {header} ---")];
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let mut n = 0usize;
+    for line in body.split('\n') {
+        out.push(format!("\u{2502} {line}"));
+        n += 1;
+    }
+    out.push(format!("--- end ({n} line(s)) ---"));
+    out
+}
+
 /// Where an item was extracted to.
 pub struct Extracted {
     pub path: PathBuf,
     pub len: u64,
 }
 
-/// Decrypts one file or message item into `dir`.
+/// Decrypts one file or message item into `dest`. A message (or reply) is written neutralised
+/// (`sanitize::for_terminal`: escapes, invisible and format characters shown as `\u{…}`, invalid
+/// UTF-8 as U+FFFD) under `message-<id>.txt`; when that changed anything, the exact bytes are kept
+/// beside it as `message-<id>.raw`.
 pub fn extract_item(
     store: &Spool,
     source: &SourceId,
     rec: &ItemRecord,
     identities: &Identities,
-    dir: &Path,
+    dest: &Dest,
 ) -> Result<Extracted> {
     let mut reader = open_item(store, source, rec, identities)?;
     let fallback = format!("file-{}", short(&rec.item));
@@ -123,79 +143,163 @@ pub fn extract_item(
             ));
         }
     };
-    let tmp = dir.join(format!(
-        ".postern-{}.part",
-        postern_spool::ids::ItemId::random(&mut rand::rng())
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let result = (|| -> Result<Extracted> {
-        let bar = byte_bar(rec.size, "decrypting");
-        let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&file));
-        let len = reader.copy_to(&mut out).map_err(|e| match e {
-            postern_spool::envelope::CopyError::Open(e) => user_error(
-                format!("item {}: {e}", short(&rec.item)),
-                "no file was written for it; import it again from a fresh bundle",
-            ),
-            postern_spool::envelope::CopyError::Write(e) => {
-                anyhow::Error::new(e).context("writing the decrypted file failed (disk full?)")
-            }
-        })?;
-        out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        bar.finish_and_clear();
-        let path = link_unique(&tmp, dir, &wanted)?;
-        Ok(Extracted { path, len })
-    })();
-    let _ = fs::remove_file(&tmp);
-    if result.is_ok() {
-        File::open(dir).and_then(|d| d.sync_all())?;
+    let temp = dest.temp()?;
+    let bar = byte_bar(rec.size, "decrypting");
+    let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&temp.file));
+    let len = reader.copy_to(&mut out).map_err(|e| match e {
+        postern_spool::envelope::CopyError::Open(e) => user_error(
+            format!("item {}: {e}", short(&rec.item)),
+            "no file was written for it; import it again from a fresh bundle",
+        ),
+        postern_spool::envelope::CopyError::Write(e) => {
+            anyhow::Error::new(e).context("writing the decrypted file failed (disk full?)")
+        }
+    })?;
+    out.into_inner().map_err(|e| e.into_error())?;
+    bar.finish_and_clear();
+    if !matches!(rec.kind, Kind::Message | Kind::Reply) {
+        let name = dest.finish(temp, &wanted)?;
+        return Ok(Extracted {
+            path: dest.shown(&name),
+            len,
+        });
     }
-    result
+    // A message: the neutralised text under the usual name, the raw bytes beside it if they
+    // differ.
+    let mut raw = &temp.file;
+    raw.seek(SeekFrom::Start(0))?;
+    let clean = dest.temp()?;
+    let mut w = BufWriter::new(&clean.file);
+    let changed = neutralise(BufReader::new(raw), &mut w)
+        .context("writing the decrypted message failed (disk full?)")?;
+    w.into_inner().map_err(|e| e.into_error())?;
+    let name = dest.finish(clean, &wanted)?;
+    if changed {
+        let stem = wanted.strip_suffix(".txt").unwrap_or(&wanted);
+        dest.finish(temp, &format!("{stem}.raw"))?;
+    } else {
+        dest.discard(temp)?;
+    }
+    Ok(Extracted {
+        path: dest.shown(&name),
+        len,
+    })
 }
 
-/// Gives `tmp` the name `wanted` in `dir`, or `stem (2).ext`, `stem (3).ext`…, never replacing
-/// a file. Returns the final path.
-pub(crate) fn link_unique(tmp: &Path, dir: &Path, wanted: &str) -> Result<PathBuf> {
-    let (stem, ext) = match wanted.rfind('.') {
-        Some(i) if i > 0 => wanted.split_at(i),
-        _ => (wanted, ""),
+/// Copies text through the terminal sanitizer, streaming (invalid UTF-8 becomes U+FFFD). Returns
+/// whether anything was changed.
+pub fn neutralise(mut r: impl Read, w: &mut impl Write) -> io::Result<bool> {
+    let mut changed = false;
+    let mut emit = |s: &str, w: &mut dyn Write| -> io::Result<()> {
+        let t = sanitize::for_terminal(s);
+        changed |= t != s;
+        w.write_all(t.as_bytes())
     };
-    for n in 1..10_000u32 {
-        let name = if n == 1 {
-            wanted.to_owned()
-        } else {
-            format!("{stem} ({n}){ext}")
+    let mut buf = vec![0u8; 1 << 16];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut invalid = false;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         };
-        let path = dir.join(&name);
-        // `name` has no separator and is not `.` or `..` (see sanitize::file_name); check anyway.
-        if path.parent() != Some(dir) {
-            anyhow::bail!("refusing a file name that leaves the destination folder");
+        carry.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        let mut start = 0;
+        loop {
+            let rest = carry.get(start..).unwrap_or(&[]);
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    emit(text, w)?;
+                    start = carry.len();
+                    break;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    let good = rest
+                        .get(..valid)
+                        .and_then(|b| std::str::from_utf8(b).ok())
+                        .unwrap_or("");
+                    emit(good, w)?;
+                    match e.error_len() {
+                        Some(bad) => {
+                            w.write_all("\u{fffd}".as_bytes())?;
+                            invalid = true;
+                            start += valid + bad;
+                        }
+                        None => {
+                            start += valid; // an incomplete character: wait for more
+                            break;
+                        }
+                    }
+                }
+            }
         }
-        match fs::hard_link(tmp, &path) {
-            Ok(()) => return Ok(path),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(anyhow::Error::new(e).context("cannot create the extracted file")),
+        carry.drain(..start.min(carry.len()));
+    }
+    if !carry.is_empty() {
+        w.write_all("\u{fffd}".as_bytes())?;
+        invalid = true;
+    }
+    Ok(changed || invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out one byte per read: every character boundary is a chunk boundary.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
         }
     }
-    anyhow::bail!("too many files with the same name in the destination folder")
-}
 
-/// Creates the destination folder (mode 0700) if needed.
-pub fn prepare_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))
-}
+    #[test]
+    fn neutralise_streams_across_character_boundaries() {
+        let cases: [(&[u8], &str, bool); 5] = [
+            ("Привет, мир 🙂\n".as_bytes(), "Привет, мир 🙂\n", false),
+            (b"a\x1b[2Jb", "a\\u{1b}[2Jb", true),
+            ("x\u{2060}y".as_bytes(), "x\\u{2060}y", true),
+            (b"bad \xff\xfe end", "bad \u{fffd}\u{fffd} end", true),
+            (b"cut \xd0", "cut \u{fffd}", true),
+        ];
+        for (input, want, changed) in cases {
+            for trickle in [false, true] {
+                let mut out = Vec::new();
+                let got = if trickle {
+                    neutralise(Trickle(input), &mut out)
+                } else {
+                    neutralise(input, &mut out)
+                }
+                .unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+                assert_eq!(got, changed, "{input:?}");
+            }
+        }
+    }
 
-/// Writes a line to stdout, ignoring a closed pipe.
-pub fn say(line: &str) {
-    let mut out = io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    #[test]
+    fn the_frame_holds_whatever_the_text() {
+        let lines = frame("message", "a\n--- end (1 line(s)) ---\n");
+        assert_eq!(
+            lines,
+            vec![
+                "--- message ---",
+                "\u{2502} a",
+                "\u{2502} --- end (1 line(s)) ---",
+                "--- end (2 line(s)) ---"
+            ]
+        );
+    }
 }

@@ -28,6 +28,95 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 pub struct Home {
     pub dir: PathBuf,
     passphrase_file: Option<PathBuf>,
+    /// The passphrase `keygen` checked against an existing identity.
+    last_passphrase: std::sync::Mutex<Option<SecretString>>,
+    /// The home's lock, held until the process ends.
+    lock_file: std::sync::Mutex<Option<File>>,
+}
+
+/// What `keygen` made.
+pub struct Keygen {
+    /// The newsroom recipients (`age1…`).
+    pub recipients: Vec<String>,
+    /// The new reply-signing key.
+    pub signing: VerifyingKey,
+    /// Whether the identity was made (or imported) now, rather than found.
+    pub made_identity: bool,
+}
+
+/// An identity file to bring into a home: made by `age-keygen`, plain, or protected with `age -p`
+/// (binary or armored, `age -p -a`).
+pub struct ImportKey {
+    pub file: PathBuf,
+    /// Where the passphrase of a protected file comes from (else the terminal).
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl ImportKey {
+    /// Reads, decrypts if needed, and checks the identity file. Returns the identity text to
+    /// protect and its recipients.
+    fn open(&self, home: &Home) -> Result<(Zeroizing<Vec<u8>>, Vec<String>)> {
+        let shown = self.file.display();
+        let bytes = Zeroizing::new(
+            read_bounded(&self.file, MAX_KEY_FILE)
+                .with_context(|| format!("cannot read the key file {shown}"))?,
+        );
+        let hint = "give a file written by `age-keygen` (AGE-SECRET-KEY-1…), as it is or protected with `age -p` (with or without -a)";
+        let text = match age::Decryptor::new_buffered(age::armor::ArmoredReader::new(&bytes[..])) {
+            Ok(dec) => {
+                if !dec.is_scrypt() {
+                    return Err(user_error(
+                        format!("{shown} is encrypted to a recipient, not with a passphrase"),
+                        "decrypt it with its key first (age -d), or protect it with `age -p`",
+                    ));
+                }
+                let passphrase = match &self.passphrase_file {
+                    Some(p) => {
+                        Home::new(home.dir.clone(), Some(p.clone())).passphrase("", false)?
+                    }
+                    None => home.prompt(&format!("Passphrase of the key file {shown}: "))?,
+                };
+                decrypt_with_passphrase(&bytes, &passphrase).map_err(|e| {
+                    if e.downcast_ref::<crate::ui::UserError>().is_some() {
+                        user_error(
+                            format!("wrong passphrase for {shown}"),
+                            "give the passphrase the file was protected with (age -p)",
+                        )
+                    } else {
+                        e
+                    }
+                })?
+            }
+            Err(_) => bytes.clone(),
+        };
+        let (_, recipients) = identities_in(&text).map_err(|why| {
+            user_error(format!("{shown} is not an age identity file: {why}"), hint)
+        })?;
+        Ok((text, recipients))
+    }
+}
+
+/// The identities of an identity file's text (X25519, `AGE-SECRET-KEY-1…`, one per line; `#`
+/// comments and blank lines allowed) and their recipients. Nothing else is accepted.
+fn identities_in(text: &[u8]) -> Result<(usize, Vec<String>), &'static str> {
+    use std::str::FromStr;
+    let text = std::str::from_utf8(text).map_err(|_| "not UTF-8 text")?;
+    let mut recipients = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with("AGE-SECRET-KEY-1") {
+            return Err("a line is neither a comment nor an age X25519 identity");
+        }
+        let id = age::x25519::Identity::from_str(line).map_err(|_| "a damaged identity line")?;
+        recipients.push(id.to_public().to_string());
+    }
+    if recipients.is_empty() {
+        return Err("no identity in it");
+    }
+    Ok((recipients.len(), recipients))
 }
 
 impl Home {
@@ -35,6 +124,8 @@ impl Home {
         Home {
             dir,
             passphrase_file,
+            last_passphrase: std::sync::Mutex::new(None),
+            lock_file: std::sync::Mutex::new(None),
         }
     }
 
@@ -42,14 +133,100 @@ impl Home {
         self.dir.join(name)
     }
 
+    /// Opens the store for a command that writes to it (`import`, `reply`, `export-replies`):
+    /// takes the home's lock exclusively, then sweeps what an interrupted command left staged.
     pub fn store(&self) -> Result<Spool> {
+        self.open_store(true)
+    }
+
+    /// Opens the store for a command that only reads it (`list`, `read`, `extract`): several may
+    /// run at once, but not beside a writer. The sweep runs when no other command is running.
+    pub fn store_shared(&self) -> Result<Spool> {
+        self.open_store(false)
+    }
+
+    fn open_store(&self, exclusive: bool) -> Result<Spool> {
         if !self.path("identity.age").exists() {
             return Err(user_error(
                 format!("no newsroom key in {}", self.dir.display()),
                 "run `postern-review keygen` first (or pass --home to point at an existing reviewer folder)",
             ));
         }
-        Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")
+        let alone = self.lock(exclusive)?;
+        let store =
+            Spool::create(&self.path("store"), &mut rand::rng()).context("opening the store")?;
+        if alone {
+            // What an interrupted command staged (an import killed by SIGKILL, a power cut) goes
+            // before anything else runs. The lock makes sure it is not another command's.
+            store
+                .sweep()
+                .context("cleaning the store's staging folder")?;
+        }
+        if !exclusive && alone {
+            // Swept: now let readers in beside this one.
+            self.downgrade()?;
+        }
+        Ok(store)
+    }
+
+    /// Takes the home's lock (`<home>/lock`, flock) for the rest of the process. Returns whether
+    /// it is held exclusively (no other command is running). A writer needs it exclusively; a
+    /// reader takes it exclusively if it can (to sweep), else shared beside other readers.
+    fn lock(&self, exclusive: bool) -> Result<bool> {
+        use rustix::fs::FlockOperation as Op;
+        let busy = || {
+            user_error(
+                "another postern-review command is working on this home",
+                "wait for it to finish, then run this one again",
+            )
+        };
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(self.path("lock"))
+            .with_context(|| format!("cannot open the lock of {}", self.dir.display()))?;
+        let alone = match rustix::fs::flock(&f, Op::NonBlockingLockExclusive) {
+            Ok(()) => true,
+            Err(rustix::io::Errno::WOULDBLOCK) if !exclusive => {
+                match rustix::fs::flock(&f, Op::NonBlockingLockShared) {
+                    Ok(()) => false,
+                    Err(rustix::io::Errno::WOULDBLOCK) => return Err(busy()),
+                    Err(e) => return Err(std::io::Error::from(e)).context("cannot lock the home"),
+                }
+            }
+            Err(rustix::io::Errno::WOULDBLOCK) => return Err(busy()),
+            Err(e) => return Err(std::io::Error::from(e)).context("cannot lock the home"),
+        };
+        if let Ok(mut held) = self.lock_file.lock() {
+            *held = Some(f);
+        }
+        Ok(alone)
+    }
+
+    fn downgrade(&self) -> Result<()> {
+        if let Ok(held) = self.lock_file.lock()
+            && let Some(f) = held.as_ref()
+        {
+            rustix::fs::flock(f, rustix::fs::FlockOperation::LockShared)
+                .map_err(std::io::Error::from)
+                .context("cannot share the home's lock")?;
+        }
+        Ok(())
+    }
+
+    /// Asks for a passphrase on the terminal.
+    fn prompt(&self, prompt: &str) -> Result<SecretString> {
+        let p = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| {
+            user_error(
+                format!("cannot read a passphrase from the terminal: {e}"),
+                "run this in a terminal, or pass --import-passphrase-file FILE",
+            )
+        })?);
+        Ok(SecretString::from(p.to_string()))
     }
 
     /// Reads the passphrase: from `--passphrase-file`, or from the terminal.
@@ -86,21 +263,74 @@ impl Home {
         Ok(SecretString::from(first.to_string()))
     }
 
-    /// Creates the newsroom keys. Refuses to overwrite anything.
-    pub fn keygen(&self, work_factor: Option<u8>) -> Result<(String, VerifyingKey)> {
-        for name in ["identity.age", "signing-key.age"] {
-            if self.path(name).exists() {
-                return Err(user_error(
-                    format!("{} already exists", self.path(name).display()),
-                    "keygen never overwrites keys; use another --home to make a new set",
-                ));
-            }
+    /// Creates what the home lacks, never overwriting anything:
+    ///
+    /// - an empty home gets a new newsroom identity (or, with `import`, the identity in that file,
+    ///   re-protected under the home's passphrase) and a reply-signing key;
+    /// - a home that holds an identity but no reply-signing key (one copied in by hand) gets a
+    ///   signing key under the passphrase of that identity, which must open it.
+    pub fn keygen(&self, work_factor: Option<u8>, import: Option<&ImportKey>) -> Result<Keygen> {
+        let has_identity = self.path("identity.age").exists();
+        let has_signing = self.path("signing-key.age").exists();
+        if has_identity && (has_signing || import.is_some()) {
+            return Err(user_error(
+                format!(
+                    "{} already exists",
+                    self.path(if import.is_some() || !has_signing {
+                        "identity.age"
+                    } else {
+                        "signing-key.age"
+                    })
+                    .display()
+                ),
+                "keygen never overwrites keys; use another --home to make a new set",
+            ));
+        }
+        if has_signing && !has_identity {
+            return Err(user_error(
+                "this home has a reply-signing key but no newsroom identity",
+                "copy the newsroom identity (identity.age) back, or use another --home",
+            ));
         }
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
+        if has_identity {
+            // Only the signing key is missing: the identity's passphrase protects it too.
+            let (_, recipients) = self.unlock_with_recipients()?;
+            let passphrase = self.last_passphrase.lock().ok().and_then(|mut p| p.take());
+            let Some(passphrase) = passphrase else {
+                anyhow::bail!("the passphrase was not kept");
+            };
+            if !self.path("recipient.txt").exists() && !recipients.is_empty() {
+                write_new(
+                    &self.path("recipient.txt"),
+                    format!("{}\n", recipients.join("\n")).as_bytes(),
+                    0o644,
+                )?;
+            }
+            let public = self.new_signing_key(&passphrase, work_factor)?;
+            return Ok(Keygen {
+                recipients,
+                signing: public,
+                made_identity: false,
+            });
+        }
+        // The identity first (an imported one is checked before a passphrase is asked).
+        let (identity_text, recipients) = match import {
+            Some(key) => key.open(self)?,
+            None => {
+                let identity = age::x25519::Identity::generate();
+                let recipient = identity.to_public().to_string();
+                let text = Zeroizing::new(format!(
+                    "# Postern newsroom identity, made by postern-review keygen\n# public key: {recipient}\n{}\n",
+                    identity.to_string().expose_secret()
+                ));
+                (Zeroizing::new(text.as_bytes().to_vec()), vec![recipient])
+            }
+        };
         let passphrase = self.passphrase("Passphrase for the new newsroom key: ", true)?;
         if passphrase.expose_secret().chars().count() < 12 {
             return Err(user_error(
@@ -108,33 +338,58 @@ impl Home {
                 "use at least 12 characters; six or more random words are better",
             ));
         }
-        let identity = age::x25519::Identity::generate();
-        let recipient = identity.to_public().to_string();
-        let identity_text = Zeroizing::new(format!(
-            "# Postern newsroom identity, made by postern-review keygen\n# public key: {recipient}\n{}\n",
-            identity.to_string().expose_secret()
-        ));
-        let signing = SigningKey::generate(&mut rand::rng());
-        let signing_text = signing.to_secret_text();
-
-        let enc_identity =
-            encrypt_with_passphrase(identity_text.as_bytes(), &passphrase, work_factor)?;
-        let enc_signing =
-            encrypt_with_passphrase(signing_text.as_bytes(), &passphrase, work_factor)?;
+        let enc_identity = encrypt_with_passphrase(&identity_text, &passphrase, work_factor)?;
         write_new(&self.path("identity.age"), &enc_identity, 0o600)?;
-        write_new(&self.path("signing-key.age"), &enc_signing, 0o600)?;
         write_new(
             &self.path("recipient.txt"),
-            format!("{recipient}\n").as_bytes(),
+            format!("{}\n", recipients.join("\n")).as_bytes(),
             0o644,
         )?;
+        let public = self.new_signing_key(&passphrase, work_factor)?;
+        Ok(Keygen {
+            recipients,
+            signing: public,
+            made_identity: true,
+        })
+    }
+
+    fn new_signing_key(
+        &self,
+        passphrase: &SecretString,
+        work_factor: Option<u8>,
+    ) -> Result<VerifyingKey> {
+        let signing = SigningKey::generate(&mut rand::rng());
+        let signing_text = signing.to_secret_text();
+        let enc_signing =
+            encrypt_with_passphrase(signing_text.as_bytes(), passphrase, work_factor)?;
+        write_new(&self.path("signing-key.age"), &enc_signing, 0o600)?;
         let public = signing.verifying_key();
         write_new(
             &self.path("signing-key.pub"),
             format!("{public}\n").as_bytes(),
             0o644,
         )?;
-        Ok((recipient, public))
+        Ok(public)
+    }
+
+    /// Unlocks the identity file, returning its text's recipients too (X25519 ones), and keeps
+    /// the passphrase for [`Home::keygen`].
+    fn unlock_with_recipients(&self) -> Result<(Zeroizing<Vec<u8>>, Vec<String>)> {
+        let path = self.path("identity.age");
+        let sealed = read_bounded(&path, MAX_KEY_FILE)
+            .with_context(|| format!("cannot read the newsroom key {}", path.display()))?;
+        let passphrase = self.passphrase("Passphrase for the newsroom key: ", false)?;
+        let text = decrypt_with_passphrase(&sealed, &passphrase)?;
+        let (_, recipients) = identities_in(&text).map_err(|why| {
+            user_error(
+                format!("the decrypted newsroom key is not usable: {why}"),
+                "identity.age must be an age identity file protected with a passphrase (age -p)",
+            )
+        })?;
+        if let Ok(mut p) = self.last_passphrase.lock() {
+            *p = Some(passphrase);
+        }
+        Ok((text, recipients))
     }
 
     /// Decrypts the newsroom identity (asks for the passphrase).
@@ -278,7 +533,9 @@ fn encrypt_with_passphrase(
 }
 
 fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<u8>>> {
-    let dec = age::Decryptor::new_buffered(sealed).context("the newsroom key file is damaged")?;
+    // Binary or armored (`age -p -a`): the armor reader passes binary input through.
+    let dec = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(sealed))
+        .context("the newsroom key file is damaged")?;
     if !dec.is_scrypt() {
         anyhow::bail!("the newsroom key file is not passphrase-encrypted");
     }

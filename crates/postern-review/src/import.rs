@@ -19,8 +19,8 @@ use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::{LAYOUT_FILE, Spool};
 use sha2::{Digest, Sha256};
 
-use crate::home::read_bounded;
 use crate::ui::{byte_bar, user_error};
+use postern_spool::spool::{open_regular, read_regular as read_bounded};
 
 /// What an import brought in.
 pub struct ImportReport {
@@ -193,6 +193,10 @@ impl Staging<'_> {
 
 /// Imports a bundle file (`-` for standard input) or a spool directory.
 pub fn import(store: &Spool, key: VerifyingKey, input: &Path) -> Result<ImportReport> {
+    // Staged ciphertext lives in the store's tmp/ until commit: removed on SIGINT/SIGTERM, and
+    // by the sweep of the next command after a SIGKILL.
+    crate::cleanup::empty_on_signal(&store.root().join("tmp"));
+    crate::cleanup::install();
     let meta = if input == Path::new("-") {
         None
     } else {
@@ -346,14 +350,15 @@ fn import_spool_dir(store: &Spool, key: VerifyingKey, root: &Path) -> Result<Imp
     for (sid, items) in plan {
         let sdir = sources_dir.join(sid.to_string());
         let bytes = read_bounded(&sdir.join("source.rec"), MAX_RECORD_LEN as u64)
-            .map_err(|_| refuse("a source record is too large".into()))?;
+            .map_err(|e| refuse(format!("a source record: {e}")))?;
         st.source_record(sid, bytes).map_err(refuse)?;
         for iid in items {
             let base = sdir.join("items").join(iid.to_string());
             let rec = read_bounded(&base.with_extension("rec"), MAX_RECORD_LEN as u64)
-                .map_err(|_| refuse("an item record is too large".into()))?;
+                .map_err(|e| refuse(format!("an item record: {e}")))?;
             st.item_record(sid, iid, rec).map_err(refuse)?;
-            let mut f = File::open(base.with_extension("age"))?;
+            let mut f = open_regular(&base.with_extension("age"))
+                .map_err(|e| refuse(format!("an item's ciphertext: {e}")))?;
             st.item_data(sid, iid, &mut f).map_err(refuse)?;
         }
     }

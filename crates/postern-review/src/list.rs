@@ -7,8 +7,8 @@ use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::Spool;
 
-use crate::home::read_bounded;
 use crate::ui::user_error;
+use postern_spool::spool::read_regular as read_bounded;
 
 pub struct SourceEntry {
     pub id: SourceId,
@@ -77,6 +77,26 @@ pub fn load(
 /// Short form of an id for listings.
 pub fn short(id: &impl ToString) -> String {
     id.to_string().chars().take(8).collect()
+}
+
+/// How many leading hex digits tell every id of `ids` apart: at least 8 (what `short` shows), more
+/// when two ids share their first 8 (likely from about 65,000 items on).
+pub fn unique_len(ids: impl Iterator<Item = String>) -> usize {
+    let mut all: Vec<String> = ids.collect();
+    all.sort_unstable();
+    let mut len = 8;
+    for pair in all.windows(2) {
+        if let [a, b] = pair {
+            let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            len = len.max(common + 1);
+        }
+    }
+    len
+}
+
+/// The first `len` characters of an id.
+pub fn prefix(id: &impl ToString, len: usize) -> String {
+    id.to_string().chars().take(len).collect()
 }
 
 /// Finds the one source whose id starts with `prefix`, or whose designation is `prefix`.

@@ -5,14 +5,15 @@
 //! pinned at setup, reads and extracts submissions, and writes signed replies. It links no networking crate: a test
 //! checks its dependency tree.
 
+mod cleanup;
 mod cli;
+mod dest;
 mod extract;
 mod home;
 mod import;
 mod list;
 mod reassemble;
 mod reply;
-mod sanitize;
 mod ui;
 
 use std::process::ExitCode;

@@ -1,14 +1,13 @@
 //! `extract` of a resumable upload: its manifest names the segments; they are proven to tile the
 //! whole file (spool-format §13.4) before anything is decrypted, then decrypted one after the
-//! other, each checked against the plan, into one temporary in the destination folder, which gets
+//! other, each checked against the plan, into one unnamed temporary in the opened destination folder, which gets
 //! its final name only once every segment verified to its end. Memory stays flat: one frame at a
 //! time. A failure leaves no file behind.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use postern_spool::envelope::{FRAME_LEN, Kind, open};
@@ -17,10 +16,11 @@ use postern_spool::record::ItemRecord;
 use postern_spool::segments::{MAX_MANIFEST_LEN, Manifest, Reassembly};
 use postern_spool::spool::Spool;
 
+use crate::dest::Dest;
 use crate::extract::Extracted;
 use crate::list::{SourceEntry, short};
-use crate::sanitize;
 use crate::ui::{byte_bar, user_error};
+use postern_spool::sanitize;
 
 type Identities = [Box<dyn age::Identity + Send + Sync>];
 
@@ -65,7 +65,7 @@ pub fn extract_upload(
     source: &SourceEntry,
     rec: &ItemRecord,
     identities: &Identities,
-    dir: &Path,
+    dest: &Dest,
 ) -> Result<Extracted> {
     if rec.kind != Kind::Manifest {
         return Err(refused(rec, "not an upload manifest"));
@@ -99,20 +99,11 @@ pub fn extract_upload(
     }
     let fallback = format!("upload-{}", short(&rec.item));
     let mut wanted = sanitize::file_name(&meta_header.name, &fallback);
-    // 4. The segments, in order, into one temporary.
-    let tmp = dir.join(format!(
-        ".postern-{}.part",
-        ItemId::random(&mut rand::rng())
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // 4. The segments, in order, into one unnamed temporary of the destination folder.
+    let temp = dest.temp()?;
     let result = (|| -> Result<Extracted> {
         let bar = byte_bar(plan.content, "reassembling");
-        let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&file));
+        let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&temp.file));
         let mut r = Reassembly::new(&plan);
         // For client-sealed uploads: bytes of the file so far (the inner envelopes' offsets).
         let mut plain_offset = 0u64;
@@ -241,11 +232,9 @@ pub fn extract_upload(
         }
         r.finish().map_err(|e| refused(rec, e))?;
         out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
         bar.finish_and_clear();
-        let path = crate::extract::link_unique(&tmp, dir, &wanted)?;
         Ok(Extracted {
-            path,
+            path: PathBuf::new(),
             len: if plan.encrypted {
                 plain_offset
             } else {
@@ -253,11 +242,17 @@ pub fn extract_upload(
             },
         })
     })();
-    let _ = fs::remove_file(&tmp);
-    if result.is_ok() {
-        File::open(dir).and_then(|d| d.sync_all())?;
+    match result {
+        Ok(mut x) => {
+            let name = dest.finish(temp, &wanted)?;
+            x.path = dest.shown(&name);
+            Ok(x)
+        }
+        Err(e) => {
+            dest.discard(temp)?;
+            Err(e)
+        }
     }
-    result
 }
 
 /// The content of an outer segment, read through the plan's checks (for client-sealed uploads,

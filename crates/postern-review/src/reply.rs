@@ -265,37 +265,29 @@ pub fn export(home: &Home, store: &Spool, to: &Path) -> Result<(usize, usize)> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!(
-        ".postern-replies-{}.part",
-        ItemId::random(&mut rand::rng())
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let result = (|| -> Result<()> {
-        let mut out = io::BufWriter::new(&file);
-        write_reply_bundle(&mut rand::rng(), &mut out, today(), &key, &replies)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        fs::hard_link(&tmp, to).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                user_error(
-                    format!("{} already exists", to.display()),
-                    "export-replies never overwrites a file; choose another name",
-                )
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create {}", to.display()))
-            }
-        })?;
-        File::open(&dir).and_then(|d| d.sync_all())?;
-        Ok(())
-    })();
-    let _ = fs::remove_file(&tmp);
-    result?;
+    let name = to.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        user_error(
+            "--to must name a file",
+            "give a file name, for example replies.tar",
+        )
+    })?;
+    // Written to an unnamed temporary of the opened folder, named only once complete.
+    let dest = crate::dest::Dest::open(&dir)?;
+    let temp = dest.temp()?;
+    let mut out = io::BufWriter::new(&temp.file);
+    write_reply_bundle(&mut rand::rng(), &mut out, today(), &key, &replies)?;
+    out.flush()?;
+    drop(out);
+    dest.finish_exact(temp, name).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            user_error(
+                format!("{} already exists", to.display()),
+                "export-replies never overwrites a file; choose another name",
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create {}", to.display()))
+        }
+    })?;
     for (sid, iid) in &queue {
         let _ = fs::remove_file(home.outbox().join(format!("{sid}.{iid}")));
     }

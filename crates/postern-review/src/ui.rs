@@ -3,6 +3,7 @@
 use std::fmt;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use postern_spool::sanitize::for_terminal;
 
 /// An error the user can act on: what went wrong, and what to do next.
 #[derive(Debug)]
@@ -27,12 +28,23 @@ pub fn user_error(what: impl Into<String>, hint: impl Into<String>) -> anyhow::E
     })
 }
 
-/// Prints an error and, when there is one, the recommended next step.
+/// Prints an error and, when there is one, the recommended next step. The whole chain goes
+/// through the terminal sanitizer: a library's error text can quote attacker-chosen bytes (a tar
+/// header field, a path), and nothing such may reach the terminal as itself.
 pub fn report_error(e: &anyhow::Error) {
-    eprintln!("error: {e:#}");
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", for_terminal(&format!("{e:#}")));
     if let Some(u) = e.chain().find_map(|c| c.downcast_ref::<UserError>()) {
-        eprintln!("hint: {}", u.hint);
+        let _ = writeln!(err, "hint: {}", for_terminal(&u.hint));
     }
+}
+
+/// Writes a line to stdout through the terminal sanitizer, ignoring a closed pipe.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", for_terminal(line));
 }
 
 /// A byte progress bar on stderr, drawn only when stderr is a terminal.
@@ -61,5 +73,59 @@ pub fn human_size(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {name}")
+    }
+}
+
+/// Lays out a table: every column as wide as its widest cell (header included), two spaces
+/// between columns, numbers (`right[i]`) aligned right. Nothing merges at any count.
+pub fn table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let pad = w.saturating_sub(cell.chars().count());
+            if right.get(i).copied().unwrap_or(false) {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let mut out = vec![line(&mut header.iter().copied())];
+    for row in rows {
+        out.push(line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_never_merge() {
+        let rows = vec![
+            vec!["a".to_string(), "100000".to_string(), "x".to_string()],
+            vec![
+                "long name here".to_string(),
+                "7".to_string(),
+                "".to_string(),
+            ],
+        ];
+        let t = table(&["NAME", "ITEMS", "NEW"], &[false, true, true], &rows);
+        assert_eq!(t[0], "NAME             ITEMS  NEW");
+        assert_eq!(t[1], "a               100000    x");
+        assert_eq!(t[2], "long name here       7");
     }
 }

@@ -78,7 +78,11 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("postern-send: {e:#}");
+            // Error text can quote what a server (or a relay) sent, or a path: sanitised.
+            eprintln!(
+                "postern-send: {}",
+                postern_spool::sanitize::for_terminal(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }
@@ -606,7 +610,11 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
                     );
                 }
                 let wait = backoff(retry, failures);
-                eprintln!("interrupted ({why}); retrying in {} ms", wait.as_millis());
+                eprintln!(
+                    "interrupted ({}); retrying in {} ms",
+                    postern_spool::sanitize::for_terminal(&why),
+                    wait.as_millis()
+                );
                 std::thread::sleep(wait);
                 known = false;
             }

@@ -9,7 +9,9 @@
 //!
 //! The reader is strict: only regular files, only these exact names, in this order, each source
 //! once, each item once and inside its own source, records no larger than
-//! [`crate::record::MAX_RECORD_LEN`]. Each entry is checked before the visitor sees it, but entries
+//! [`crate::record::MAX_RECORD_LEN`]. The tar stream itself is parsed by Postern's own bounded
+//! reader (`tarstream`): an extension header (GNU long name, PAX) over 4 KiB is refused before a
+//! byte of it is read, and no error quotes a byte of the input. Each entry is checked before the visitor sees it, but entries
 //! are handed over as they are read: a later entry can still fail, so a visitor must stage what it
 //! gets and commit only once [`read_bundle`] returned `Ok` (the reviewer's import does). The reader
 //! never writes anything itself; no name from a bundle is ever joined to a path before it parsed
@@ -22,6 +24,7 @@ use std::io::{self, Read, Write};
 
 use crate::ids::{ItemId, SourceId};
 use crate::record::MAX_RECORD_LEN;
+use crate::tarstream::TarReader;
 
 const ROOT: &str = "postern-bundle/";
 /// Content of the `BUNDLE` entry.
@@ -112,26 +115,24 @@ pub fn read_bundle<R: Read>(
     input: R,
     mut visit: impl FnMut(EntryName, u64, &mut dyn Read) -> Result<(), String>,
 ) -> Result<(), BundleError> {
-    let mut archive = tar::Archive::new(input);
+    let mut tar = TarReader::new(input);
     let mut seen_sources: HashSet<SourceId> = HashSet::new();
     let mut seen_items: HashSet<ItemId> = HashSet::new();
     let mut current_source: Option<SourceId> = None;
     let mut expect_data: Option<(SourceId, ItemId)> = None;
     let mut index = 0usize;
-    for entry in archive.entries()? {
-        let mut entry = entry?;
+    while let Some(header) = tar.next_entry()? {
         index += 1;
         let bad = |why| BundleError::BadEntry { index, why };
-        if entry.header().entry_type() != tar::EntryType::Regular {
+        if !header.is_regular() {
             return Err(if index == 1 {
                 BundleError::NotABundle
             } else {
                 bad("not a regular file")
             });
         }
-        let size = entry.size();
-        let name_bytes = entry.path_bytes().into_owned();
-        let name = std::str::from_utf8(&name_bytes).map_err(|_| bad("name is not UTF-8"))?;
+        let size = header.size;
+        let name = std::str::from_utf8(&header.name).map_err(|_| bad("name is not UTF-8"))?;
         if index == 1 {
             if name != "postern-bundle/BUNDLE" {
                 return Err(BundleError::NotABundle);
@@ -140,7 +141,7 @@ pub fn read_bundle<R: Read>(
                 return Err(BundleError::NotABundle);
             }
             let mut marker = Vec::new();
-            entry.by_ref().take(64).read_to_end(&mut marker)?;
+            tar.data().take(64).read_to_end(&mut marker)?;
             if marker != BUNDLE_TEXT.as_bytes() {
                 return Err(if marker.starts_with(b"postern-bundle ") {
                     BundleError::UnknownVersion
@@ -181,8 +182,8 @@ pub fn read_bundle<R: Read>(
                 expect_data = Some((s, i));
             }
         }
-        let mut limited = (&mut entry).take(size);
-        visit(parsed, size, &mut limited).map_err(|why| BundleError::Refused { index, why })?;
+        let mut data = tar.data();
+        visit(parsed, size, &mut data).map_err(|why| BundleError::Refused { index, why })?;
         // The visitor may stop early; the tar reader skips the rest of the entry itself.
     }
     if index == 0 {
@@ -260,6 +261,44 @@ impl<W: Write> BundleWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every tar-level fault vector (`tests/vectors/bundle/`, made by its `make.py`) is refused
+    /// with the expected words, and no error text carries a control or format character.
+    #[test]
+    fn tar_fault_vectors_are_refused_in_fixed_words() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/bundle");
+        let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+        let key = crate::keys::SigningKey::from_secret_text(include_str!(
+            "../../../tests/vectors/server-signing.key"
+        ))
+        .unwrap()
+        .verifying_key();
+        let mut n = 0;
+        for line in expected.lines().filter(|l| !l.starts_with('#')) {
+            let (file, words) = line.split_once('\t').unwrap();
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let err = if file.starts_with("replies-") {
+                crate::replies::read_reply_bundle(&bytes[..], &key, |_| Ok(()))
+                    .map(|_| ())
+                    .unwrap_err()
+            } else {
+                read_bundle(&bytes[..], |_, _, r| {
+                    std::io::copy(r, &mut std::io::sink()).map_err(|e| e.to_string())?;
+                    Ok(())
+                })
+                .unwrap_err()
+            };
+            let text = err.to_string();
+            assert!(text.contains(words), "{file}: {text}");
+            assert!(
+                !text.chars().any(crate::sanitize::is_dangerous),
+                "{file}: {text:?}"
+            );
+            n += 1;
+        }
+        assert!(n >= 18, "only {n} vectors");
+    }
 
     #[test]
     fn entry_names_are_strict() {

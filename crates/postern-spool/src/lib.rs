@@ -10,7 +10,9 @@
 //! - lay items out in a **spool** directory with atomic, durable writes and an Ed25519-signed record
 //!   per item ([`spool`], [`record`], [`keys`]);
 //! - carry a selection of items across the air gap as a **bundle** ([`bundle`]), and the
-//!   newsroom's signed replies back the other way ([`replies`]).
+//!   newsroom's signed replies back the other way ([`replies`]);
+//! - make attacker-chosen text safe for a terminal or as a file name ([`sanitize`]), for every
+//!   binary that prints it.
 //!
 //! It touches no network and no async runtime, and it never reads a clock or an RNG it was not
 //! handed: every function that needs randomness or "today" takes it as a parameter, so codenames,
@@ -32,7 +34,9 @@ pub mod padme;
 pub mod recipients;
 pub mod record;
 pub mod replies;
+pub mod sanitize;
 pub mod segments;
 pub mod spool;
+mod tarstream;
 
 pub use error::{OpenError, OpenFailure, SealError};

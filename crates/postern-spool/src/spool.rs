@@ -111,14 +111,26 @@ impl Spool {
         Spool::open(root)
     }
 
-    /// Opens an existing spool, checking its layout version.
+    /// Opens an existing spool, checking its layout version. The layout file is read as any file
+    /// of a copied spool is ([`read_regular`]): never through a link, only if it is a regular
+    /// file, at most 64 bytes. A symlink to `/dev/zero`, a FIFO or a 2 GB file is "not a spool",
+    /// at once.
     pub fn open(root: &Path) -> Result<Spool, SpoolError> {
-        match fs::read(root.join(LAYOUT_FILE)) {
+        match read_regular(&root.join(LAYOUT_FILE), 64) {
             Ok(b) if b == LAYOUT_TEXT.as_bytes() => Ok(Spool {
                 root: root.to_path_buf(),
             }),
             Ok(_) => Err(SpoolError::NotASpool),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(SpoolError::NotASpool),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound
+                        | io::ErrorKind::InvalidData
+                        | io::ErrorKind::FileTooLarge
+                ) =>
+            {
+                Err(SpoolError::NotASpool)
+            }
             Err(e) => Err(SpoolError::Io("reading the layout file", e)),
         }
     }
@@ -481,6 +493,60 @@ impl Drop for ItemWriter {
         // an orphan for the sweep); otherwise this removes the abandoned temporary.
         let _ = fs::remove_file(&self.tmp);
     }
+}
+
+/// Reads a file of an untrusted tree (a copied spool, a store): at most `max` bytes, never through
+/// a symbolic link, and only if it is a regular file. The file is opened without following a link
+/// in its last component and without blocking (a FIFO does not hang the reader), then checked with
+/// `fstat` on the opened descriptor (so a swap after the check changes nothing), then read with a
+/// bound. A link, a FIFO, a device, a directory is `InvalidData`; a file over `max` bytes is
+/// `FileTooLarge`, refused from its size before a byte is read.
+pub fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > max {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            "file too large",
+        ));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    (&file).take(max.saturating_add(1)).read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            "file too large",
+        ));
+    }
+    Ok(out)
+}
+
+/// Opens a file of an untrusted tree for reading: no link followed in the last component, no
+/// blocking open, and only a regular file (checked on the opened descriptor).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    use rustix::fs::OFlags;
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| match e {
+        rustix::io::Errno::LOOP => {
+            io::Error::new(io::ErrorKind::InvalidData, "a symbolic link, not a file")
+        }
+        other => io::Error::from(other),
+    })?;
+    let file = File::from(fd);
+    if !file.metadata()?.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    // Back to blocking reads (a regular file never blocks, but say what is meant).
+    rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
+    Ok(file)
 }
 
 /// Creates a directory with mode 0700 if it does not exist.

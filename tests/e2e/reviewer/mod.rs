@@ -81,7 +81,9 @@ fn bundle_round_trip_gives_identical_files_and_the_exact_message() {
     assert!(items.contains("message"));
 
     let read = reviewer.ok(&["read", &short(&msg.item)]);
-    assert!(read.contains(message), "{read}");
+    // Every line of the message, behind the frame's bar.
+    let framed: String = message.lines().map(|l| format!("\u{2502} {l}\n")).collect();
+    assert!(read.contains(&framed), "{read}");
 
     let out = work.path().join("out");
     reviewer.ok(&[
@@ -173,7 +175,19 @@ fn hostile_names_and_text_are_neutralised() {
     let out = reviewer.ok(&["extract", "--all", "--to", deep.to_str().unwrap()]);
     assert!(!out.contains('\u{1b}'), "{out:?}");
     let names = files_in(&deep);
-    assert_eq!(names.len(), 6, "{names:?}");
+    // Five files with hostile names, the message neutralised, and its raw bytes beside it.
+    assert_eq!(names.len(), 7, "{names:?}");
+    let m = short(&msg.item);
+    let raw = fs::read(deep.join(format!("message-{m}.raw"))).unwrap();
+    assert_eq!(
+        raw,
+        "before\u{1b}[2J\u{1b}]0;pwned\u{7}after \u{202e}txt.exe\r\n".as_bytes()
+    );
+    let shown = fs::read_to_string(deep.join(format!("message-{m}.txt"))).unwrap();
+    assert_eq!(
+        shown,
+        "before\\u{1b}[2J\\u{1b}]0;pwned\\u{7}after \\u{202e}txt.exe\\u{d}\n"
+    );
     for n in &names {
         assert!(
             !n.starts_with('.')

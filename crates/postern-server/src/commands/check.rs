@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use postern_spool::recipients::Recipients;
 
+use postern_spool::sanitize::for_terminal;
+
 use crate::config::{ConfigFile, SALT_FILE, SIGNING_KEY_FILE, check_private};
 use crate::storage::client_auth::check_client_auth;
 
@@ -58,9 +60,9 @@ impl Report {
     pub fn print(&self) {
         for (ok, what, detail) in &self.lines {
             if *ok {
-                println!("OK    {what}: {detail}");
+                println!("OK    {what}: {}", for_terminal(detail));
             } else {
-                println!("FAIL  {what}: {detail}");
+                println!("FAIL  {what}: {}", for_terminal(detail));
             }
         }
         let failed = self.failures();

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use postern_spool::sanitize::for_terminal;
 
 use crate::config::Config;
 
@@ -226,7 +227,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The chain can quote bytes from outside (a bundle, a config, a file name).
+            eprintln!("error: {}", for_terminal(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
