@@ -95,7 +95,7 @@ login-error-unknown-word = One of the words is not a codename word. Please check
 
 home-title = Send and read replies
 home-heading = Send documents or a message
-home-welcome = Welcome. Your codename is ready. You have not sent anything yet: you can do it here, now.
+home-welcome = Nothing has been sent with this codename yet. Welcome: the codename is new, and you can send documents or a message here, now.
 home-unknown = Nothing has been sent with this codename yet. If you did send something before, check your codename for typos and log in again.
 home-encrypted = Everything you send is encrypted for the journalists as soon as it arrives.
 home-message-label = Message

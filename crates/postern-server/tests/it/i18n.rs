@@ -418,7 +418,11 @@ async fn every_page_in_every_language_is_in_that_language() {
     let h = harness();
     for lang in Lang::ALL {
         let english = english_sentences(lang);
-        assert!(lang == Lang::En || english.len() > 60, "{lang:?}: {}", english.len());
+        assert!(
+            lang == Lang::En || english.len() > 60,
+            "{lang:?}: {}",
+            english.len()
+        );
         for (name, status, html) in walk(&h, lang).await {
             assert!(
                 html.contains(&format!(
