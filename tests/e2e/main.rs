@@ -12,6 +12,7 @@ mod browser;
 mod deploy;
 mod deps;
 mod http;
+mod i18n_browser;
 mod interop;
 mod journalist;
 mod replies;
