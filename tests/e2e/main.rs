@@ -27,6 +27,8 @@ mod deploy;
 mod deps;
 /// The reviewer under hostile input: one test per class of attack.
 mod hostile;
+/// The source interface in every language, in Chromium with JavaScript off.
+mod i18n_browser;
 /// Interop with the stock age CLI, both ways.
 mod interop;
 /// The journalist interface: login, routes, sources, accounts, onion service, replies.

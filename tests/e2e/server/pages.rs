@@ -16,7 +16,7 @@ fn public_key_metadata_and_languages() {
     let text = r.text();
     for want in [
         "\"organization\":\"Test Newsroom\"",
-        "\"languages\":[\"en\",\"ru\"]",
+        "\"languages\":[\"en\",\"ru\",\"uk\",\"be\",\"fa\",\"ar\",\"zh\",\"tr\",\"es\",\"fr\",\"de\"]",
         "\"max_message_chars\":100000",
         &fp,
         &server.signing_pub(),

@@ -1,7 +1,7 @@
 # Postern source interface: English.
 #
 # Readers may be frightened and in a hurry: plain words, short sentences, a calm tone.
-# Every id here must also exist in ru/postern.ftl (a test checks it).
+# Every id here must also exist in every other locale (a test checks it).
 # Arguments are plain text; the page escapes them. Sizes and counts arrive already formatted
 # (for example "500 MB", "100,000"), with a number beside them when a plural form depends on it.
 
@@ -18,18 +18,38 @@ logout-button = Log out
 size-mb = { $n } MB
 size-gb = { $n } GB
 
+## Dates in prose ($year, $month 1–12, $day are numbers)
+
+date =
+    { $day } { $month ->
+        [1] January
+        [2] February
+        [3] March
+        [4] April
+        [5] May
+        [6] June
+        [7] July
+        [8] August
+        [9] September
+        [10] October
+        [11] November
+       *[12] December
+    } { $year }
+
 ## Landing page
 
 landing-title = Send documents securely
 landing-heading = Send documents and messages safely
 landing-intro = This is a secure way to send documents and messages to journalists at { $org }.
-landing-anonymous = If you follow the advice below, nobody, not even us, learns who you are.
+landing-anonymous = This site is built so that we do not learn who you are. No website can promise that on its own: it also depends on how you send. The advice below lowers the risk.
 landing-safety-heading = How to stay safe
 landing-safety-tor = Use Tor Browser, and set its security level to “Safest”: click the shield icon next to the address bar, or go to Settings, then Privacy & Security.
 landing-safety-safest = “Safest” turns off JavaScript, which most attacks on Tor Browser need. This site works fully without it.
+landing-safety-bridges = If Tor is blocked where you are, use a bridge: in Tor Browser, open Settings, then Connection, then Bridges.
 landing-safety-device = Use a computer and a network that are not linked to you. Never use a work computer or a work network.
 landing-safety-silence = Do not tell anyone that you are sending something.
 landing-safety-metadata = Files can carry hidden details (metadata), such as an author’s name, a device or a place, that point to you. Remove them if you can.
+landing-safety-logged = The place the files come from may record who opened, printed or copied them. Think about who else could have had them.
 landing-start-heading = Get started
 landing-first-visit = First time here? You will get a codename: seven random words that let you come back later, send more and read replies.
 landing-get-codename = Get a codename
@@ -45,8 +65,17 @@ codename-secret = Keep it secret. Do not show it to anyone.
 codename-device = Never save it on a phone, a computer or an account that is linked to you.
 codename-replies = It is the only way to log in again and read replies from the journalists.
 codename-lost = We do not keep a copy, so it cannot be recovered if you lose it.
+codename-latin = These are English words. Type them in Latin letters (a to z), with your keyboard set to a Latin layout.
 codename-continue-hint = Before you continue, make sure you have written it down.
 codename-continue = Continue to submit
+
+## Codename page reloaded: it is shown only once
+
+codename-expired-title = Page expired
+codename-expired-heading = This page has expired
+codename-expired-text = A codename is shown only once, so reloading the page cannot show it again.
+codename-expired-next = If you wrote it down, log in with it. If not, get a new codename.
+codename-expired-link = Get a new codename
 
 ## Login page
 
@@ -59,12 +88,14 @@ login-no-codename = No codename yet? Get one on the start page.
 login-error-empty = Please enter your codename.
 login-error-too-long = This is too long to be a codename. Please check it and try again.
 login-error-word-count = A codename has exactly seven words. Please check it and try again.
+login-error-keyboard = Your codename was typed in non-Latin letters. Switch your keyboard to the Latin layout and type it again.
 login-error-unknown-word = One of the words is not a codename word. Please check the spelling and try again.
 
 ## Home page, once logged in
 
 home-title = Send and read replies
 home-heading = Send documents or a message
+home-welcome = Nothing has been sent with this codename yet. Welcome: the codename is new, and you can send documents or a message here, now.
 home-unknown = Nothing has been sent with this codename yet. If you did send something before, check your codename for typos and log in again.
 home-encrypted = Everything you send is encrypted for the journalists as soon as it arrives.
 home-message-label = Message
@@ -136,6 +167,7 @@ error-not-found = This page does not exist.
 error-bad-request = The request could not be understood. Please go back and try again.
 error-csrf = This form has expired, or it came from another site. Please go back, reload the page and try again.
 error-too-large = The upload is larger than the limit, so nothing was stored. Split it into smaller parts and send them one at a time.
+error-message-kept = Your message was kept: it is in the box below.
 error-message-too-long = The message is longer than the limit. Please shorten it, or save it as a file and send that instead.
 error-server = Something went wrong on our side. Nothing of your upload was kept. Please try again later.
 error-disk-full = The server cannot accept uploads right now. Please try again later.

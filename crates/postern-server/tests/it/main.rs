@@ -10,5 +10,6 @@
     clippy::indexing_slicing
 )]
 
+mod i18n;
 mod layers;
 mod web;

@@ -26,25 +26,69 @@ fluent_templates::static_loader! {
     };
 }
 
-/// A language the source interface is translated into.
+/// A language the interfaces are translated into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     /// English (the fallback for any missing message).
     En,
     /// Russian.
     Ru,
+    /// Ukrainian.
+    Uk,
+    /// Belarusian.
+    Be,
+    /// Persian (right to left).
+    Fa,
+    /// Arabic (right to left).
+    Ar,
+    /// Simplified Chinese (as written in mainland China).
+    Zh,
+    /// Turkish.
+    Tr,
+    /// Spanish.
+    Es,
+    /// French.
+    Fr,
+    /// German.
+    De,
 }
 
 impl Lang {
     /// Every language, in the order the language switch lists them.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+    pub const ALL: [Lang; 11] = [
+        Lang::En,
+        Lang::Ru,
+        Lang::Uk,
+        Lang::Be,
+        Lang::Fa,
+        Lang::Ar,
+        Lang::Zh,
+        Lang::Tr,
+        Lang::Es,
+        Lang::Fr,
+        Lang::De,
+    ];
+
+    /// URL prefix, native name, `lang` attribute, folder under `locales/`, right to left.
+    fn row(self) -> (&'static str, &'static str, &'static str, &'static str, bool) {
+        match self {
+            Lang::En => ("en", "English", "en", "en-US", false),
+            Lang::Ru => ("ru", "Русский", "ru", "ru", false),
+            Lang::Uk => ("uk", "Українська", "uk", "uk", false),
+            Lang::Be => ("be", "Беларуская", "be", "be", false),
+            Lang::Fa => ("fa", "فارسی", "fa", "fa", true),
+            Lang::Ar => ("ar", "العربية", "ar", "ar", true),
+            Lang::Zh => ("zh", "简体中文", "zh-CN", "zh-CN", false),
+            Lang::Tr => ("tr", "Türkçe", "tr", "tr", false),
+            Lang::Es => ("es", "Español", "es", "es", false),
+            Lang::Fr => ("fr", "Français", "fr", "fr", false),
+            Lang::De => ("de", "Deutsch", "de", "de", false),
+        }
+    }
 
     /// The URL prefix of the language: `/en/…`, `/ru/…`.
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ru => "ru",
-        }
+        self.row().0
     }
 
     /// The language of a URL prefix, if it is one of ours.
@@ -54,38 +98,31 @@ impl Lang {
 
     /// The name of the language in that language, as the language switch shows it.
     pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Ru => "Русский",
-        }
+        self.row().1
     }
 
     /// The value of the `lang` attribute of a page in this language.
     pub fn html_lang(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ru => "ru",
-        }
+        self.row().2
+    }
+
+    /// The value of the `dir` attribute of a page in this language: `rtl` for Persian and Arabic.
+    pub fn dir(self) -> &'static str {
+        if self.row().4 { "rtl" } else { "ltr" }
     }
 
     /// The name of the folder under `locales/` that holds this language.
-    fn fluent_tag(self) -> &'static str {
-        match self {
-            Lang::En => "en-US",
-            Lang::Ru => "ru",
-        }
+    pub fn fluent_tag(self) -> &'static str {
+        self.row().3
     }
 
     fn langid(self) -> &'static LanguageIdentifier {
         // Parsed once. The tags are constants that parse (a test checks it); were one ever to fail,
         // `und` would still fall back to English rather than panic.
-        static IDS: LazyLock<[LanguageIdentifier; 2]> =
+        static IDS: LazyLock<[LanguageIdentifier; 11]> =
             LazyLock::new(|| Lang::ALL.map(|l| l.fluent_tag().parse().unwrap_or_default()));
-        let [en, ru] = &*IDS;
-        match self {
-            Lang::En => en,
-            Lang::Ru => ru,
-        }
+        static UND: LazyLock<LanguageIdentifier> = LazyLock::new(LanguageIdentifier::default);
+        IDS.get(self as usize).unwrap_or(&UND)
     }
 }
 
@@ -142,7 +179,7 @@ pub fn t(lang: Lang, id: &str) -> String {
 ///
 /// A message that needs an argument which is not given counts as missing in that language.
 pub fn t_args(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+    let mut map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
         .iter()
         .map(|(name, value)| {
             let value = match value {
@@ -152,21 +189,50 @@ pub fn t_args(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
             (Cow::Owned((*name).to_owned()), value)
         })
         .collect();
+    if lang == Lang::Be {
+        // intl_pluralrules 7.0.2 gets Belarusian wrong (it tests `i` where CLDR has `i % 10`,
+        // so 22 and 25 come out as "other"): the Belarusian file selects on `$<name>_form`,
+        // the CLDR category worked out here, and prints `$<name>` as usual.
+        for (name, value) in args {
+            if let Arg::Num(n) = value {
+                map.insert(
+                    Cow::Owned(format!("{name}_form")),
+                    FluentValue::from(east_slavic_plural(*n)),
+                );
+            }
+        }
+    }
     LOCALES
         .try_lookup_with_args(lang.langid(), id, &map)
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// The CLDR plural category of a whole number in Russian, Ukrainian and Belarusian.
+fn east_slavic_plural(n: u64) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, m) if m != 11 => "one",
+        (2..=4, m) if !(12..=14).contains(&m) => "few",
+        _ => "many",
+    }
+}
+
 /// A count written for people: digits grouped by thousands as the language does it
-/// (`100,000` in English, `100 000` with a no-break space in Russian).
+/// (`100,000` in English, `100 000` with a no-break space in Russian, `100.000` in German).
+///
+/// Digits stay Western (0–9) in every language, Persian and Arabic included: Fluent prints the
+/// counts inside messages that way, and one page must not mix two sets of digits.
 pub fn number(lang: Lang, n: u64) -> String {
-    let sep = match lang {
-        Lang::En => ',',
-        Lang::Ru => '\u{a0}',
+    let (sep, group_four) = match lang {
+        Lang::En | Lang::Zh | Lang::Fa | Lang::Ar => (',', true),
+        Lang::Ru | Lang::Uk | Lang::Be => ('\u{a0}', false),
+        Lang::Fr => ('\u{202f}', true),
+        Lang::De | Lang::Tr => ('.', true),
+        Lang::Es => ('.', false),
     };
     let digits = n.to_string();
-    // Four-digit numbers stay ungrouped in Russian ("2048"), as Russian typography prefers.
-    if lang == Lang::Ru && digits.len() <= 4 {
+    // Four-digit numbers stay ungrouped in Russian ("2048"), as Russian typography prefers (so do
+    // Ukrainian, Belarusian and Spanish).
+    if !group_four && digits.len() <= 4 {
         return digits;
     }
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -177,6 +243,29 @@ pub fn number(lang: Lang, n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A day (`YYYY-MM-DD`, as the spool stores it) written the way the language writes dates in
+/// prose ("1 February 2026", "1 февраля 2026 г.", "2026年2月1日"). Anything else is returned as is.
+pub fn date(lang: Lang, day: &str) -> String {
+    let mut parts = day.splitn(3, '-').map(|p| p.parse::<u64>().ok());
+    let (Some(Some(year)), Some(Some(month)), Some(Some(d))) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return day.to_owned();
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&d) {
+        return day.to_owned();
+    }
+    t_args(
+        lang,
+        "date",
+        &[
+            ("year", Arg::Num(year)),
+            ("month", Arg::Num(month)),
+            ("day", Arg::Num(d)),
+        ],
+    )
 }
 
 /// A size given in MiB, written with a unit a source recognises: whole GiB as "GB", else "MB".
@@ -255,6 +344,8 @@ mod tests {
             ("chars", Arg::from("3")),
             ("chars_n", Arg::Num(3)),
             ("n", Arg::from("4")),
+            ("year", Arg::Num(2026)),
+            ("month", Arg::Num(2)),
         ];
         for lang in Lang::ALL {
             for id in ids(EN_FTL).iter().filter(|id| !id.starts_with('-')) {
@@ -329,7 +420,9 @@ mod tests {
             assert_eq!(Lang::from_code(lang.code()), Some(lang));
             assert_eq!(lang.langid().to_string(), lang.fluent_tag());
         }
-        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(Lang::from_code("de"), Some(Lang::De));
+        assert_eq!(Lang::from_code("zh-CN"), None);
+        assert_eq!(Lang::from_code("xx"), None);
         assert_eq!(Lang::from_code("EN"), None);
         assert_eq!(Lang::from_code(""), None);
     }
@@ -346,5 +439,44 @@ mod tests {
         assert_eq!(size_mib(Lang::En, 500), "500\u{a0}MB");
         assert_eq!(size_mib(Lang::En, 4096), "4\u{a0}GB");
         assert_eq!(size_mib(Lang::Ru, 1536), "1536\u{a0}МБ");
+        assert_eq!(number(Lang::De, 100_000), "100.000");
+        assert_eq!(number(Lang::De, 2048), "2.048");
+        assert_eq!(number(Lang::Es, 2048), "2048");
+        assert_eq!(number(Lang::Es, 100_000), "100.000");
+        assert_eq!(number(Lang::Fr, 100_000), "100\u{202f}000");
+        assert_eq!(number(Lang::Zh, 100_000), "100,000");
+        assert_eq!(size_mib(Lang::Fr, 500), "500\u{a0}Mo");
+    }
+
+    #[test]
+    fn dates_in_prose() {
+        assert_eq!(date(Lang::En, "2026-02-01"), "1 February 2026");
+        assert_eq!(date(Lang::Ru, "2026-02-01"), "1 февраля 2026\u{a0}г.");
+        assert_eq!(date(Lang::Uk, "2026-03-21"), "21 березня 2026\u{a0}р.");
+        assert_eq!(date(Lang::De, "2026-12-24"), "24. Dezember 2026");
+        assert_eq!(date(Lang::Fr, "2026-05-01"), "1er mai 2026");
+        assert_eq!(date(Lang::Es, "2026-05-02"), "2 de mayo de 2026");
+        assert_eq!(date(Lang::Zh, "2026-05-02"), "2026年5月2日");
+        assert_eq!(date(Lang::Tr, "2026-08-30"), "30 Ağustos 2026");
+        for lang in Lang::ALL {
+            let text = date(lang, "2026-07-15");
+            assert!(!text.contains("2026-07"), "{lang:?}: {text}");
+            assert!(
+                text.contains("2026") && text.contains("15"),
+                "{lang:?}: {text}"
+            );
+        }
+        // Anything that is not a day is shown as it is.
+        assert_eq!(date(Lang::En, "soon"), "soon");
+        assert_eq!(date(Lang::En, "2026-13-01"), "2026-13-01");
+    }
+
+    #[test]
+    fn right_to_left() {
+        for lang in Lang::ALL {
+            let rtl = matches!(lang, Lang::Fa | Lang::Ar);
+            assert_eq!(lang.dir(), if rtl { "rtl" } else { "ltr" }, "{lang:?}");
+        }
+        assert_eq!(Lang::Zh.html_lang(), "zh-CN");
     }
 }

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,7 +42,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Limits};
 use crate::storage::staging::Store;
 use crate::storage::uploads;
-use crate::web::kit::csrf::renew_csrf_token;
+use crate::web::kit::csrf::{csrf_ok, renew_csrf_token};
 use crate::web::kit::error::{WebError, WebResult, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
 use crate::web::kit::kdf::Kdf;
@@ -50,6 +51,11 @@ use crate::web::kit::session::BoundedStore;
 /// The session cookie's name.
 pub const COOKIE: &str = "postern";
 const SOURCE_KEY: &str = "source";
+/// Set when this session made a new codename, until the source logs in with one: the home page
+/// then welcomes a new source rather than asking it to check its codename for typos.
+const FRESH_KEY: &str = "fresh";
+/// What the last submission stored (files, message), for the thank-you page after the redirect.
+pub const SUBMITTED_KEY: &str = "submitted";
 
 /// Everything a request handler may need. Shared, read-only except for the counters.
 pub struct AppState {
@@ -168,7 +174,7 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
         ));
     // Uploads: no total deadline (a large file over Tor takes long), but an idle timeout.
     let uploads = Router::new()
-        .route("/{lang}/submit", post(submit::submit))
+        .route("/{lang}/submit", post(submit::submit).get(submitted))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(upload_idle));
     forms
@@ -263,12 +269,37 @@ async fn derive_and_log_in(v: &Visit, ctx: &Ctx, codename: Codename) -> WebResul
     Ok(())
 }
 
-async fn generate(v: Visit, _form: Checked<CsrfForm>) -> WebResult {
+async fn generate(v: Visit, form: Result<Form<CsrfForm>, FormRejection>) -> WebResult {
     let ctx = v.ctx("").await;
+    let form_ok = match &form {
+        Ok(Form(f)) => csrf_ok(&v.session, &f.csrf).await,
+        Err(_) => false,
+    };
+    if !form_ok {
+        // The codename page sent again (a reload, or Back then Forward) carries the token of a
+        // page that is gone: a codename is shown only once, so say that, calmly.
+        if v.session
+            .get::<bool>(FRESH_KEY)
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+        {
+            return Err(WebError::page(
+                StatusCode::FORBIDDEN,
+                pages::codename_expired(&ctx),
+            ));
+        }
+        return Err(match form {
+            Ok(_) => v.error(StatusCode::FORBIDDEN, "error-csrf").await,
+            Err(_) => v.error(StatusCode::BAD_REQUEST, "error-bad-request").await,
+        });
+    }
     let codename = Codename::generate(&mut rand::rng());
     // The page shows this copy; the derivation consumes the other.
     let shown = zeroize::Zeroizing::new(codename.expose().to_owned());
     derive_and_log_in(&v, &ctx, codename).await?;
+    let _ = v.session.insert(FRESH_KEY, true).await;
     let ctx = v.ctx("home").await;
     Ok(html(StatusCode::OK, pages::codename(&ctx, &shown)))
 }
@@ -309,6 +340,14 @@ async fn login(v: Visit, Checked(form): Checked<LoginForm>) -> WebResult {
     let ctx = v.ctx("login").await;
     // Zeroised when dropped, at the end of the handler.
     let typed = zeroize::Zeroizing::new(form.codename);
+    // Typed with a Cyrillic (or any non-Latin) keyboard layout on, in a hidden field: say so,
+    // rather than "one of the words is not in the list".
+    if typed.chars().any(|ch| ch.is_alphabetic() && !ch.is_ascii()) {
+        return Ok(html(
+            StatusCode::BAD_REQUEST,
+            pages::login(&ctx, Some("login-error-keyboard")),
+        ));
+    }
     let codename = match Codename::parse(&typed) {
         Ok(c) => c,
         Err(e) => {
@@ -322,6 +361,7 @@ async fn login(v: Visit, Checked(form): Checked<LoginForm>) -> WebResult {
         }
     };
     derive_and_log_in(&v, &ctx, codename).await?;
+    let _ = v.session.remove::<bool>(FRESH_KEY).await;
     Ok(Redirect::to(&format!("/{}/home", v.lang.code())).into_response())
 }
 
@@ -340,6 +380,12 @@ pub async fn home_view_for(
 ) -> HomeView {
     let known = st.store.spool.source_record_path(source).exists();
     let mut view = home_view(st, known, notice);
+    view.fresh = session
+        .get::<bool>(FRESH_KEY)
+        .await
+        .ok()
+        .flatten()
+        .is_some();
     match replies::for_session(st, session, source).await {
         replies::Replies::Shown(r) => view.replies = r,
         replies::Replies::Locked => view.replies_locked = true,
@@ -356,6 +402,60 @@ pub fn home_view(st: &SharedState, known: bool, notice: Option<String>) -> HomeV
         max_request_mib: st.limits.max_request_bytes / (1 << 20),
         max_message_chars: st.limits.max_message_chars,
         notice,
+        notice_warning: false,
+        fresh: false,
+        error: None,
+        message: String::new(),
+    }
+}
+
+/// Whether a successful submission is answered with a redirect to the thank-you page (post,
+/// redirect, get) rather than with the page itself: for browsers, which can reload a page, and
+/// say so with `Sec-Fetch-Mode: navigate` (Tor Browser does). Scripts and `curl` get the page.
+pub fn submitted_redirect(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_some_and(|v| v.as_bytes() == b"navigate")
+}
+
+/// Remembers what was stored and redirects (303) to the thank-you page.
+pub async fn after_submission(
+    session: &Session,
+    lang: Lang,
+    files: usize,
+    message: bool,
+) -> Response {
+    let _ = session.insert(SUBMITTED_KEY, (files, message)).await;
+    Redirect::to(&format!("/{}/submit", lang.code())).into_response()
+}
+
+/// The home page again after a refused upload (413), with the reason tied to the form, the limits
+/// beside it, and the typed message back in its box when it was read before the refusal.
+pub async fn home_refused(
+    st: &SharedState,
+    session: &Session,
+    source: &SourceId,
+    ctx: &Ctx,
+    message_id: &str,
+    message: String,
+) -> Response {
+    let mut view = home_view_for(st, session, source, None).await;
+    view.error = Some(i18n::t(ctx.lang, message_id));
+    view.message = message;
+    html(StatusCode::PAYLOAD_TOO_LARGE, pages::home(ctx, &view))
+}
+
+/// The thank-you page, reached by the redirect after a submission from a browser (post, redirect,
+/// get): reloading it shows it again and sends nothing. Without a submission in this session, the
+/// home page.
+async fn submitted(s: SignedIn) -> Response {
+    let v = &s.visit;
+    match v.session.get::<(usize, bool)>(SUBMITTED_KEY).await {
+        Ok(Some((files, message))) => {
+            let ctx = v.ctx("home").await;
+            html(StatusCode::OK, pages::submitted(&ctx, files, message))
+        }
+        _ => Redirect::to(&format!("/{}/home", v.lang.code())).into_response(),
     }
 }
 
@@ -412,10 +512,13 @@ async fn metadata(State(st): State<SharedState>) -> Response {
     ([content_type("application/json")], body.to_string()).into_response()
 }
 
-async fn not_found(State(st): State<SharedState>) -> Response {
+/// A 404 page in the language of the path's prefix, if it has one (`/ru/nope` is in Russian).
+async fn not_found(State(st): State<SharedState>, uri: axum::http::Uri) -> Response {
+    let code = uri.path().trim_start_matches('/').split('/').next();
+    let lang = code.and_then(Lang::from_code).unwrap_or(Lang::En);
     let ctx = Ctx {
         org: st.org.clone(),
-        ..Ctx::bare(Lang::En, "")
+        ..Ctx::bare(lang, "")
     };
     error_page(&ctx, StatusCode::NOT_FOUND, "error-not-found").into_response()
 }

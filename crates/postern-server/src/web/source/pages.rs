@@ -54,6 +54,15 @@ pub struct HomeView {
     pub max_message_chars: usize,
     /// A one-line status to show at the top, already translated.
     pub notice: Option<String>,
+    /// Whether the notice is a warning ("nothing was sent") rather than a success.
+    pub notice_warning: bool,
+    /// A codename was made in this session and nothing was sent yet: a welcome, not the
+    /// "check your codename for typos" note.
+    pub fresh: bool,
+    /// Why the last submission was refused, already translated; tied to the form's fields.
+    pub error: Option<String>,
+    /// The message typed before a refused submission, put back into the form.
+    pub message: String,
 }
 
 /// The landing page: what this is, how to stay safe, get a codename or log in.
@@ -108,7 +117,7 @@ pub fn home(ctx: &Ctx, view: &HomeView) -> String {
             heading: i18n::t_args(
                 lang,
                 "home-reply-day",
-                &[("day", Arg::from(r.day.as_str()))],
+                &[("day", Arg::Str(i18n::date(lang, &r.day)))],
             ),
             text: &r.text,
         })
@@ -116,7 +125,11 @@ pub fn home(ctx: &Ctx, view: &HomeView) -> String {
     render(&HomePage {
         c,
         known: view.known,
+        fresh: view.fresh,
         notice: view.notice.as_deref(),
+        notice_warning: view.notice_warning,
+        error: view.error.as_deref(),
+        message: &view.message,
         max_message_chars: view.max_message_chars,
         limits,
         replies,
@@ -135,6 +148,19 @@ pub fn submitted(ctx: &Ctx, files: usize, message: bool) -> String {
         (_, true) => i18n::t_args(ctx.lang, "submitted-files-and-message", &count),
     };
     render(&SubmittedPage { c, stored })
+}
+
+/// The page shown when the codename page is reloaded (or its form sent again): a codename is shown
+/// only once, so instead of a "forged form" error the source learns what to do next.
+pub fn codename_expired(ctx: &Ctx) -> String {
+    let c = Common::new(ctx, "codename-expired-title");
+    render(&SimplePage {
+        c,
+        heading: "codename-expired-heading",
+        paragraphs: &["codename-expired-text", "codename-expired-next"],
+        link: "",
+        link_text: "codename-expired-link",
+    })
 }
 
 /// The page after logging out, with the "New Identity" advice.
@@ -249,6 +275,11 @@ impl<'a> Common<'a> {
     fn html_lang(&self) -> &'static str {
         self.lang.html_lang()
     }
+
+    /// `rtl` for Persian and Arabic, else `ltr`.
+    fn dir(&self) -> &'static str {
+        self.lang.dir()
+    }
 }
 
 #[derive(Template)]
@@ -283,7 +314,11 @@ struct Reply<'a> {
 struct HomePage<'a> {
     c: Common<'a>,
     known: bool,
+    fresh: bool,
     notice: Option<&'a str>,
+    notice_warning: bool,
+    error: Option<&'a str>,
+    message: &'a str,
     max_message_chars: usize,
     limits: String,
     replies: Vec<Reply<'a>>,
@@ -354,6 +389,10 @@ mod tests {
             max_request_mib: 2048,
             max_message_chars: 100_000,
             notice: Some(format!("notice {EVIL}")),
+            notice_warning: false,
+            fresh: false,
+            error: None,
+            message: String::new(),
         }
     }
 
@@ -426,7 +465,11 @@ mod tests {
                 assert!(html.starts_with("<!doctype html>"), "{name}");
                 assert!(html != FALLBACK, "{name} fell back");
                 assert!(
-                    html.contains(&format!("<html lang=\"{}\">", lang.html_lang())),
+                    html.contains(&format!(
+                        "<html lang=\"{}\" dir=\"{}\">",
+                        lang.html_lang(),
+                        lang.dir()
+                    )),
                     "{name}"
                 );
                 assert!(html.contains("<meta charset=\"utf-8\">"), "{name}");
@@ -629,7 +672,8 @@ mod tests {
         let newer = html.find("<pre class=\"reply\">newer</pre>").unwrap();
         let older = html.find("<pre class=\"reply\">older</pre>").unwrap();
         assert!(newer < older);
-        assert!(html.contains("Reply from 2026-02-01"));
+        // The day in words, not in ISO form.
+        assert!(html.contains("Reply from 1 February 2026"));
         assert!(!html.contains(&i18n::t(Lang::En, "home-replies-none")));
         assert!(!html.contains(&i18n::t(Lang::En, "home-unknown")));
     }

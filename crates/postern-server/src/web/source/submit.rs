@@ -22,7 +22,7 @@ use tower_sessions::Session;
 use super::extract::{SignedIn, error_page};
 use super::i18n::t;
 use super::pages::{self, Ctx};
-use super::{SharedState, current_source, home_view_for, html};
+use super::{SharedState, current_source, home_refused, home_view_for, html, submitted_redirect};
 use crate::storage::staging::{StageError, Staged};
 use crate::web::kit::csrf::{csrf_ok, csrf_token};
 
@@ -82,22 +82,36 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > st.limits.max_request_bytes.saturating_add(64 * 1024)) {
-        return error_page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, "error-too-large").into_response();
+        return home_refused(
+            st,
+            session,
+            &source_id,
+            &ctx,
+            "error-too-large",
+            String::new(),
+        )
+        .await;
     }
     if !st.store.disk_ok(declared.unwrap_or(0)) {
         return error_page(&ctx, StatusCode::INSUFFICIENT_STORAGE, "error-disk-full")
             .into_response();
     }
-    match receive(st, session, multipart).await {
+    // The message typed, kept to be put back into the form if the upload is refused.
+    let mut kept = zeroize::Zeroizing::new(String::new());
+    match receive(st, session, multipart, &mut kept).await {
         Ok(staged) if staged.is_empty() => {
             let notice = t(lang, "notice-nothing-sent");
-            let view = home_view_for(st, session, &source_id, Some(notice)).await;
+            let mut view = home_view_for(st, session, &source_id, Some(notice)).await;
+            view.notice_warning = true;
             html(StatusCode::BAD_REQUEST, pages::home(&ctx, &view))
         }
         Ok(staged) => {
             let files = staged.iter().filter(|s| s.kind == Kind::File).count();
             let message = staged.iter().any(|s| s.kind == Kind::Message);
             match commit(st, source_id, reply, staged).await {
+                Ok(()) if submitted_redirect(&headers) => {
+                    super::after_submission(session, lang, files, message).await
+                }
                 Ok(()) => html(StatusCode::OK, pages::submitted(&ctx, files, message)),
                 Err(()) => error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server")
                     .into_response(),
@@ -122,6 +136,10 @@ pub async fn submit(
                 reason,
                 "upload refused; nothing was stored"
             );
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                let message = std::mem::take(&mut *kept);
+                return home_refused(st, session, &source_id, &ctx, id, message).await;
+            }
             error_page(&ctx, status, id).into_response()
         }
     }
@@ -132,6 +150,7 @@ async fn receive(
     st: &SharedState,
     session: &Session,
     mut mp: Multipart,
+    kept: &mut String,
 ) -> Result<Vec<Staged>, Refusal> {
     // The first field must be the CSRF token: nothing is stored for a forged request.
     let first = mp.next_field().await.map_err(gone)?;
@@ -179,6 +198,7 @@ async fn receive(
                         .await
                         .map_err(refusal)?;
                     item.write(text.as_bytes()).await.map_err(refusal)?;
+                    kept.clone_from(&text);
                     staged.push(item.finish().await.map_err(refusal)?);
                 }
             }

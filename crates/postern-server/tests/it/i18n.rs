@@ -1,0 +1,626 @@
+//! Every language, in process: every English message id exists in every locale, plural forms
+//! at 0, 1, 2, 5, 21, 22, 25 and 101, every page of the source interface in every language without
+//! an English sentence (no fallback shown), `dir="rtl"` in Persian and Arabic, and the flow fixes
+//! of the language issue: the new-source welcome, the non-Latin keyboard hint, post/redirect/get
+//! after a submission, the expired codename page, the 413 page that keeps the message.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use postern_server::web::source::i18n::{self, Arg, Lang};
+
+use crate::web::{Browser, Harness, csrf_of};
+
+const COUNTS: [u64; 8] = [0, 1, 2, 5, 21, 22, 25, 101];
+
+fn ftl(lang: Lang) -> String {
+    let path = format!(
+        "{}/locales/{}/postern.ftl",
+        env!("CARGO_MANIFEST_DIR"),
+        lang.fluent_tag()
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The message ids of a Fluent file (terms included), in order.
+fn ids(ftl: &str) -> Vec<String> {
+    ftl.lines()
+        .filter(|line| line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(id, _)| id.trim().to_owned())
+        .collect()
+}
+
+/// Every argument any message uses.
+fn args() -> Vec<(&'static str, Arg)> {
+    vec![
+        ("org", Arg::from("Test newsroom")),
+        ("files", Arg::Num(3)),
+        ("status", Arg::Num(404)),
+        ("day", Arg::Num(1)),
+        ("month", Arg::Num(2)),
+        ("year", Arg::Num(2026)),
+        ("file", Arg::from("1 MB")),
+        ("request", Arg::from("2 MB")),
+        ("chars", Arg::from("3")),
+        ("chars_n", Arg::Num(3)),
+        ("n", Arg::from("4")),
+    ]
+}
+
+#[test]
+fn every_locale_folder_is_a_language_and_has_every_english_id() {
+    let dir = format!("{}/locales", env!("CARGO_MANIFEST_DIR"));
+    let folders: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let tags: BTreeSet<String> = Lang::ALL
+        .iter()
+        .map(|l| l.fluent_tag().to_owned())
+        .collect();
+    assert_eq!(folders, tags, "one folder per language, no more");
+    assert_eq!(Lang::ALL.len(), 11);
+    let en = ids(&ftl(Lang::En));
+    assert!(en.len() > 90, "only {} ids: is the parser right?", en.len());
+    let en_set: BTreeSet<_> = en.iter().cloned().collect();
+    for lang in Lang::ALL {
+        let text = ftl(lang);
+        if let Err((_, errors)) =
+            fluent_templates::fluent_bundle::FluentResource::try_new(text.clone())
+        {
+            panic!("{lang:?} does not parse: {errors:?}");
+        }
+        let got = ids(&text);
+        let set: BTreeSet<_> = got.iter().cloned().collect();
+        assert_eq!(set.len(), got.len(), "duplicate ids in {lang:?}");
+        let missing: Vec<_> = en_set.difference(&set).collect();
+        let extra: Vec<_> = set.difference(&en_set).collect();
+        assert!(missing.is_empty(), "missing in {lang:?}: {missing:?}");
+        assert!(extra.is_empty(), "only in {lang:?}: {extra:?}");
+    }
+}
+
+#[test]
+fn every_message_resolves_in_its_own_words() {
+    let args = args();
+    for lang in Lang::ALL {
+        for id in ids(&ftl(Lang::En)).iter().filter(|id| !id.starts_with('-')) {
+            let text = i18n::t_args(lang, id, &args);
+            assert_ne!(&text, id, "{id} does not resolve in {lang:?}");
+            assert!(!text.contains('\u{2068}'), "isolation marks in {id}");
+            if lang == Lang::En {
+                continue;
+            }
+            // A sentence of four words or more that reads exactly as in English was not
+            // translated (names and commands are shorter, or differ around them).
+            let english = i18n::t_args(Lang::En, id, &args);
+            if english.split_whitespace().count() >= 4 {
+                assert_ne!(text, english, "{id} in {lang:?} is English");
+            }
+        }
+    }
+}
+
+#[test]
+fn plurals_at_every_count_in_every_language() {
+    let files = |lang, n| i18n::t_args(lang, "submitted-files", &[("files", Arg::Num(n))]);
+    let chars = |lang, n: u64| {
+        i18n::t_args(
+            lang,
+            "home-limits",
+            &[
+                ("file", Arg::from("1 MB")),
+                ("request", Arg::from("2 MB")),
+                ("chars", Arg::Str(n.to_string())),
+                ("chars_n", Arg::Num(n)),
+            ],
+        )
+    };
+    for lang in Lang::ALL {
+        for n in COUNTS {
+            let text = files(lang, n);
+            assert_ne!(text, "submitted-files", "{lang:?} {n}");
+            assert_ne!(chars(lang, n), "home-limits", "{lang:?} {n}");
+            if lang != Lang::En {
+                assert_ne!(text, files(Lang::En, n), "{lang:?} {n}");
+            }
+        }
+    }
+    // The forms, where the language has more than one.
+    let starts = |lang, n, want: &str| {
+        let text = files(lang, n);
+        assert!(text.starts_with(want), "{lang:?} {n}: {text}");
+    };
+    for (lang, forms) in [
+        (
+            Lang::En,
+            [
+                "0 files",
+                "1 file ",
+                "2 files",
+                "5 files",
+                "21 files",
+                "22 files",
+                "25 files",
+                "101 files",
+            ],
+        ),
+        (
+            Lang::Ru,
+            [
+                "0 файлов",
+                "1 файл ",
+                "2 файла",
+                "5 файлов",
+                "21 файл ",
+                "22 файла",
+                "25 файлов",
+                "101 файл ",
+            ],
+        ),
+        (
+            Lang::Uk,
+            [
+                "0 файлів",
+                "1 файл ",
+                "2 файли",
+                "5 файлів",
+                "21 файл ",
+                "22 файли",
+                "25 файлів",
+                "101 файл ",
+            ],
+        ),
+        (
+            Lang::Be,
+            [
+                "0 файлаў",
+                "1 файл ",
+                "2 файлы",
+                "5 файлаў",
+                "21 файл ",
+                "22 файлы",
+                "25 файлаў",
+                "101 файл ",
+            ],
+        ),
+        (
+            Lang::Fr,
+            [
+                "0 fichier ",
+                "1 fichier ",
+                "2 fichiers",
+                "5 fichiers",
+                "21 fichiers",
+                "22 fichiers",
+                "25 fichiers",
+                "101 fichiers",
+            ],
+        ),
+        (
+            Lang::De,
+            [
+                "0 Dateien",
+                "1 Datei ",
+                "2 Dateien",
+                "5 Dateien",
+                "21 Dateien",
+                "22 Dateien",
+                "25 Dateien",
+                "101 Dateien",
+            ],
+        ),
+        (
+            Lang::Es,
+            [
+                "0 archivos",
+                "1 archivo ",
+                "2 archivos",
+                "5 archivos",
+                "21 archivos",
+                "22 archivos",
+                "25 archivos",
+                "101 archivos",
+            ],
+        ),
+    ] {
+        for (n, want) in COUNTS.into_iter().zip(forms) {
+            starts(lang, n, want);
+        }
+    }
+    // Arabic has six forms: zero, one, two, few (3–10), many (11–99), other (100–102).
+    let ar: Vec<String> = COUNTS.into_iter().map(|n| files(Lang::Ar, n)).collect();
+    assert!(ar[0].contains("لم يُحفظ"), "{}", ar[0]);
+    assert!(ar[1].contains("ملف واحد"), "{}", ar[1]);
+    assert!(ar[2].contains("ملفان"), "{}", ar[2]);
+    assert!(ar[3].contains("5 ملفات"), "{}", ar[3]);
+    assert!(ar[4].contains("21 ملفًا"), "{}", ar[4]);
+    assert!(ar[7].contains("101 ملف "), "{}", ar[7]);
+    let distinct: BTreeSet<_> = [&ar[0], &ar[1], &ar[2], &ar[3], &ar[4], &ar[7]]
+        .into_iter()
+        .map(|s| s.replace(|c: char| c.is_ascii_digit(), ""))
+        .collect();
+    assert_eq!(distinct.len(), 6, "{ar:?}");
+    // Chinese, Turkish and Persian do not inflect the noun after a number.
+    for lang in [Lang::Zh, Lang::Tr, Lang::Fa] {
+        for n in COUNTS {
+            assert!(files(lang, n).starts_with(&n.to_string()), "{lang:?} {n}");
+        }
+    }
+}
+
+/// The text of a page, tags removed and the escapes askama writes undone.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The English sentences of four words or more, from every message: none may appear on a page in
+/// `lang`. A sentence that the translation itself keeps (a command such as `7z a -v1g parts.7z`)
+/// is left out.
+fn english_sentences(lang: Lang) -> Vec<String> {
+    let args = args();
+    let mut out = BTreeSet::new();
+    for id in ids(&ftl(Lang::En)).iter().filter(|id| !id.starts_with('-')) {
+        let text = i18n::t_args(Lang::En, id, &args);
+        let own = i18n::t_args(lang, id, &args);
+        for sentence in text.split(['.', ':', '?']) {
+            let sentence = sentence.trim();
+            if sentence.split_whitespace().count() >= 4 && !own.contains(sentence) {
+                out.insert(sentence.to_owned());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, usize)>) -> (String, Vec<u8>) {
+    let boundary = "postern-i18n-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, len)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(std::iter::repeat_n(b'x', len));
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Walks a source through every page in `lang` and returns (name, status, html) of each.
+async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)> {
+    let code = lang.code();
+    let mut b = Browser::new(&h.source);
+    let mut pages = Vec::new();
+    let landing = b.get(&format!("/{code}/")).await;
+    let csrf = csrf_of(&landing.body);
+    pages.push(("landing", landing.status, landing.body));
+    let codename = b
+        .post_form(&format!("/{code}/generate"), &[("csrf", &csrf)])
+        .await;
+    pages.push(("codename", codename.status, codename.body));
+    let again = b
+        .post_form(&format!("/{code}/generate"), &[("csrf", &csrf)])
+        .await;
+    pages.push(("codename-expired", again.status, again.body));
+    let home = b.get(&format!("/{code}/home")).await;
+    let csrf = csrf_of(&home.body);
+    pages.push(("home-new", home.status, home.body));
+    let (ct, body) = multipart(&[("csrf", &csrf)], None);
+    let empty = b
+        .send(
+            "POST",
+            &format!("/{code}/submit"),
+            &[("content-type", &ct)],
+            &body,
+        )
+        .await;
+    pages.push(("nothing-sent", empty.status, empty.body));
+    let (ct, body) = multipart(&[("csrf", &csrf), ("message", "hello")], None);
+    let sent = b
+        .send(
+            "POST",
+            &format!("/{code}/submit"),
+            &[("content-type", &ct), ("sec-fetch-mode", "navigate")],
+            &body,
+        )
+        .await;
+    assert_eq!(
+        sent.status,
+        StatusCode::SEE_OTHER,
+        "{lang:?}: {}",
+        sent.body
+    );
+    let thanks = b.get(&format!("/{code}/submit")).await;
+    pages.push(("submitted", thanks.status, thanks.body));
+    let home = b.get(&format!("/{code}/home")).await;
+    pages.push(("home", home.status, home.body));
+    let (ct, body) = multipart(
+        &[("csrf", &csrf), ("message", "kept")],
+        Some(("big.bin", 3 << 20)),
+    );
+    let big = b
+        .send(
+            "POST",
+            &format!("/{code}/submit"),
+            &[("content-type", &ct)],
+            &body,
+        )
+        .await;
+    pages.push(("too-large", big.status, big.body));
+    let out = b
+        .post_form(&format!("/{code}/logout"), &[("csrf", &csrf)])
+        .await;
+    pages.push(("logged-out", out.status, out.body));
+    let login = b.get(&format!("/{code}/login")).await;
+    let csrf = csrf_of(&login.body);
+    pages.push(("login", login.status, login.body));
+    let wrong = b
+        .post_form(
+            &format!("/{code}/login"),
+            &[("csrf", &csrf), ("codename", "one two three")],
+        )
+        .await;
+    pages.push(("login-error", wrong.status, wrong.body));
+    let cyrillic = b
+        .post_form(
+            &format!("/{code}/login"),
+            &[("csrf", &csrf), ("codename", "щтуб ецщб ерхуу")],
+        )
+        .await;
+    pages.push(("login-keyboard", cyrillic.status, cyrillic.body));
+    let missing = b.get(&format!("/{code}/no-such-page")).await;
+    pages.push(("not-found", missing.status, missing.body));
+    let expired = b.get(&format!("/{code}/home")).await;
+    pages.push(("expired", expired.status, expired.body));
+    pages
+}
+
+fn harness() -> Harness {
+    Harness::new(|l| {
+        l.max_file_bytes = 1 << 20;
+        l.max_request_bytes = 2 << 20;
+    })
+}
+
+#[tokio::test]
+async fn every_page_in_every_language_is_in_that_language() {
+    let h = harness();
+    for lang in Lang::ALL {
+        let english = english_sentences(lang);
+        assert!(
+            lang == Lang::En || english.len() > 60,
+            "{lang:?}: {}",
+            english.len()
+        );
+        for (name, status, html) in walk(&h, lang).await {
+            assert!(
+                html.contains(&format!(
+                    "<html lang=\"{}\" dir=\"{}\">",
+                    lang.html_lang(),
+                    lang.dir()
+                )),
+                "{lang:?} {name} ({status}): {html}"
+            );
+            assert!(!html.contains("&#60;"), "{lang:?} {name}: escaped markup");
+            if lang == Lang::En {
+                continue;
+            }
+            let text = text_of(&html);
+            for sentence in &english {
+                assert!(
+                    !text.contains(sentence.as_str()),
+                    "{lang:?} {name} shows English: {sentence:?}\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn right_to_left_pages_and_left_to_right_codenames() {
+    let h = harness();
+    for lang in [Lang::Fa, Lang::Ar] {
+        for (name, _, html) in walk(&h, lang).await {
+            assert!(html.contains("dir=\"rtl\""), "{lang:?} {name}");
+            if name == "codename" {
+                assert!(
+                    html.contains(
+                        "<p class=\"codename\" translate=\"no\" lang=\"en\" dir=\"ltr\">"
+                    ),
+                    "{html}"
+                );
+            }
+        }
+    }
+    for (_, _, html) in walk(&h, Lang::De).await {
+        assert!(html.contains("dir=\"ltr\"") && !html.contains("dir=\"rtl\""));
+    }
+}
+
+#[tokio::test]
+async fn flow_fixes() {
+    let h = harness();
+    for lang in Lang::ALL {
+        let pages = walk(&h, lang).await;
+        let page = |n: &str| {
+            pages
+                .iter()
+                .find(|(name, _, _)| *name == n)
+                .map(|(_, s, html)| (*s, html.clone()))
+                .unwrap()
+        };
+        let t = |id| i18n::t(lang, id);
+        // A brand-new source is welcomed, not told to check its codename for typos.
+        let (_, home) = page("home-new");
+        assert!(home.contains(&t("home-welcome")), "{lang:?}");
+        assert!(!home.contains(&t("home-unknown")), "{lang:?}");
+        // The codename page says the words are English, typed in Latin letters.
+        let (status, codename) = page("codename");
+        assert_eq!(status, StatusCode::OK);
+        assert!(codename.contains(&t("codename-latin")), "{lang:?}");
+        // Sent again (a reload): a calm page that links to a new codename, not "forged form".
+        let (_, expired) = page("codename-expired");
+        assert!(expired.contains(&t("codename-expired-heading")), "{lang:?}");
+        assert!(!expired.contains(&t("error-csrf")), "{lang:?}");
+        assert!(expired.contains(&format!("href=\"/{}/\"", lang.code())));
+        // "Nothing was sent" is a warning, not a success.
+        let (_, nothing) = page("nothing-sent");
+        assert!(
+            nothing.contains(&format!(
+                "<p class=\"warning\" role=\"status\">{}",
+                t("notice-nothing-sent")
+            )),
+            "{lang:?}"
+        );
+        // After the redirect, the thank-you page; a reload of it sends nothing.
+        let (status, thanks) = page("submitted");
+        assert_eq!(status, StatusCode::OK);
+        assert!(thanks.contains(&t("submitted-message")), "{lang:?}");
+        // Too large: the form again, the reason tied to its fields, the limits, the message kept.
+        let (status, big) = page("too-large");
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(big.contains(&t("error-too-large")), "{lang:?}");
+        assert!(big.contains(&t("error-message-kept")), "{lang:?}");
+        assert!(big.contains(">kept</textarea>"), "{lang:?}: {big}");
+        assert!(big.contains("aria-describedby=\"form-error limits\""));
+        assert!(big.contains(&i18n::size_mib(lang, 1)) && big.contains(&i18n::size_mib(lang, 2)));
+        assert!(big.contains(&format!("action=\"/{}/submit\"", lang.code())));
+        // A codename typed with a Cyrillic layout: switch the keyboard.
+        let (status, keyboard) = page("login-keyboard");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(keyboard.contains(&t("login-error-keyboard")), "{lang:?}");
+        assert!(keyboard.contains("aria-describedby=\"codename-error codename-hint\""));
+        // A 404 under a language prefix is in that language.
+        let (status, missing) = page("not-found");
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(missing.contains(&t("error-not-found")), "{lang:?}");
+    }
+}
+
+#[tokio::test]
+async fn post_redirect_get_after_a_submission() {
+    let h = harness();
+    let mut b = Browser::new(&h.source);
+    let landing = b.get("/ru/").await;
+    b.post_form("/ru/generate", &[("csrf", &csrf_of(&landing.body))])
+        .await;
+    let csrf = csrf_of(&b.get("/ru/home").await.body);
+    let (ct, body) = multipart(&[("csrf", &csrf), ("message", "первое")], None);
+    let r = b
+        .send(
+            "POST",
+            "/ru/submit",
+            &[("content-type", &ct), ("sec-fetch-mode", "navigate")],
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), Some("/ru/submit"));
+    let items = || {
+        let mut n = 0;
+        for d in walkdir(&h.data.join("spool").join("sources")) {
+            n += usize::from(d.extension().is_some_and(|e| e == "age"));
+        }
+        n
+    };
+    let stored = items();
+    assert!(stored >= 1, "the message was stored");
+    // Reloading the thank-you page (a GET) shows it again and stores nothing more.
+    for _ in 0..2 {
+        let page = b.get("/ru/submit").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains("Ваше сообщение зашифровано и сохранено.")
+        );
+    }
+    assert_eq!(items(), stored);
+    // Without a submission in the session, the GET leads home.
+    let mut other = Browser::new(&h.source);
+    let landing = other.get("/en/").await;
+    other
+        .post_form("/en/generate", &[("csrf", &csrf_of(&landing.body))])
+        .await;
+    let r = other.get("/en/submit").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), Some("/en/home"));
+    // A script (no Sec-Fetch-Mode) still gets the thank-you page itself.
+    let csrf = csrf_of(&other.get("/en/home").await.body);
+    let (ct, body) = multipart(&[("csrf", &csrf), ("message", "second")], None);
+    let r = other
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Your message was encrypted and stored."));
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_login_with_an_unseen_codename_still_gets_the_typo_note() {
+    let h = harness();
+    let mut b = Browser::new(&h.source);
+    let landing = b.get("/en/").await;
+    let page = b
+        .post_form("/en/generate", &[("csrf", &csrf_of(&landing.body))])
+        .await;
+    let start = page.body.find("class=\"codename\"").unwrap();
+    let rest = &page.body[start..];
+    let codename = rest[rest.find('>').unwrap() + 1..rest.find("</").unwrap()].to_owned();
+    let login = b.get("/en/login").await;
+    let r = b
+        .post_form(
+            "/en/login",
+            &[("csrf", &csrf_of(&login.body)), ("codename", &codename)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let home = b.get("/en/home").await;
+    assert!(home.body.contains(&i18n::t(Lang::En, "home-unknown")));
+    assert!(!home.body.contains(&i18n::t(Lang::En, "home-welcome")));
+}
