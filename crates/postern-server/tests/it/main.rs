@@ -10,5 +10,6 @@
     clippy::indexing_slicing
 )]
 
+mod abuse;
 mod layers;
 mod web;

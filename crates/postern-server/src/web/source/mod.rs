@@ -41,6 +41,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Limits};
 use crate::storage::staging::Store;
 use crate::storage::uploads;
+use crate::web::kit::bounds::bound_upload;
 use crate::web::kit::csrf::renew_csrf_token;
 use crate::web::kit::error::{WebError, WebResult, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
@@ -167,8 +168,16 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
             form_deadline,
         ));
     // Uploads: no total deadline (a large file over Tor takes long), but an idle timeout.
+    // The multipart parts: the token, the message and the files.
+    let bounds = tus::upload_bounds(
+        &state.limits,
+        state.limits.max_items_per_request.saturating_add(2),
+    );
     let uploads = Router::new()
         .route("/{lang}/submit", post(submit::submit))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            bound_upload(bounds, req, next)
+        }))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(upload_idle));
     forms
