@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod abuse;
 mod browser;
 mod deploy;
 mod deps;
