@@ -61,7 +61,8 @@ pub struct JournalistListener {
     /// The journalist onion service's `authorized_clients` folder (tor's client authorization):
     /// `postern journalist add` writes `NAME.auth` there, `remove` deletes it.
     pub authorized_clients_dir: PathBuf,
-    /// Seconds an account is paused after repeated failed logins (doubling with each pause).
+    /// Seconds an account is paused after repeated failed logins (doubling with each pause, up
+    /// to 15 minutes at most).
     #[serde(default = "default_lockout")]
     pub lockout_seconds: u64,
     /// Sessions end after this many idle seconds.
@@ -70,6 +71,13 @@ pub struct JournalistListener {
     /// Sessions end this many hours after login, active or not.
     #[serde(default = "default_journalist_lifetime")]
     pub session_max_hours: u64,
+    /// Most sessions kept in memory (anonymous ones never evict logged-in ones).
+    #[serde(default = "default_journalist_sessions")]
+    pub max_sessions: usize,
+}
+
+fn default_journalist_sessions() -> usize {
+    1000
 }
 
 fn default_lockout() -> u64 {

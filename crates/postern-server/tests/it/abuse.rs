@@ -300,3 +300,20 @@ async fn the_disk_reserve_is_checked_without_a_declared_length() {
     assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
     assert_eq!(items(&h), 0);
 }
+
+#[tokio::test]
+async fn anonymous_page_views_never_log_out_a_source() {
+    let h = Harness::new(|l| l.max_sessions = 20);
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    // Ten times the store's size in anonymous page views (each makes a session).
+    for _ in 0..200 {
+        let r = crate::web::send(&h.source, "GET", "/en/", &[], b"").await;
+        assert!(
+            matches!(r.status, StatusCode::OK | StatusCode::INTERNAL_SERVER_ERROR),
+            "{}",
+            r.status
+        );
+    }
+    source_still_works(&mut b).await;
+}

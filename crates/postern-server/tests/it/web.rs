@@ -98,6 +98,7 @@ impl Harness {
             lockout_seconds: 60,
             session_idle_seconds: 900,
             session_max_hours: 8,
+            max_sessions: 1000,
         };
         journalist(&mut section);
         cfg.file.journalist = Some(section);

@@ -139,15 +139,16 @@ impl SourceSession {
 
 fn routes(state: SharedState, cookie_secure: bool) -> Router {
     let idle = time::Duration::minutes(i64::from(state.limits.session_idle_minutes));
-    let sessions = SessionManagerLayer::new(BoundedStore::new(state.limits.max_sessions))
-        .with_name(COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(cookie_secure)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle))
-        // Saved on every request, so that activity (not only a change) keeps a session alive.
-        .with_always_save(true);
+    let sessions =
+        SessionManagerLayer::new(BoundedStore::new(state.limits.max_sessions, SOURCE_KEY))
+            .with_name(COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Strict)
+            .with_secure(cookie_secure)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(idle))
+            // Saved on every request, so that activity (not only a change) keeps a session alive.
+            .with_always_save(true);
     let form_deadline = Duration::from_secs(state.limits.form_deadline_seconds);
     let upload_idle = Duration::from_secs(state.limits.upload_idle_seconds);
     // Small forms: a hard deadline on the whole request, and a small body cap.
