@@ -317,3 +317,23 @@ async fn anonymous_page_views_never_log_out_a_source() {
     }
     source_still_works(&mut b).await;
 }
+
+#[tokio::test]
+async fn an_expiring_cookie_carries_no_date() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    let r = b.post_form("/en/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookies: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(!cookies.is_empty(), "the session cookie is removed");
+    for c in cookies {
+        assert!(c.contains("Max-Age=0"), "{c}");
+        assert!(!c.to_ascii_lowercase().contains("expires"), "{c}");
+    }
+}
