@@ -337,3 +337,22 @@ async fn an_expiring_cookie_carries_no_date() {
         assert!(!c.to_ascii_lowercase().contains("expires"), "{c}");
     }
 }
+
+#[tokio::test]
+async fn open_uploads_are_capped_per_source() {
+    let h = Harness::new(|l| l.max_open_uploads_per_source = 2);
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    let create = [("tus-resumable", "1.0.0"), ("upload-length", "10")];
+    for i in 0..2 {
+        let r = b.send("POST", "/api/v1/uploads", &create, b"").await;
+        assert_eq!(r.status, StatusCode::CREATED, "upload {i}");
+    }
+    let r = b.send("POST", "/api/v1/uploads", &create, b"").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another source is not affected.
+    let mut other = Browser::new(&h.source);
+    new_source(&mut other).await;
+    let r = other.send("POST", "/api/v1/uploads", &create, b"").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}

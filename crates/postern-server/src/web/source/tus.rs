@@ -379,6 +379,8 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
         name,
         ctype,
         max_open_bytes: st.limits.max_uploads_total_bytes,
+        max_open_per_source: st.limits.max_open_uploads_per_source,
+        max_open: st.limits.max_open_uploads,
         expire_days: st.limits.upload_expire_days,
     };
     match tokio::task::spawn_blocking(move || state::create(&store, new)).await {
@@ -389,6 +391,9 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
                 (hn("upload-expires"), http_date(expires)),
             ],
         ),
+        Ok(Err(state::CreateError::TooMany)) => {
+            refuse(StatusCode::TOO_MANY_REQUESTS, "too many open uploads")
+        }
         Ok(Err(state::CreateError::Full)) => {
             refuse(StatusCode::INSUFFICIENT_STORAGE, "cannot create the upload")
         }
