@@ -19,6 +19,8 @@ mod socks;
 mod support;
 mod tornet;
 
+/// Bounds a stranger cannot push the real binary past: connections, slow readers, huge bodies.
+mod abuse;
 /// A real browser with JavaScript off walks the source interface, in each language.
 mod browser;
 /// The shipped deployment, checked by the tool that owns each format.

@@ -61,7 +61,8 @@ pub struct JournalistListener {
     /// The journalist onion service's `authorized_clients` folder (tor's client authorization):
     /// `postern journalist add` writes `NAME.auth` there, `remove` deletes it.
     pub authorized_clients_dir: PathBuf,
-    /// Seconds an account is paused after repeated failed logins (doubling with each pause).
+    /// Seconds an account is paused after repeated failed logins (doubling with each pause, up
+    /// to 15 minutes at most).
     #[serde(default = "default_lockout")]
     pub lockout_seconds: u64,
     /// Sessions end after this many idle seconds.
@@ -70,6 +71,13 @@ pub struct JournalistListener {
     /// Sessions end this many hours after login, active or not.
     #[serde(default = "default_journalist_lifetime")]
     pub session_max_hours: u64,
+    /// Most sessions kept in memory (anonymous ones never evict logged-in ones).
+    #[serde(default = "default_journalist_sessions")]
+    pub max_sessions: usize,
+}
+
+fn default_journalist_sessions() -> usize {
+    1000
 }
 
 fn default_lockout() -> u64 {
@@ -134,6 +142,23 @@ pub struct Limits {
     pub max_uploads_total_bytes: u64,
     /// A resumable upload is removed with its segments after this many days without progress.
     pub upload_expire_days: u32,
+    /// An upload body (form or tus PATCH) must bring at least this many bytes in every
+    /// `upload_rate_window_seconds`, or it is cut off (a trickle can't pin a connection).
+    pub upload_min_window_bytes: u64,
+    /// The window of `upload_min_window_bytes`, in seconds.
+    pub upload_rate_window_seconds: u64,
+    /// Most files in one form submission (empty file parts are skipped and not counted).
+    pub max_items_per_request: u64,
+    /// Most items a source may have in the spool before form submissions are refused.
+    pub max_items_per_source: u64,
+    /// Most open connections per interface; more are closed at once.
+    pub max_connections: usize,
+    /// Seconds a client may leave a response unread before its connection is closed.
+    pub write_timeout_seconds: u64,
+    /// Most open resumable uploads of one source.
+    pub max_open_uploads_per_source: usize,
+    /// Most open resumable uploads in all.
+    pub max_open_uploads: usize,
 }
 
 impl Default for Limits {
@@ -155,6 +180,14 @@ impl Default for Limits {
             max_upload_bytes: 200 << 30,
             max_uploads_total_bytes: 2 << 40,
             upload_expire_days: 7,
+            upload_min_window_bytes: 32 * 1024,
+            upload_rate_window_seconds: 30,
+            max_items_per_request: 100,
+            max_items_per_source: 10_000,
+            max_connections: 512,
+            write_timeout_seconds: 60,
+            max_open_uploads_per_source: 16,
+            max_open_uploads: 4096,
         }
     }
 }

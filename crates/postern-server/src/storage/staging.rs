@@ -91,6 +91,11 @@ impl Store {
         mut header: Header,
         max: u64,
     ) -> Result<Staging, StageError> {
+        // Every item checks the reserve against what is really free now (many small items
+        // would never reach the check every `DISK_CHECK_EVERY` bytes).
+        if !self.disk_ok(0) {
+            return Err(StageError::DiskFull);
+        }
         let item = ItemId::random(&mut rand::rng());
         header.submission_id = item;
         let (file, tmp) = self

@@ -245,6 +245,10 @@ pub struct NewUpload {
     pub ctype: String,
     /// Most bytes all open uploads together may still send.
     pub max_open_bytes: u64,
+    /// Most open uploads of this source.
+    pub max_open_per_source: usize,
+    /// Most open uploads in all.
+    pub max_open: usize,
     /// Days without progress before the upload is removed.
     pub expire_days: u32,
 }
@@ -255,6 +259,8 @@ pub struct NewUpload {
 pub enum CreateError {
     /// The open uploads would exceed their total.
     Full,
+    /// The source, or all sources together, have as many open uploads as allowed.
+    TooMany,
     /// Sealing or writing failed.
     Server(&'static str),
 }
@@ -263,6 +269,7 @@ impl std::fmt::Display for CreateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CreateError::Full => f.write_str("open uploads at their limit"),
+            CreateError::TooMany => f.write_str("too many open uploads"),
             CreateError::Server(what) => write!(f, "server error ({what})"),
         }
     }
@@ -273,13 +280,22 @@ impl std::fmt::Display for CreateError {
 pub fn create(store: &Store, new: NewUpload) -> Result<(UploadId, Day), CreateError> {
     // The global cap: what open uploads still may send, plus this one.
     let mut open = 0u64;
+    let (mut count, mut of_source) = (0usize, 0usize);
     for id in list(&store.spool).map_err(|_| CreateError::Server("list"))? {
         if let Ok(Some(s)) = load(&store.spool, &id) {
             open = open.saturating_add(s.length - s.offset);
+            count += 1;
+            if s.source == new.source {
+                of_source += 1;
+            }
         }
     }
     if open.saturating_add(new.length) > new.max_open_bytes {
         return Err(CreateError::Full);
+    }
+    // The caps on open uploads, per source and in all.
+    if of_source >= new.max_open_per_source || count >= new.max_open {
+        return Err(CreateError::TooMany);
     }
     let today = store.today();
     let id = UploadId::random(&mut rand::rng());

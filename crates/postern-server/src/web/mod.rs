@@ -20,7 +20,7 @@ use crate::config::{Config, Listen};
 use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
 use crate::storage::{retention, uploads};
-use kit::listen::{Listener, shutdown_signal};
+use kit::listen::{ConnLimits, Listener, raise_fd_limit, shutdown_signal};
 
 /// Builds the runtime and serves until Ctrl+C or SIGTERM.
 pub fn serve_blocking(cfg: Config) -> Result<()> {
@@ -83,7 +83,11 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         });
     }
     let state = source::build_state(cfg, clock)?;
-    let header_timeout = Duration::from_secs(state.limits.header_read_seconds.max(1));
+    let conn = ConnLimits {
+        max: state.limits.max_connections,
+        header_timeout: Duration::from_secs(state.limits.header_read_seconds.max(1)),
+        write_timeout: Duration::from_secs(state.limits.write_timeout_seconds.max(1)),
+    };
     let app = source::app(state.clone(), cookie_secure);
     let listener = Listener::bind(listen, "source interface").await?;
     // Reply identities of sessions that went idle are dropped (and zeroised) within a minute.
@@ -115,16 +119,17 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         )),
         None => None,
     };
+    raise_fd_limit(if journalist.is_some() { 2 } else { 1 }, conn.max);
     let journalist_serve = async move {
         match journalist {
-            Some((l, app)) => l.serve(app, header_timeout).await,
+            Some((l, app)) => l.serve(app, conn).await,
             None => std::future::pending().await,
         }
     };
     // Every listener is bound: tell systemd.
     crate::systemd::notify_ready();
     tokio::select! {
-        () = listener.serve(app, header_timeout) => {}
+        () = listener.serve(app, conn) => {}
         () = journalist_serve => {}
         () = shutdown_signal() => {}
     }

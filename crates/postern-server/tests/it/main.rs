@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+mod abuse;
 mod i18n;
 mod layers;
 mod web;

@@ -98,6 +98,7 @@ impl Harness {
             lockout_seconds: 60,
             session_idle_seconds: 900,
             session_max_hours: 8,
+            max_sessions: 1000,
         };
         journalist(&mut section);
         cfg.file.journalist = Some(section);
@@ -172,12 +173,30 @@ pub fn assert_headers(r: &Resp, case: &str) {
 /// A browser: keeps the session cookie.
 pub struct Browser<'a> {
     app: &'a Router,
+    /// The session cookie (`name=value`).
     cookie: Option<String>,
+    /// Any other cookie (the anonymous forms' token cookie), by name.
+    others: std::collections::BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
     pub fn new(app: &'a Router) -> Browser<'a> {
-        Browser { app, cookie: None }
+        Browser {
+            app,
+            cookie: None,
+            others: Default::default(),
+        }
+    }
+
+    /// The `Cookie` header this browser sends, if any.
+    pub fn cookie_header(&self) -> Option<String> {
+        let all: Vec<String> = self
+            .cookie
+            .iter()
+            .cloned()
+            .chain(self.others.values().cloned())
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
     }
 
     pub async fn send(
@@ -188,15 +207,24 @@ impl<'a> Browser<'a> {
         body: &[u8],
     ) -> Resp {
         let mut h: Vec<(&str, &str)> = headers.to_vec();
-        let cookie = self.cookie.clone();
+        let cookie = self.cookie_header();
         if let Some(c) = cookie.as_deref() {
             h.push(("cookie", c));
         }
         let r = send(self.app, method, path, &h, body).await;
-        if let Some(c) = r.header("set-cookie") {
+        for c in r.headers.get_all("set-cookie") {
+            let c = c.to_str().unwrap();
             let pair = c.split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
             // A cookie set to expire removes it.
-            if c.contains("Max-Age=0") || pair.ends_with('=') {
+            let gone = c.contains("Max-Age=0") || pair.ends_with('=');
+            if name.ends_with("-form") {
+                if gone {
+                    self.others.remove(&name);
+                } else {
+                    self.others.insert(name, pair);
+                }
+            } else if gone {
                 self.cookie = None;
             } else {
                 self.cookie = Some(pair);
@@ -316,7 +344,7 @@ mod journalist_headers {
 }
 
 /// A new source, logged in with a fresh codename; returns the home page's CSRF token.
-async fn new_source(b: &mut Browser<'_>) -> String {
+pub async fn new_source(b: &mut Browser<'_>) -> String {
     let landing = b.get("/en/").await;
     let r = b
         .post_form("/en/generate", &[("csrf", &csrf_of(&landing.body))])
@@ -325,7 +353,7 @@ async fn new_source(b: &mut Browser<'_>) -> String {
     csrf_of(&b.get("/en/home").await.body)
 }
 
-fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+pub fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     let boundary = "postern-test-boundary";
     let mut body = Vec::new();
     for (name, value) in fields {

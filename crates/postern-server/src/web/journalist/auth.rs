@@ -26,6 +26,16 @@ use crate::web::kit::error::WebResult;
 
 /// Failures before an account is paused.
 pub const MAX_FAILURES: u32 = 5;
+/// The pause after `failures` failed logins: `lockout`, doubling with each failure beyond
+/// [`MAX_FAILURES`], but never beyond [`MAX_LOCKOUT`]: minutes, not hours, so that nobody can
+/// keep a colleague out for long by guessing wrong on purpose.
+pub fn pause(lockout: Duration, failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(MAX_FAILURES).min(10);
+    lockout.saturating_mul(1u32 << doublings).min(MAX_LOCKOUT)
+}
+
+/// The longest pause of an account after failed logins, however many there were.
+pub const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
 /// The one answer to every failed login.
 pub const LOGIN_FAILED: &str = "Login failed. Check your username, passphrase and two-factor code, and try again. After repeated failures, logins to an account are paused for a while.";
 
@@ -70,8 +80,7 @@ impl Throttles {
         let t = map.entry(name.to_owned()).or_default();
         t.failures = t.failures.saturating_add(1);
         if t.failures >= MAX_FAILURES {
-            let doublings = (t.failures - MAX_FAILURES).min(10);
-            t.until = Some(Instant::now() + self.lockout * (1u32 << doublings));
+            t.until = Some(Instant::now() + pause(self.lockout, t.failures));
             tracing::warn!("a journalist account is paused after repeated failed logins");
         }
     }
@@ -230,4 +239,20 @@ pub(super) async fn logout(Posted(who, _): Posted<CsrfForm>) -> Response {
             "Log in again",
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lockout_doubles_but_is_capped_at_minutes() {
+        let one = Duration::from_secs(60);
+        assert_eq!(pause(one, MAX_FAILURES), one);
+        assert_eq!(pause(one, MAX_FAILURES + 1), one * 2);
+        for failures in [MAX_FAILURES + 4, MAX_FAILURES + 10, u32::MAX] {
+            assert_eq!(pause(one, failures), MAX_LOCKOUT, "{failures}");
+        }
+        assert!(MAX_LOCKOUT <= Duration::from_secs(15 * 60));
+    }
 }

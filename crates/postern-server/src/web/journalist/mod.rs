@@ -76,6 +76,8 @@ pub struct JournalistApp {
     max_lifetime: Duration,
     login_limiter: DefaultDirectRateLimiter,
     idle: Duration,
+    /// Most sessions in memory.
+    max_sessions: usize,
     cookie_secure: bool,
     clock: Arc<dyn Clock>,
     /// The pinned newsroom reply-signing key, for reply bundles uploaded here.
@@ -111,6 +113,7 @@ impl JournalistApp {
             max_lifetime: Duration::from_secs(section.session_max_hours.max(1) * 3600),
             login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             idle: Duration::from_secs(section.session_idle_seconds.max(1)),
+            max_sessions: section.max_sessions,
             cookie_secure: section.cookie_secure,
             clock,
             newsroom_key: cfg.newsroom_key,
@@ -154,7 +157,7 @@ pub fn prepare(
 /// The journalist app with every layer: sessions, CSRF, logging, security headers.
 pub fn app(st: Shared) -> Router {
     let idle = time::Duration::seconds(i64::try_from(st.idle.as_secs()).unwrap_or(i64::MAX));
-    let sessions = SessionManagerLayer::new(BoundedStore::new(1000))
+    let sessions = SessionManagerLayer::new(BoundedStore::new(st.max_sessions, SESSION_KEY))
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Strict)

@@ -42,7 +42,38 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     for name in FORBIDDEN_HEADERS {
         h.remove(*name);
     }
+    undate_cookies(h);
     res
+}
+
+/// A cookie removal (`Max-Age=0`) loses its `Expires` attribute: tower-sessions sets it to now
+/// minus a year, which gives away the server's clock to the second. `Max-Age=0` alone removes
+/// the cookie.
+pub fn undate_cookies(h: &mut axum::http::HeaderMap) {
+    let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+    if !cookies.iter().any(|c| {
+        c.as_bytes()
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"expires="))
+    }) {
+        return;
+    }
+    h.remove(header::SET_COOKIE);
+    for c in cookies {
+        let text = c.to_str().unwrap_or("");
+        let kept: Vec<&str> = text
+            .split(';')
+            .filter(|a| !a.trim_start().to_ascii_lowercase().starts_with("expires="))
+            .collect();
+        let mut v = kept.join(";");
+        if !v.to_ascii_lowercase().contains("max-age=") {
+            // A removal with only a date: make it a removal without one.
+            v.push_str("; Max-Age=0");
+        }
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
 }
 
 /// One log line per request: the route template (never the path, which can carry ids), the

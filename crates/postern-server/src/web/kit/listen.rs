@@ -1,7 +1,12 @@
 //! Listeners and the accept loop: TCP on loopback, unix sockets, or sockets passed by systemd;
 //! one task per connection, HTTP/1.1 only, a header-read timeout against slowloris, and no
-//! `Date` header.
+//! `Date` header. Each listener has a connection cap (a connection over it is closed at once,
+//! before a byte is read) and a write timeout (a client that never reads its response loses
+//! the connection).
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -49,24 +54,79 @@ impl Listener {
         }
     }
 
-    /// Accepts connections forever, each served on its own task.
-    pub async fn serve(self, app: Router, header_timeout: Duration) {
+    /// Accepts connections forever, each served on its own task, at most `conn.max` at a time.
+    pub async fn serve(self, app: Router, conn: ConnLimits) {
+        let permits = Arc::new(tokio::sync::Semaphore::new(conn.max.max(1)));
         match self {
             Listener::Tcp(listener) => loop {
                 match listener.accept().await {
                     // The peer address is dropped here: it is always tor, and never logged.
-                    Ok((stream, _peer)) => spawn_connection(stream, app.clone(), header_timeout),
+                    Ok((stream, _peer)) => {
+                        if let Ok(permit) = permits.clone().try_acquire_owned() {
+                            spawn_connection(stream, app.clone(), conn, permit);
+                        }
+                    }
                     Err(_) => accept_backoff().await,
                 }
             },
             Listener::Unix(listener) => loop {
                 match listener.accept().await {
-                    Ok((stream, _)) => spawn_connection(stream, app.clone(), header_timeout),
+                    Ok((stream, _)) => {
+                        if let Ok(permit) = permits.clone().try_acquire_owned() {
+                            spawn_connection(stream, app.clone(), conn, permit);
+                        }
+                    }
                     Err(_) => accept_backoff().await,
                 }
             },
         }
     }
+}
+
+/// The per-connection limits of a listener.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnLimits {
+    /// Most open connections; more are closed at once.
+    pub max: usize,
+    /// Time a client has to send its request headers.
+    pub header_timeout: Duration,
+    /// Time a write may wait for the client to read.
+    pub write_timeout: Duration,
+}
+
+/// Descriptors one connection may hold at once: its socket, an upload's temporary and its
+/// second handle for background flushes, and a spool file being read or committed.
+pub const FDS_PER_CONNECTION: u64 = 4;
+/// Descriptors the server holds besides connections (listeners, runtime, logs, spool).
+pub const FDS_BASE: u64 = 64;
+
+/// Raises the soft descriptor limit to the hard one and logs the budget: `listeners` listeners
+/// of `max_connections` each, at [`FDS_PER_CONNECTION`], plus [`FDS_BASE`]. Returns the soft
+/// limit in effect and the budget.
+pub fn raise_fd_limit(listeners: u64, max_connections: usize) -> (u64, u64) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut lim = getrlimit(Resource::Nofile);
+    if lim.current != lim.maximum {
+        lim.current = lim.maximum;
+        if setrlimit(Resource::Nofile, lim).is_err() {
+            tracing::warn!("cannot raise the descriptor limit to the hard limit");
+        }
+    }
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    let budget = listeners
+        .saturating_mul(max_connections as u64)
+        .saturating_mul(FDS_PER_CONNECTION)
+        .saturating_add(FDS_BASE);
+    if budget > soft {
+        tracing::warn!(
+            soft_limit = soft,
+            budget,
+            "the descriptor budget (connections x descriptors each) is above the limit: lower max_connections or raise LimitNOFILE"
+        );
+    } else {
+        tracing::info!(soft_limit = soft, budget, "descriptor budget");
+    }
+    (soft, budget)
 }
 
 /// After a failed accept (out of file descriptors, say), wait a little rather than spin.
@@ -93,13 +153,21 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris and no `Date`
-/// header (the server's clock can fingerprint an onion host).
-fn spawn_connection<S>(stream: S, app: Router, header_timeout: Duration)
-where
+/// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris, a write
+/// timeout, and no `Date` header (the server's clock can fingerprint an onion host). The
+/// permit is held until the connection ends.
+fn spawn_connection<S>(
+    stream: S,
+    app: Router,
+    conn: ConnLimits,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let stream = WriteTimeout::new(stream, conn.write_timeout);
+    let header_timeout = conn.header_timeout;
     tokio::spawn(async move {
+        let _permit = permit;
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let app = app.clone();
@@ -115,4 +183,100 @@ where
             .serve_connection(TokioIo::new(stream), service)
             .await;
     });
+}
+
+/// A stream whose writes fail once the client has read nothing for `timeout`.
+pub struct WriteTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteTimeout<S> {
+    pub fn new(inner: S, timeout: Duration) -> WriteTimeout<S> {
+        WriteTimeout {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// After a write that could not proceed: fails once the stall lasted `timeout`.
+    fn pending<T>(&mut self, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<T>> {
+        let timeout = self.timeout;
+        let sleep = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client read nothing for too long",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteTimeout<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Pending => self.pending(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.inner).poll_flush(cx) {
+            Poll::Pending => self.pending(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.inner).poll_shutdown(cx) {
+            Poll::Pending => self.pending(cx),
+            ready => ready,
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
+            Poll::Pending => self.pending(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }

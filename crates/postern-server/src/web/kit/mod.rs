@@ -5,6 +5,7 @@
 //!
 //! The kit imports neither interface; the interfaces import the kit and never each other.
 
+pub mod bounds;
 pub mod csrf;
 pub mod error;
 pub mod headers;

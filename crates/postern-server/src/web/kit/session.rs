@@ -2,8 +2,11 @@
 //!
 //! tower-sessions' `MemoryStore` never removes anything, so a flood of visitors grows it without
 //! end. This store holds at most `max` sessions: expired ones are dropped on sight and swept
-//! whenever the store is full, and if it is still full the session closest to expiry is evicted.
-//! Nothing is ever written to disk.
+//! whenever the store is full, and if it is still full the anonymous session closest to expiry
+//! is evicted. An authenticated session (one that holds the store's `auth_key`) is never evicted
+//! to make room for an anonymous one: when only authenticated sessions are left, a new anonymous
+//! session is refused (the visitor gets an error page), and only a new login may evict the
+//! authenticated session closest to expiry. Nothing is ever written to disk.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,13 +20,17 @@ use tower_sessions::session_store::{self, SessionStore};
 pub struct BoundedStore {
     inner: Arc<Mutex<HashMap<Id, Record>>>,
     max: usize,
+    /// The session key that marks an authenticated session.
+    auth_key: &'static str,
 }
 
 impl BoundedStore {
-    pub fn new(max: usize) -> BoundedStore {
+    /// A store of at most `max` sessions; those holding `auth_key` are authenticated.
+    pub fn new(max: usize, auth_key: &'static str) -> BoundedStore {
         BoundedStore {
             inner: Arc::new(Mutex::new(HashMap::new())),
             max: max.max(1),
+            auth_key,
         }
     }
 
@@ -37,22 +44,31 @@ impl BoundedStore {
         self.len() == 0
     }
 
-    fn make_room(map: &mut HashMap<Id, Record>, max: usize) {
-        if map.len() < max {
-            return;
+    /// Makes room for `record`, or says there is none.
+    fn make_room(&self, map: &mut HashMap<Id, Record>, record: &Record) -> bool {
+        if map.len() < self.max {
+            return true;
         }
         let now = OffsetDateTime::now_utc();
         map.retain(|_, r| r.expiry_date > now);
-        while map.len() >= max {
-            let Some(oldest) = map
+        let authenticated = record.data.contains_key(self.auth_key);
+        while map.len() >= self.max {
+            let anonymous = map
                 .iter()
+                .filter(|(_, r)| !r.data.contains_key(self.auth_key))
                 .min_by_key(|(_, r)| r.expiry_date)
-                .map(|(id, _)| *id)
-            else {
-                break;
+                .map(|(id, _)| *id);
+            let victim = match anonymous {
+                Some(id) => id,
+                None if authenticated => match map.iter().min_by_key(|(_, r)| r.expiry_date) {
+                    Some((id, _)) => *id,
+                    None => return true,
+                },
+                None => return false,
             };
-            map.remove(&oldest);
+            map.remove(&victim);
         }
+        true
     }
 }
 
@@ -71,6 +87,10 @@ pub fn had_cookie(headers: &axum::http::HeaderMap, name: &str) -> bool {
         })
 }
 
+fn full() -> session_store::Error {
+    session_store::Error::Backend("the session store is full of logged-in sessions".into())
+}
+
 fn poisoned() -> session_store::Error {
     session_store::Error::Backend("session store lock poisoned".into())
 }
@@ -79,7 +99,9 @@ fn poisoned() -> session_store::Error {
 impl SessionStore for BoundedStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let mut map = self.inner.lock().map_err(|_| poisoned())?;
-        Self::make_room(&mut map, self.max);
+        if !self.make_room(&mut map, record) {
+            return Err(full());
+        }
         while map.contains_key(&record.id) {
             record.id = Id::default();
         }
@@ -89,8 +111,8 @@ impl SessionStore for BoundedStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let mut map = self.inner.lock().map_err(|_| poisoned())?;
-        if !map.contains_key(&record.id) {
-            Self::make_room(&mut map, self.max);
+        if !map.contains_key(&record.id) && !self.make_room(&mut map, record) {
+            return Err(full());
         }
         map.insert(record.id, record.clone());
         Ok(())
@@ -129,7 +151,7 @@ mod tests {
 
     #[tokio::test]
     async fn bounded_and_expiring() {
-        let store = BoundedStore::new(3);
+        let store = BoundedStore::new(3, "auth");
         let mut expired = record(-1);
         store.create(&mut expired).await.unwrap();
         assert!(store.load(&expired.id).await.unwrap().is_none());
@@ -144,5 +166,36 @@ mod tests {
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(store.load(id).await.unwrap().is_some(), i >= 7, "{i}");
         }
+    }
+
+    #[tokio::test]
+    async fn anonymous_sessions_never_evict_authenticated_ones() {
+        let store = BoundedStore::new(3, "auth");
+        let mut signed = Vec::new();
+        for i in 0..2 {
+            let mut r = record(10 + i);
+            r.data.insert("auth".into(), serde_json::json!("x"));
+            store.create(&mut r).await.unwrap();
+            signed.push(r.id);
+        }
+        // A flood of anonymous sessions, expiring later than the signed-in ones: they evict
+        // each other, never a signed-in one.
+        for i in 0..50 {
+            let mut r = record(1000 + i);
+            store.create(&mut r).await.unwrap();
+        }
+        for id in &signed {
+            assert!(store.load(id).await.unwrap().is_some());
+        }
+        // Full of signed-in sessions: an anonymous one is refused, a login still gets in.
+        let mut third = record(20);
+        third.data.insert("auth".into(), serde_json::json!("y"));
+        store.create(&mut third).await.unwrap();
+        assert!(store.create(&mut record(5000)).await.is_err());
+        let mut fourth = record(30);
+        fourth.data.insert("auth".into(), serde_json::json!("z"));
+        store.create(&mut fourth).await.unwrap();
+        assert!(store.load(&fourth.id).await.unwrap().is_some());
+        assert_eq!(store.len(), 3);
     }
 }

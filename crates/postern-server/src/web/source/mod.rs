@@ -42,6 +42,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Limits};
 use crate::storage::staging::Store;
 use crate::storage::uploads;
+use crate::web::kit::bounds::bound_upload;
 use crate::web::kit::csrf::{csrf_ok, renew_csrf_token};
 use crate::web::kit::error::{WebError, WebResult, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
@@ -144,15 +145,16 @@ impl SourceSession {
 
 fn routes(state: SharedState, cookie_secure: bool) -> Router {
     let idle = time::Duration::minutes(i64::from(state.limits.session_idle_minutes));
-    let sessions = SessionManagerLayer::new(BoundedStore::new(state.limits.max_sessions))
-        .with_name(COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(cookie_secure)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle))
-        // Saved on every request, so that activity (not only a change) keeps a session alive.
-        .with_always_save(true);
+    let sessions =
+        SessionManagerLayer::new(BoundedStore::new(state.limits.max_sessions, SOURCE_KEY))
+            .with_name(COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Strict)
+            .with_secure(cookie_secure)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(idle))
+            // Saved on every request, so that activity (not only a change) keeps a session alive.
+            .with_always_save(true);
     let form_deadline = Duration::from_secs(state.limits.form_deadline_seconds);
     let upload_idle = Duration::from_secs(state.limits.upload_idle_seconds);
     // Small forms: a hard deadline on the whole request, and a small body cap.
@@ -173,8 +175,16 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
             form_deadline,
         ));
     // Uploads: no total deadline (a large file over Tor takes long), but an idle timeout.
+    // The multipart parts: the token, the message and the files.
+    let bounds = tus::upload_bounds(
+        &state.limits,
+        state.limits.max_items_per_request.saturating_add(2),
+    );
     let uploads = Router::new()
         .route("/{lang}/submit", post(submit::submit).get(submitted))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            bound_upload(bounds, req, next)
+        }))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(upload_idle));
     forms

@@ -8,7 +8,10 @@
 //! What is checked before a byte is stored: the session (a logged-in source), the CSRF token (the
 //! form's first field), the declared length against the request limit, and free disk space
 //! against the reserve. What is enforced while streaming: the per-file, per-request and message
-//! limits, and the reserve again every few MiB.
+//! limits, the reserve again at every item and every few MiB, and the number of files per
+//! request and per source. Empty file parts are skipped before anything is staged. The body
+//! itself is bounded before it reaches the parser (`web::kit::bounds`: a minimum rate, the
+//! multipart preamble, part headers and part count).
 
 use axum::extract::Multipart;
 use axum::extract::multipart::Field;
@@ -33,6 +36,8 @@ enum Refusal {
     BadRequest,
     TooLarge,
     MessageTooLong,
+    /// More files than a request or the source may have.
+    TooMany,
     DiskFull,
     /// The client went away or stalled; nobody is there to read a page.
     Gone,
@@ -47,6 +52,7 @@ impl Refusal {
             Refusal::BadRequest => "malformed form",
             Refusal::TooLarge => "too large",
             Refusal::MessageTooLong => "message too long",
+            Refusal::TooMany => "too many items",
             Refusal::DiskFull => "disk reserve",
             Refusal::Gone => "client disconnected or stalled",
             Refusal::Server => "server error",
@@ -92,6 +98,8 @@ pub async fn submit(
         )
         .await;
     }
+    // The declared length is only a first check (a chunked body declares none); staging
+    // checks the free space again at every item and every few MiB written.
     if !st.store.disk_ok(declared.unwrap_or(0)) {
         return error_page(&ctx, StatusCode::INSUFFICIENT_STORAGE, "error-disk-full")
             .into_response();
@@ -127,6 +135,7 @@ pub async fn submit(
                 Refusal::MessageTooLong => {
                     (StatusCode::PAYLOAD_TOO_LARGE, "error-message-too-long")
                 }
+                Refusal::TooMany => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
                 Refusal::DiskFull => (StatusCode::INSUFFICIENT_STORAGE, "error-disk-full"),
                 Refusal::Gone => (StatusCode::BAD_REQUEST, "error-bad-request"),
                 Refusal::Server => (StatusCode::INTERNAL_SERVER_ERROR, "error-server"),
@@ -166,10 +175,21 @@ async fn receive(
     if !csrf_ok(session, &String::from_utf8_lossy(&token)).await {
         return Err(Refusal::Csrf);
     }
-    if current_source(session).await.is_none() {
-        return Err(Refusal::Expired);
-    }
+    // Items the source may still add (`max_items_per_source`, counted in the spool).
+    let room = match current_source(session).await.and_then(|s| s.source_id()) {
+        Some(id) => {
+            let store = st.store.clone();
+            let have = tokio::task::spawn_blocking(move || {
+                store.spool.items(&id).map(|v| v.len() as u64).unwrap_or(0)
+            })
+            .await
+            .map_err(|_| Refusal::Server)?;
+            st.limits.max_items_per_source.saturating_sub(have)
+        }
+        None => return Err(Refusal::Expired),
+    };
     let mut staged = Vec::new();
+    let mut files = 0u64;
     let mut request_bytes = 0u64;
     while let Some(mut field) = mp.next_field().await.map_err(gone)? {
         match field.name() {
@@ -186,6 +206,9 @@ async fn receive(
                     return Err(Refusal::MessageTooLong);
                 }
                 if !text.trim().is_empty() {
+                    if room == 0 {
+                        return Err(Refusal::TooMany);
+                    }
                     request_bytes += text.len() as u64;
                     if request_bytes > st.limits.max_request_bytes {
                         return Err(Refusal::TooLarge);
@@ -214,7 +237,22 @@ async fn receive(
                     .filter(|c| (' '..='~').contains(c))
                     .take(postern_spool::envelope::MAX_TYPE_LEN)
                     .collect();
-                let nameless = name.is_empty();
+                // An empty part (a file input left empty, or a flood of empty named parts)
+                // is skipped: nothing is staged before its first byte.
+                let mut first = None;
+                while let Some(chunk) = field.chunk().await.map_err(gone)? {
+                    if !chunk.is_empty() {
+                        first = Some(chunk);
+                        break;
+                    }
+                }
+                let Some(first) = first else {
+                    continue;
+                };
+                files += 1;
+                if files > st.limits.max_items_per_request || files > room {
+                    return Err(Refusal::TooMany);
+                }
                 let mut header =
                     Header::new(Kind::File, ItemId::from_bytes([0; 16]), st.store.today());
                 header.name = name;
@@ -224,17 +262,14 @@ async fn receive(
                     .stage(header, st.limits.max_file_bytes)
                     .await
                     .map_err(refusal)?;
-                while let Some(chunk) = field.chunk().await.map_err(gone)? {
+                let mut next = Some(first);
+                while let Some(chunk) = next {
                     request_bytes += chunk.len() as u64;
                     if request_bytes > st.limits.max_request_bytes {
                         return Err(Refusal::TooLarge);
                     }
                     item.write(&chunk).await.map_err(refusal)?;
-                }
-                // A file input left empty still sends an empty, nameless part: skip it (its
-                // temporary goes with `item`).
-                if nameless && item.content_len() == 0 {
-                    continue;
+                    next = field.chunk().await.map_err(gone)?;
                 }
                 staged.push(item.finish().await.map_err(refusal)?);
             }

@@ -16,6 +16,7 @@
 //! token.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -34,13 +35,14 @@ use postern_spool::ids::{ItemId, SourceId, UploadId};
 use postern_spool::record::SourceRecord;
 use postern_spool::segments::MAX_SEGMENTS;
 use sha2::Digest;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_sessions::Session;
 
 use super::submit::truncate_utf8;
 use super::{SharedState, current_source};
 use crate::storage::staging::{StageError, Staged};
 use crate::storage::uploads::{self as state, NewUpload, UploadState};
+use crate::web::kit::bounds::{UploadBounds, bound_upload};
 use crate::web::kit::error::{WebError, WebResult};
 use crate::web::kit::headers::content_type;
 const TUS_VERSION: &str = "1.0.0";
@@ -118,17 +120,50 @@ impl Tus {
     }
 }
 
+/// The API login's largest body: a codename is well under it.
+pub const LOGIN_MAX_BYTES: usize = 1024;
+
 pub fn routes(st: &SharedState) -> Router<SharedState> {
     let idle = Duration::from_secs(st.limits.upload_idle_seconds);
+    let deadline = Duration::from_secs(st.limits.form_deadline_seconds);
+    let small = || TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, deadline);
+    let bounds = upload_bounds(&st.limits, 0);
     Router::new()
-        .route("/api/v1/login", post(api_login))
-        .route("/api/v1/uploads", options(opts).post(create))
+        // The login body is limited while it is read, and the whole request has a deadline.
+        .route(
+            "/api/v1/login",
+            post(api_login)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(LOGIN_MAX_BYTES))
+                .layer::<_, Infallible>(small()),
+        )
+        .route(
+            "/api/v1/uploads",
+            options(opts).post(create).layer::<_, Infallible>(small()),
+        )
+        // Everything but PATCH is small; PATCH must keep a minimum rate (the layer applies to
+        // the methods routed before it).
         .route(
             "/api/v1/uploads/{id}",
-            options(opts).head(head).patch(patch).delete(terminate),
+            options(opts)
+                .head(head)
+                .delete(terminate)
+                .layer::<_, Infallible>(small())
+                .patch(patch)
+                .layer::<_, Infallible>(axum::middleware::from_fn(move |req, next| {
+                    bound_upload(bounds, req, next)
+                })),
         )
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(idle))
+}
+
+/// The body bounds of uploads, with at most `max_parts` multipart parts.
+pub fn upload_bounds(limits: &crate::config::Limits, max_parts: u64) -> UploadBounds {
+    UploadBounds {
+        min_bytes: limits.upload_min_window_bytes,
+        window: Duration::from_secs(limits.upload_rate_window_seconds.max(1)),
+        max_parts,
+    }
 }
 
 /// Headers on every tus response.
@@ -221,8 +256,16 @@ async fn opts(State(st): State<SharedState>) -> Response {
 
 /// `POST /api/v1/login`: the codename as the body (text), through the same rate limit and
 /// Argon2 queue as the web login. Answers a bearer token bound in memory to the source.
-async fn api_login(State(st): State<SharedState>, body: axum::body::Bytes) -> Response {
-    if body.len() > 1024 {
+async fn api_login(
+    State(st): State<SharedState>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    // Read through a limit of `LOGIN_MAX_BYTES`: a larger body is refused when that many
+    // bytes have arrived, not after the whole of it was buffered.
+    let Ok(body) = body else {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "login body too large");
+    };
+    if body.len() > LOGIN_MAX_BYTES {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "login body too large");
     }
     let typed = zeroize::Zeroizing::new(String::from_utf8_lossy(&body).into_owned());
@@ -336,6 +379,8 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
         name,
         ctype,
         max_open_bytes: st.limits.max_uploads_total_bytes,
+        max_open_per_source: st.limits.max_open_uploads_per_source,
+        max_open: st.limits.max_open_uploads,
         expire_days: st.limits.upload_expire_days,
     };
     match tokio::task::spawn_blocking(move || state::create(&store, new)).await {
@@ -346,6 +391,9 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
                 (hn("upload-expires"), http_date(expires)),
             ],
         ),
+        Ok(Err(state::CreateError::TooMany)) => {
+            refuse(StatusCode::TOO_MANY_REQUESTS, "too many open uploads")
+        }
         Ok(Err(state::CreateError::Full)) => {
             refuse(StatusCode::INSUFFICIENT_STORAGE, "cannot create the upload")
         }

@@ -1,0 +1,358 @@
+//! Abuse resistance in process: every bound holds before anything is buffered, answered
+//! quickly, and a logged-in source keeps working meanwhile. (What needs sockets, descriptors
+//! and RSS is in the end-to-end `abuse` module.)
+
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::web::{Browser, Harness, csrf_of, multipart, new_source};
+
+/// Sends `body` (a stream) to `app`, with the browser's cookie; the status and the time taken.
+async fn send_stream(
+    h: &Harness,
+    cookie: Option<&str>,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+) -> (StatusCode, Duration) {
+    let mut b = Request::builder().method("POST").uri(path);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    if let Some(c) = cookie {
+        b = b.header("cookie", c);
+    }
+    let start = Instant::now();
+    let res = tokio::time::timeout(
+        Duration::from_secs(20),
+        h.source.clone().oneshot(b.body(body).unwrap()),
+    )
+    .await
+    .expect("answered within 20 s")
+    .unwrap();
+    let status = res.status();
+    let _ = res.into_body().collect().await;
+    (status, start.elapsed())
+}
+
+/// An endless body of `chunk`, `every` apart.
+fn endless(chunk: &'static [u8], every: Duration) -> Body {
+    let s = futures_util::stream::unfold((), move |()| async move {
+        tokio::time::sleep(every).await;
+        Some((Ok::<_, std::io::Error>(Bytes::from_static(chunk)), ()))
+    });
+    Body::from_stream(s)
+}
+
+/// A source logged in through the browser `b` can still reach its home page and submit.
+async fn source_still_works(b: &mut Browser<'_>) {
+    let home = b.get("/en/home").await;
+    assert_eq!(
+        home.status,
+        StatusCode::OK,
+        "still logged in: {}",
+        home.body
+    );
+    let (ct, body) = multipart(&[("csrf", &csrf_of(&home.body)), ("message", "still here")]);
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "still submits: {}", r.body);
+}
+
+fn items(h: &Harness) -> usize {
+    let sources = h.data.join("spool").join("sources");
+    let Ok(dirs) = std::fs::read_dir(&sources) else {
+        return 0;
+    };
+    let mut n = 0;
+    for d in dirs.flatten() {
+        let items = d.path().join("items");
+        if let Ok(files) = std::fs::read_dir(items) {
+            n += files
+                .flatten()
+                .filter(|f| f.file_name().to_string_lossy().ends_with(".age"))
+                .count();
+        }
+    }
+    n
+}
+
+#[tokio::test]
+async fn the_api_login_refuses_an_endless_body_at_one_kib() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    // 8 KiB every 10 ms, forever: refused once the first KiB is in, not after the body.
+    let (status, took) = send_stream(
+        &h,
+        None,
+        "/api/v1/login",
+        &[("content-type", "text/plain")],
+        endless(&[b'a'; 8192], Duration::from_millis(10)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    source_still_works(&mut b).await;
+}
+
+#[tokio::test]
+async fn the_api_login_has_a_total_deadline() {
+    let h = Harness::new(|l| l.form_deadline_seconds = 1);
+    // One byte every 100 ms: each frame is in time, the whole request is not.
+    let (status, took) = send_stream(
+        &h,
+        None,
+        "/api/v1/login",
+        &[("content-type", "text/plain")],
+        endless(b"a", Duration::from_millis(100)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[tokio::test]
+async fn an_upload_below_the_minimum_rate_is_cut_off() {
+    let h = Harness::new(|l| {
+        l.upload_rate_window_seconds = 1;
+        l.upload_min_window_bytes = 4096;
+    });
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    let cookie = b.cookie_header();
+    let boundary = "postern-test-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n"
+    );
+    let head: &'static [u8] = Box::leak(head.into_bytes().into_boxed_slice());
+    let trickle =
+        futures_util::stream::once(
+            async move { Ok::<_, std::io::Error>(Bytes::from_static(head)) },
+        );
+    let body = Body::from_stream(futures_util::StreamExt::chain(
+        trickle,
+        futures_util::stream::unfold((), |()| async {
+            // 10 bytes every 200 ms: each frame well inside the idle timeout.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from_static(b"0123456789")),
+                (),
+            ))
+        }),
+    ));
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let (status, took) = send_stream(
+        &h,
+        cookie.as_deref(),
+        "/en/submit",
+        &[("content-type", &ct)],
+        body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert_eq!(items(&h), 0, "nothing stored");
+    source_still_works(&mut b).await;
+}
+
+#[tokio::test]
+async fn a_multipart_preamble_or_part_header_without_end_is_refused_at_once() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    let cookie = b.cookie_header();
+    let ct = "multipart/form-data; boundary=postern-test-boundary";
+    // No boundary ever: the preamble grows without end.
+    let (status, took) = send_stream(
+        &h,
+        cookie.as_deref(),
+        "/en/submit",
+        &[("content-type", ct)],
+        endless(&[b'x'; 4096], Duration::from_millis(1)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // A part header that never ends.
+    let first: &'static [u8] =
+        b"--postern-test-boundary\r\nContent-Disposition: form-data; name=\"csrf\"\r\nX: ";
+    let body = Body::from_stream(futures_util::StreamExt::chain(
+        futures_util::stream::once(
+            async move { Ok::<_, std::io::Error>(Bytes::from_static(first)) },
+        ),
+        futures_util::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from_static(&[b'y'; 4096])),
+                (),
+            ))
+        }),
+    ));
+    let (status, took) = send_stream(
+        &h,
+        cookie.as_deref(),
+        "/en/submit",
+        &[("content-type", ct)],
+        body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(items(&h), 0);
+    source_still_works(&mut b).await;
+}
+
+/// A multipart body with the token, then `files` file parts of `content`.
+fn files_body(csrf: &str, files: usize, content: &str) -> (String, Vec<u8>) {
+    let boundary = "postern-test-boundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .into_bytes();
+    for i in 0..files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"f{i}\"\r\n\r\n{content}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn empty_file_parts_are_never_stored() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    // 90 empty, named file parts: nothing to store, nothing stored.
+    let (ct, body) = files_body(&csrf, 90, "");
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(items(&h), 0);
+    let tmp = std::fs::read_dir(h.data.join("spool").join("tmp"))
+        .unwrap()
+        .count();
+    assert_eq!(tmp, 0, "no temporaries left");
+    source_still_works(&mut b).await;
+    assert_eq!(items(&h), 1);
+}
+
+#[tokio::test]
+async fn items_per_request_and_per_source_are_capped() {
+    let h = Harness::new(|l| {
+        l.max_items_per_request = 3;
+        l.max_items_per_source = 5;
+    });
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    // Four files in one request: refused whole (the part count bound or the file count).
+    let (ct, body) = files_body(&csrf, 4, "x");
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert!(
+        matches!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::BAD_REQUEST
+        ),
+        "{}",
+        r.status
+    );
+    assert_eq!(items(&h), 0);
+    // Three, then three more: the second goes over the source's five.
+    let (ct, body) = files_body(&csrf, 3, "x");
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert_eq!(items(&h), 3);
+}
+
+#[tokio::test]
+async fn the_disk_reserve_is_checked_without_a_declared_length() {
+    // A reserve above what is free: a chunked body (no declared length) is refused too, and
+    // nothing is stored.
+    let h = Harness::new(|l| l.disk_reserve_bytes = u64::MAX / 2);
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    let (ct, body) = files_body(&csrf, 2, "x");
+    let cookie = b.cookie_header();
+    let (status, _) = send_stream(
+        &h,
+        cookie.as_deref(),
+        "/en/submit",
+        &[("content-type", &ct)],
+        Body::from_stream(futures_util::stream::once(async move {
+            Ok::<_, std::io::Error>(Bytes::from(body))
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(items(&h), 0);
+}
+
+#[tokio::test]
+async fn anonymous_page_views_never_log_out_a_source() {
+    let h = Harness::new(|l| l.max_sessions = 20);
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    // Ten times the store's size in anonymous page views (each makes a session).
+    for _ in 0..200 {
+        let r = crate::web::send(&h.source, "GET", "/en/", &[], b"").await;
+        assert!(
+            matches!(r.status, StatusCode::OK | StatusCode::INTERNAL_SERVER_ERROR),
+            "{}",
+            r.status
+        );
+    }
+    source_still_works(&mut b).await;
+}
+
+#[tokio::test]
+async fn an_expiring_cookie_carries_no_date() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    let r = b.post_form("/en/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookies: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(!cookies.is_empty(), "the session cookie is removed");
+    for c in cookies {
+        assert!(c.contains("Max-Age=0"), "{c}");
+        assert!(!c.to_ascii_lowercase().contains("expires"), "{c}");
+    }
+}
+
+#[tokio::test]
+async fn open_uploads_are_capped_per_source() {
+    let h = Harness::new(|l| l.max_open_uploads_per_source = 2);
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    let create = [("tus-resumable", "1.0.0"), ("upload-length", "10")];
+    for i in 0..2 {
+        let r = b.send("POST", "/api/v1/uploads", &create, b"").await;
+        assert_eq!(r.status, StatusCode::CREATED, "upload {i}");
+    }
+    let r = b.send("POST", "/api/v1/uploads", &create, b"").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another source is not affected.
+    let mut other = Browser::new(&h.source);
+    new_source(&mut other).await;
+    let r = other.send("POST", "/api/v1/uploads", &create, b"").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}

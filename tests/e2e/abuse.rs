@@ -1,0 +1,222 @@
+//! Abuse resistance against the real `postern` binary on loopback: one named test per class,
+//! each asserting the status, the time to answer, a ceiling on the server's RSS (read from
+//! `/proc`), and that a real source still gets in and submits. Counts and times are small: these
+//! tests check bounds, the `abuse-bench` benchmark measures them.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::http::{Browser, Multipart, connect, csrf_of};
+use crate::support::Server;
+
+const UA: &str = "Mozilla/5.0 (PosternAbuseTest) Gecko/20100101";
+const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+/// `key = value` in the config's `[limits]`, replacing the value written by `postern init`.
+fn set(config: String, key: &str, value: &str) -> String {
+    let mut out = String::new();
+    for line in config.lines() {
+        if line.split('=').next().map(str::trim) == Some(key) {
+            out.push_str(&format!("{key} = {value}\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The pid of the `postern serve` whose config is `server.config`.
+fn pid_of(server: &Server) -> u32 {
+    let want = server.config.to_string_lossy().into_owned();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(" serve ") && cmd.contains(&want) {
+            return pid;
+        }
+    }
+    panic!("no server process");
+}
+
+/// The server's resident set, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+const RSS_CEILING_KIB: u64 = 128 * 1024;
+
+/// A real source: gets a codename, and submits a message.
+fn source_submits(port: u16) {
+    let mut b = Browser::new(port, UA);
+    let landing = b.get("/en/");
+    assert_eq!(landing.status, 200);
+    let page = b.post_form("/en/generate", &[("csrf", &csrf_of(&landing.text()))]);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let home = b.get("/en/home");
+    assert_eq!(home.status, 200);
+    let form = Multipart::new()
+        .text("csrf", &csrf_of(&home.text()))
+        .text("message", "still here");
+    let r = b.post_multipart("/en/submit", form);
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[test]
+fn connections_over_the_cap_are_closed_at_once_and_the_fd_budget_is_logged() {
+    let server = Server::new(RECIPIENT, |c| {
+        let c = set(c, "max_connections", "16");
+        set(c, "header_read_seconds", "20")
+    });
+    let pid = pid_of(&server);
+    // Logged just after the listener is bound, which is when `Server::new` returns.
+    let logged = Instant::now();
+    while !server.log_text().contains("descriptor budget") {
+        assert!(
+            logged.elapsed() < Duration::from_secs(5),
+            "{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The soft descriptor limit was raised to the hard one.
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let nums: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(nums.first(), nums.get(1), "{line}");
+    // 16 connections take every slot (each answered once, so surely accepted, then idle
+    // with keep-alive); 48 more are closed at once, unanswered.
+    let idle: Vec<TcpStream> = (0..16)
+        .map(|_| {
+            let mut s = connect(server.port);
+            s.write_all(b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut buf = [0u8; 12];
+            s.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"HTTP/1.1 200");
+            s
+        })
+        .collect();
+    let start = Instant::now();
+    let mut over = Vec::new();
+    for _ in 0..48 {
+        let mut s = connect(server.port);
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let _ = s.write_all(b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "closed without an answer");
+        over.push(s);
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        fds(pid) < 16 + 48,
+        "the server holds {} descriptors",
+        fds(pid)
+    );
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
+    // Once the idle ones go, a real source gets in.
+    drop(over);
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(200));
+    source_submits(server.port);
+}
+
+#[test]
+fn a_client_that_never_reads_loses_its_connection() {
+    let server = Server::new(RECIPIENT, |c| set(c, "write_timeout_seconds", "1"));
+    let pid = pid_of(&server);
+    let baseline = fds(pid);
+    // Many pipelined requests, and never a read: far more response than socket buffers hold.
+    let mut s = connect(server.port);
+    let one = b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut burst = Vec::new();
+    for _ in 0..20_000 {
+        burst.extend_from_slice(one);
+    }
+    s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    let start = Instant::now();
+    let _ = s.write_all(&burst);
+    // The server closes its end (its descriptor goes) although this client never reads.
+    let mut closed = false;
+    while start.elapsed() < Duration::from_secs(30) {
+        if fds(pid) <= baseline {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        closed,
+        "the connection is still open after {:?}",
+        start.elapsed()
+    );
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
+    drop(s);
+    source_submits(server.port);
+}
+
+#[test]
+fn huge_api_login_bodies_are_refused_at_one_kib() {
+    let server = Server::new(RECIPIENT, |c| c);
+    let pid = pid_of(&server);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let port = server.port;
+            std::thread::spawn(move || {
+                let mut s = connect(port);
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+                let head = format!(
+                    "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+                    256u64 << 20
+                );
+                s.write_all(head.as_bytes()).unwrap();
+                // Up to 16 MiB of it (the server answers long before).
+                let chunk = vec![b'a'; 1 << 16];
+                for _ in 0..256 {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+                let mut buf = [0u8; 12];
+                let _ = s.read(&mut buf);
+                String::from_utf8_lossy(&buf).into_owned()
+            })
+        })
+        .collect();
+    for h in handles {
+        let head = h.join().unwrap();
+        assert!(head.starts_with("HTTP/1.1 413"), "{head:?}");
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
+    source_submits(server.port);
+}
