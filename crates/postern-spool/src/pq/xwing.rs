@@ -204,10 +204,7 @@ impl Deserializable for EncappedKey {
         let (m, x) = encoded.split_at(ML_CT_LEN);
         let ct_m: &MlCt = m.try_into().map_err(|_| HpkeError::ValidationError)?;
         let ct_x: [u8; 32] = x.try_into().map_err(|_| HpkeError::ValidationError)?;
-        Ok(EncappedKey {
-            ct_m: *ct_m,
-            ct_x,
-        })
+        Ok(EncappedKey { ct_m: *ct_m, ct_x })
     }
 }
 
