@@ -121,7 +121,7 @@ pub async fn submit(
     };
     let (Some(source_id), Ok(reply)) = (
         source.source_id(),
-        source.reply.parse::<age::x25519::Recipient>(),
+        source.reply.parse::<postern_spool::recipients::Recipient>(),
     ) else {
         return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server");
     };
@@ -360,7 +360,7 @@ async fn stage(
 async fn commit(
     st: &SharedState,
     source: SourceId,
-    reply: age::x25519::Recipient,
+    reply: postern_spool::recipients::Recipient,
     staged: Vec<Staged>,
 ) -> Result<(), ()> {
     let st = st.clone();

@@ -239,7 +239,10 @@ async fn api_login(State(st): State<SharedState>, body: axum::body::Bytes) -> Re
     let Ok(keys) = st.kdf.derive(codename).await else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "derivation queue full");
     };
-    let Some(token) = st.tus.issue(keys.id, keys.reply_recipient().to_string()) else {
+    let Some(token) = st.tus.issue(
+        keys.id,
+        keys.reply_recipient_for(&st.recipients).to_string(),
+    ) else {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "token map");
     };
     (
