@@ -188,7 +188,8 @@ fn derivation_vectors() {
         )
         .unwrap();
         assert_eq!(keys.id.to_string(), f[2]);
-        assert_eq!(keys.reply_recipient().to_string(), f[3]);
+        assert_eq!(keys.classical_reply_recipient().to_string(), f[3]);
+        assert_eq!(keys.reply_recipient().to_string(), f[4]);
         // Sloppy typing of the same codename derives the same keys.
         let sloppy = format!("  {}  ", f[0].to_uppercase().replace(' ', "\t "));
         let again = derive(
