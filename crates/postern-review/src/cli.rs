@@ -35,13 +35,25 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
-    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected.
+    /// Create the newsroom key (hybrid post-quantum age1pq1…, or classical with --classical) and
+    /// the reply-signing key (Ed25519), passphrase-protected.
     Keygen {
         /// scrypt work factor (log2) for the key files; the default takes about a second.
         #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(10..=22))]
         scrypt_work_factor: Option<u8>,
+        /// Make a classical X25519 key (age1…) instead of a hybrid ML-KEM-768 + X25519 one
+        /// (age1pq1…): only for tools that do not read hybrid keys (age before 1.3). Items sealed
+        /// to it are not protected against a future quantum computer.
+        #[arg(long)]
+        classical: bool,
+        /// Add a new newsroom key beside the existing ones (key rotation, or a move from
+        /// classical to hybrid): the old keys stay in the key file so old items still open; the
+        /// new recipient replaces recipient.txt. Same passphrase.
+        #[arg(long)]
+        rotate: bool,
     },
-    /// Print the public newsroom recipient and reply-signing key, and the pinned server key.
+    /// Print the public newsroom recipient with its fingerprint, the reply-signing key, and the
+    /// pinned server key.
     Keys,
     /// Pin the server's spool signing key (`ed25519:…`, printed by `postern init`).
     Trust {
@@ -121,8 +133,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             use clap::CommandFactory;
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
         }
-        Command::Keygen { scrypt_work_factor } => {
-            let (recipient, signing) = home.keygen(scrypt_work_factor)?;
+        Command::Keygen {
+            scrypt_work_factor,
+            classical,
+            rotate: true,
+        } => {
+            let recipient = home.rotate(scrypt_work_factor, classical)?;
+            let fp = recipient
+                .parse()
+                .map(|r| postern_spool::recipients::fingerprint(&r))
+                .unwrap_or_default();
+            say(&format!(
+                "Added a new newsroom key in {}; the earlier ones stay beside it.",
+                home.dir.display()
+            ));
+            say("");
+            say(
+                "New newsroom recipient (replace the old one in the server's config, then restart it):",
+            );
+            say(&format!("  {recipient}"));
+            say(&format!("  fingerprint {fp}"));
+            say("");
+            say(
+                "Items sealed to the earlier keys still open here. See the operator guide, \"Key rotation\".",
+            );
+        }
+        Command::Keygen {
+            scrypt_work_factor,
+            classical,
+            rotate: false,
+        } => {
+            let (recipient, signing) = home.keygen(scrypt_work_factor, classical)?;
             say(&format!(
                 "Created the newsroom keys in {}.",
                 home.dir.display()
@@ -130,23 +171,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             say("");
             say("Newsroom recipient (put it in the server's config, `postern init --recipient`):");
             say(&format!("  {recipient}"));
+            if let Ok(r) = recipient.parse() {
+                say(&format!(
+                    "  fingerprint {}",
+                    postern_spool::recipients::fingerprint(&r)
+                ));
+            }
             say("Reply-signing key (the server pins it to accept reply bundles):");
             say(&format!("  {signing}"));
             say("");
             say("Keep the passphrase safe: without it, nothing sent to this key can be read.");
         }
         Command::Keys => {
-            let recipient = crate::home::read_bounded(&home.dir.join("recipient.txt"), 1024)
-                .map_err(|_| {
-                    user_error(
-                        "no newsroom key here",
-                        "run `postern-review keygen`, or pass --home",
-                    )
-                })?;
-            say(&format!(
-                "newsroom recipient: {}",
-                String::from_utf8_lossy(&recipient).trim()
-            ));
+            let recipients = home.newsroom_recipients()?;
+            for r in recipients.iter() {
+                say(&format!("newsroom recipient ({}): {r}", r.kind()));
+                say(&format!(
+                    "  fingerprint:      {}",
+                    postern_spool::recipients::fingerprint(r)
+                ));
+            }
+            for set in home.previous_recipients() {
+                for r in set.iter() {
+                    say(&format!(
+                        "earlier recipient ({}, still opens old items): {r}",
+                        r.kind()
+                    ));
+                    say(&format!(
+                        "  fingerprint:      {}",
+                        postern_spool::recipients::fingerprint(r)
+                    ));
+                }
+            }
             if let Ok(s) = crate::home::read_bounded(&home.dir.join("signing-key.pub"), 1024) {
                 say(&format!(
                     "reply-signing key:  {}",
