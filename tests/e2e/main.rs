@@ -14,6 +14,7 @@ mod deps;
 mod http;
 mod interop;
 mod journalist;
+mod pq;
 mod replies;
 mod reviewer;
 mod server;

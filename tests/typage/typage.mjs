@@ -7,6 +7,7 @@
 //   node typage.mjs recipient IDENTITY          the identity's recipient
 //   node typage.mjs encrypt RECIPIENT...        stdin sealed to the recipients
 //   node typage.mjs decrypt IDENTITY...         stdin opened with the identities
+//   node typage.mjs decrypt-passphrase PASS     stdin opened with a passphrase (age -p files)
 import * as age from "age-encryption";
 
 async function stdin() {
@@ -29,6 +30,10 @@ try {
   } else if (cmd === "decrypt") {
     const d = new age.Decrypter();
     for (const i of args) d.addIdentity(i);
+    process.stdout.write(await d.decrypt(await stdin(), "uint8array"));
+  } else if (cmd === "decrypt-passphrase") {
+    const d = new age.Decrypter();
+    d.addPassphrase(args[0]);
     process.stdout.write(await d.decrypt(await stdin(), "uint8array"));
   } else {
     throw new Error(`unknown command ${cmd}`);
