@@ -137,7 +137,7 @@ fn decode_bech32(s: &str, hrp: &str, upper: bool, len: usize) -> Result<Vec<u8>,
 
 /// An `age1pq1…` recipient: an X-Wing public key.
 #[derive(Clone, PartialEq, Eq)]
-pub struct HybridRecipient(xwing::PublicKey);
+pub struct HybridRecipient(Box<xwing::PublicKey>);
 
 impl HybridRecipient {
     /// The 1216-byte public key.
@@ -147,7 +147,7 @@ impl HybridRecipient {
 
     /// Parses a 1216-byte public key (length and modulus checked).
     pub fn from_bytes(b: &[u8]) -> Option<HybridRecipient> {
-        xwing::PublicKey::parse(b).map(HybridRecipient)
+        xwing::PublicKey::parse(b).map(|k| HybridRecipient(Box::new(k)))
     }
 
     /// Wraps `file_key` into one stanza with the given 64 bytes of encapsulation randomness
@@ -162,7 +162,7 @@ impl HybridRecipient {
             _,
         >(
             &hpke::OpModeS::Base,
-            &self.0,
+            &*self.0,
             HPKE_INFO,
             file_key,
             b"",
@@ -250,7 +250,7 @@ impl HybridIdentity {
 
     /// The public recipient.
     pub fn to_public(&self) -> HybridRecipient {
-        HybridRecipient(self.0.public().clone())
+        HybridRecipient(Box::new(self.0.public().clone()))
     }
 
     /// The `AGE-SECRET-KEY-PQ-1…` string.
