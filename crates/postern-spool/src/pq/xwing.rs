@@ -265,10 +265,10 @@ impl hpke::Kem for XWing {
         let ct_x = x25519_dalek::PublicKey::from(&ek_x).to_bytes();
         let ss_x = ek_x.diffie_hellman(&pk.pk_x);
         let mut ss_m = ss_m;
-        let ss = combiner(&ss_m, ss_x.as_bytes(), &ct_x, pk.pk_x.as_bytes());
+        let ss = Zeroizing::new(combiner(&ss_m, ss_x.as_bytes(), &ct_x, pk.pk_x.as_bytes()));
         ss_m.as_mut_slice().zeroize();
         let mut out = SharedSecret::<Self>::default();
-        out.0.copy_from_slice(&ss);
+        out.0.copy_from_slice(ss.as_ref());
         Ok((out, EncappedKey { ct_m, ct_x }))
     }
 
