@@ -37,6 +37,8 @@ mod interop;
 mod journalist;
 /// Newsroom keys brought in from age-keygen, plain or passphrase-protected.
 mod keyimport;
+/// Post-quantum hybrid keys: interop with typage, an age implementation that is not ours.
+mod pq;
 /// Replies, from the reviewer to the source, and every way a reply bundle can be wrong.
 mod replies;
 /// `postern-review` end to end, and its refusals of hostile input.

@@ -85,7 +85,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A reviewer home with keys made by `postern-review keygen` (cheap scrypt for speed).
+/// A reviewer home with keys made by `postern-review keygen` (cheap scrypt for speed): a hybrid
+/// post-quantum newsroom key, or with [`Reviewer::classical`] a classical X25519 one.
 pub struct Reviewer {
     pub dir: tempfile::TempDir,
     pub passphrase_file: PathBuf,
@@ -97,6 +98,16 @@ pub const PASSPHRASE: &str = "correct gravity battery staple";
 
 impl Reviewer {
     pub fn new() -> Reviewer {
+        Reviewer::with_keygen_args(&[])
+    }
+
+    /// A reviewer with a classical X25519 newsroom key (`keygen --classical`), for tools that
+    /// do not read hybrid keys (Debian's age 1.1).
+    pub fn classical() -> Reviewer {
+        Reviewer::with_keygen_args(&["--classical"])
+    }
+
+    fn with_keygen_args(extra: &[&str]) -> Reviewer {
         let dir = tempfile::tempdir().unwrap();
         let passphrase_file = dir.path().join("passphrase");
         std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n")).unwrap();
@@ -106,7 +117,9 @@ impl Reviewer {
             signing_pub: String::new(),
             dir,
         };
-        let out = r.cmd(&["keygen", "--scrypt-work-factor", "12"]);
+        let mut args = vec!["keygen", "--scrypt-work-factor", "12"];
+        args.extend_from_slice(extra);
+        let out = r.cmd(&args);
         assert!(out.status.success(), "keygen: {}", stderr(&out));
         r.recipient = std::fs::read_to_string(r.home().join("recipient.txt"))
             .unwrap()
@@ -117,6 +130,7 @@ impl Reviewer {
             .trim()
             .to_owned();
         assert!(stdout(&out).contains(&r.recipient));
+        assert_eq!(r.recipient.starts_with("age1pq1"), extra.is_empty());
         r
     }
 
@@ -195,7 +209,7 @@ impl ServerSpool {
         let keys = derive(&codename, &salt, KdfParams::INSECURE_FAST_FOR_TESTS).unwrap();
         let rec = SourceRecord {
             source: keys.id,
-            reply: keys.reply_recipient().to_string(),
+            reply: keys.reply_recipient_for(&self.recipients).to_string(),
             day: Day(20_421),
         };
         self.spool

@@ -245,7 +245,8 @@ fn the_valid_record_vector_verifies() {
     assert_eq!((ok.size, ok.day.0, ok.kind), (123_456, 20_421, Kind::File));
 }
 
-/// The `|`-separated fields of the derivation vectors: (codename, salt, source id, recipient).
+/// The `|`-separated fields of the derivation vectors: (codename, salt, source id, classical
+/// reply recipient, hybrid reply recipient).
 fn derivation_lines() -> Vec<Vec<String>> {
     let text = fs::read_to_string(workspace_root().join("tests/vectors/derivation.txt")).unwrap();
     text.lines()
@@ -266,7 +267,12 @@ fn derivation_vector(n: usize) {
     )
     .unwrap();
     assert_eq!(keys.id.to_string(), f[2], "vector {n}");
-    assert_eq!(keys.reply_recipient().to_string(), f[3], "vector {n}");
+    assert_eq!(
+        keys.classical_reply_recipient().to_string(),
+        f[3],
+        "vector {n}"
+    );
+    assert_eq!(keys.reply_recipient().to_string(), f[4], "vector {n}");
     // Sloppy typing of the same codename derives the same keys.
     let sloppy = format!("  {}  ", f[0].to_uppercase().replace(' ', "\t "));
     let again = derive(

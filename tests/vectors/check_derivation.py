@@ -4,9 +4,17 @@
 Recomputes every vector with other implementations (argon2-cffi, pyca/cryptography, and the
 BIP-173 reference Bech32 code below) so that the vectors test the Rust code against the spec,
 not against itself. Needs: pip install argon2-cffi cryptography.
+
+The fifth column, the hybrid (mlkem768x25519) reply recipient, is checked by handing the
+derived X-Wing seed, as an AGE-SECRET-KEY-PQ-1... identity, to typage (npm age-encryption,
+installed in tests/typage by .ci/run) and comparing the recipient it computes. With
+--print-hybrid, prints each vector line with the fifth column computed that way.
 """
+import subprocess
 import sys
 from pathlib import Path
+
+TYPAGE = Path(__file__).resolve().parent.parent / "typage" / "typage.mjs"
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
@@ -48,13 +56,23 @@ def hkdf(master, info):
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"postern/v1", info=info).derive(master)
 
 
+def typage_recipient(pq_seed):
+    identity = bech32_encode("age-secret-key-pq-", pq_seed).upper()
+    out = subprocess.run(["node", str(TYPAGE), "recipient", identity], check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
 def main():
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("derivation.txt"))
+    args = [a for a in sys.argv[1:] if a != "--print-hybrid"]
+    print_hybrid = "--print-hybrid" in sys.argv[1:]
+    path = Path(args[0] if args else Path(__file__).with_name("derivation.txt"))
     n = 0
     for line in path.read_text().splitlines():
         if not line or line.startswith("#"):
             continue
-        codename, salt, source_id, recipient = [f.strip() for f in line.split("|")]
+        fields = [f.strip() for f in line.split("|")]
+        codename, salt, source_id, recipient = fields[:4]
         master = hash_secret_raw(codename.encode(), bytes.fromhex(salt), time_cost=3,
                                  memory_cost=65536, parallelism=4, hash_len=32, type=Type.ID, version=19)
         sid = hkdf(master, b"postern/v1/source-id").hex()
@@ -63,9 +81,16 @@ def main():
         rcpt = bech32_encode("age", pub)
         assert sid == source_id, f"source id mismatch for vector {n + 1}"
         assert rcpt == recipient, f"recipient mismatch for vector {n + 1}"
+        pq = typage_recipient(hkdf(master, b"postern/v1/reply-identity/mlkem768x25519"))
+        if print_hybrid:
+            print(" | ".join([codename, salt, source_id, recipient, pq]))
+        else:
+            assert len(fields) == 5, f"vector {n + 1} has no hybrid reply recipient"
+            assert pq == fields[4], f"hybrid recipient mismatch for vector {n + 1}"
         n += 1
     assert n > 0, "no vectors"
-    print(f"derivation vectors: {n} passed, 0 failed")
+    if not print_hybrid:
+        print(f"derivation vectors: {n} passed, 0 failed (classical and hybrid reply recipients)")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ enum Command {
     /// Write this program's man page (roff) to standard output (used to build the package).
     #[command(hide = true)]
     Man,
-    /// Create the newsroom key (age X25519) and reply-signing key (Ed25519), passphrase-protected
+    /// Create the newsroom key (hybrid post-quantum age1pq1…, or classical with --classical) and
+    /// the reply-signing key (Ed25519), passphrase-protected
     ///
     /// With --import, the newsroom key is an existing age identity instead. In a home that holds a
     /// newsroom key but no reply-signing key, adds the signing key under the key's passphrase.
@@ -53,8 +54,19 @@ enum Command {
         /// terminal.
         #[arg(long, value_name = "FILE", requires = "import")]
         import_passphrase_file: Option<PathBuf>,
+        /// Make a classical X25519 key (age1…) instead of a hybrid ML-KEM-768 + X25519 one
+        /// (age1pq1…): only for tools that do not read hybrid keys (age before 1.3). Items sealed
+        /// to it are not protected against a future quantum computer.
+        #[arg(long)]
+        classical: bool,
+        /// Add a new newsroom key beside the existing ones (key rotation, or a move from
+        /// classical to hybrid): the old keys stay in the key file so old items still open; the
+        /// new recipient replaces recipient.txt. Same passphrase.
+        #[arg(long)]
+        rotate: bool,
     },
-    /// Print the public newsroom recipient and reply-signing key, and the pinned server key.
+    /// Print the public newsroom recipient with its fingerprint, the reply-signing key, and the
+    /// pinned server key.
     Keys,
     /// Pin the server's spool signing key (`ed25519:…`, printed by `postern init`).
     Trust {
@@ -136,14 +148,42 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Keygen {
             scrypt_work_factor,
+            classical,
+            rotate: true,
+            ..
+        } => {
+            let recipient = home.rotate(scrypt_work_factor, classical)?;
+            let fp = recipient
+                .parse()
+                .map(|r| postern_spool::recipients::fingerprint(&r))
+                .unwrap_or_default();
+            say(&format!(
+                "Added a new newsroom key in {}; the earlier ones stay beside it.",
+                home.dir.display()
+            ));
+            say("");
+            say(
+                "New newsroom recipient (replace the old one in the server's config, then restart it):",
+            );
+            say(&format!("  {recipient}"));
+            say(&format!("  fingerprint {fp}"));
+            say("");
+            say(
+                "Items sealed to the earlier keys still open here. See the operator guide, \"Key rotation\".",
+            );
+        }
+        Command::Keygen {
+            scrypt_work_factor,
             import,
             import_passphrase_file,
+            classical,
+            rotate: false,
         } => {
             let import = import.map(|file| crate::home::ImportKey {
                 file,
                 passphrase_file: import_passphrase_file,
             });
-            let made = home.keygen(scrypt_work_factor, import.as_ref())?;
+            let made = home.keygen(scrypt_work_factor, import.as_ref(), classical)?;
             if made.made_identity {
                 say(&format!(
                     "{} the newsroom keys in {}.",
@@ -164,6 +204,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             say("Newsroom recipient (put it in the server's config, `postern init --recipient`):");
             for r in &made.recipients {
                 say(&format!("  {r}"));
+                if let Ok(parsed) = r.parse() {
+                    say(&format!(
+                        "  fingerprint {}",
+                        postern_spool::recipients::fingerprint(&parsed)
+                    ));
+                }
             }
             say("Reply-signing key (the server pins it to accept reply bundles):");
             say(&format!("  {}", made.signing));
@@ -176,17 +222,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             say("Keep the passphrase safe: without it, nothing sent to this key can be read.");
         }
         Command::Keys => {
-            let recipient = crate::home::read_bounded(&home.dir.join("recipient.txt"), 1024)
-                .map_err(|_| {
-                    user_error(
-                        "no newsroom key here",
-                        "run `postern-review keygen`, or pass --home",
-                    )
-                })?;
-            say(&format!(
-                "newsroom recipient: {}",
-                String::from_utf8_lossy(&recipient).trim()
-            ));
+            let recipients = home.newsroom_recipients()?;
+            for r in recipients.iter() {
+                say(&format!("newsroom recipient ({}): {r}", r.kind()));
+                say(&format!(
+                    "  fingerprint:      {}",
+                    postern_spool::recipients::fingerprint(r)
+                ));
+            }
+            for set in home.previous_recipients() {
+                for r in set.iter() {
+                    say(&format!(
+                        "earlier recipient ({}, still opens old items): {r}",
+                        r.kind()
+                    ));
+                    say(&format!(
+                        "  fingerprint:      {}",
+                        postern_spool::recipients::fingerprint(r)
+                    ));
+                }
+            }
             if let Ok(s) = crate::home::read_bounded(&home.dir.join("signing-key.pub"), 1024) {
                 say(&format!(
                     "reply-signing key:  {}",

@@ -1,8 +1,12 @@
 //! The reviewer's home folder: keys, the pinned server key, and the store of imported items.
 //!
 //! ```text
-//! <home>/identity.age        newsroom X25519 identity, passphrase-encrypted (`age -p` format)
-//! <home>/recipient.txt       its public recipient (age1…), for the server's config
+//! <home>/identity.age        newsroom identities, passphrase-encrypted (`age -p` format): the
+//!                            current one first (hybrid AGE-SECRET-KEY-PQ-1… by default, or
+//!                            classical AGE-SECRET-KEY-1…), then any earlier ones kept by
+//!                            `keygen --rotate` so old items stay readable
+//! <home>/recipient.txt       the current public recipient (age1pq1… or age1…), for the server
+//! <home>/recipient.previous.txt  recipients retired by `keygen --rotate`, newest last
 //! <home>/signing-key.age     newsroom Ed25519 key for reply bundles, passphrase-encrypted
 //! <home>/signing-key.pub     its public key (ed25519:…), for the server
 //! <home>/server.pub          the pinned spool signing key of the server (`trust`)
@@ -10,7 +14,7 @@
 //! ```
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -265,11 +269,16 @@ impl Home {
 
     /// Creates what the home lacks, never overwriting anything:
     ///
-    /// - an empty home gets a new newsroom identity (or, with `import`, the identity in that file,
+    /// - an empty home gets a new newsroom identity, hybrid post-quantum unless `classical` (or, with `import`, the identity in that file,
     ///   re-protected under the home's passphrase) and a reply-signing key;
     /// - a home that holds an identity but no reply-signing key (one copied in by hand) gets a
     ///   signing key under the passphrase of that identity, which must open it.
-    pub fn keygen(&self, work_factor: Option<u8>, import: Option<&ImportKey>) -> Result<Keygen> {
+    pub fn keygen(
+        &self,
+        work_factor: Option<u8>,
+        import: Option<&ImportKey>,
+        classical: bool,
+    ) -> Result<Keygen> {
         let has_identity = self.path("identity.age").exists();
         let has_signing = self.path("signing-key.age").exists();
         if has_identity && (has_signing || import.is_some()) {
@@ -322,12 +331,7 @@ impl Home {
         let (identity_text, recipients) = match import {
             Some(key) => key.open(self)?,
             None => {
-                let identity = age::x25519::Identity::generate();
-                let recipient = identity.to_public().to_string();
-                let text = Zeroizing::new(format!(
-                    "# Postern newsroom identity, made by postern-review keygen\n# public key: {recipient}\n{}\n",
-                    identity.to_string().expose_secret()
-                ));
+                let (recipient, text) = new_identity(classical);
                 (Zeroizing::new(text.as_bytes().to_vec()), vec![recipient])
             }
         };
@@ -392,7 +396,70 @@ impl Home {
         Ok((text, recipients))
     }
 
-    /// Decrypts the newsroom identity (asks for the passphrase).
+    /// Makes a new newsroom identity (hybrid unless `classical`) and keeps the current ones
+    /// beside it: new items are sealed to the new recipient once the server's config names it,
+    /// and items sealed to the old ones still open. The old recipient moves to
+    /// `recipient.previous.txt` (replies to sources made before a classical-to-hybrid move are
+    /// still sealed to it, so the newsroom keeps a copy it can read).
+    pub fn rotate(&self, work_factor: Option<u8>, classical: bool) -> Result<String> {
+        let path = self.path("identity.age");
+        let sealed = read_bounded(&path, MAX_KEY_FILE).map_err(|_| {
+            user_error(
+                format!("cannot read the newsroom key {}", path.display()),
+                "run `postern-review keygen` first (rotation keeps an existing key), or pass --home",
+            )
+        })?;
+        let passphrase = self.passphrase("Passphrase for the newsroom key: ", false)?;
+        let old_text = decrypt_with_passphrase(&sealed, &passphrase)?;
+        let old_ids = parse_identities(&old_text)?;
+        let old_recipient = read_bounded(&self.path("recipient.txt"), 64 * 1024)
+            .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+            .unwrap_or_default();
+        let (recipient, new_text) = new_identity(classical);
+        let old_str = std::str::from_utf8(&old_text)
+            .map_err(|_| anyhow::anyhow!("the decrypted newsroom key is not text"))?;
+        let mut text = Zeroizing::new(String::with_capacity(new_text.len() + old_str.len() + 64));
+        text.push_str(&new_text);
+        text.push_str("# earlier identities, kept by postern-review keygen --rotate\n");
+        text.push_str(old_str);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        // The new file must hold every old identity and the new one.
+        let check = parse_identities(text.as_bytes())?;
+        if check.len() != old_ids.len() + 1 {
+            anyhow::bail!("rotation would lose an identity: nothing was changed");
+        }
+        let enc = encrypt_with_passphrase(text.as_bytes(), &passphrase, work_factor)?;
+        // New files first, then renames: an interruption leaves the old key set in place.
+        let tmp_id = self.path("identity.age.tmp");
+        let tmp_rcpt = self.path("recipient.txt.tmp");
+        let tmp_prev = self.path("recipient.previous.txt.tmp");
+        for t in [&tmp_id, &tmp_rcpt, &tmp_prev] {
+            let _ = fs::remove_file(t);
+        }
+        let mut previous = read_bounded(&self.path("recipient.previous.txt"), 64 * 1024)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        for line in old_recipient
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            previous.push_str(line);
+            previous.push('\n');
+        }
+        write_new(&tmp_id, &enc, 0o600)?;
+        write_new(&tmp_rcpt, format!("{recipient}\n").as_bytes(), 0o644)?;
+        write_new(&tmp_prev, previous.as_bytes(), 0o644)?;
+        fs::rename(&tmp_prev, self.path("recipient.previous.txt"))?;
+        fs::rename(&tmp_id, &path)?;
+        fs::rename(&tmp_rcpt, self.path("recipient.txt"))?;
+        Ok(recipient)
+    }
+
+    /// Decrypts the newsroom identities (asks for the passphrase): hybrid and classical ones,
+    /// current and rotated, side by side.
     pub fn unlock(&self) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
         let path = self.path("identity.age");
         let sealed = read_bounded(&path, MAX_KEY_FILE).map_err(|_| {
@@ -403,15 +470,7 @@ impl Home {
         })?;
         let passphrase = self.passphrase("Passphrase for the newsroom key: ", false)?;
         let text = decrypt_with_passphrase(&sealed, &passphrase)?;
-        let file = age::IdentityFile::from_buffer(BufReader::new(text.as_slice()))
-            .context("the decrypted newsroom key is not an age identity file")?;
-        let ids = file
-            .into_identities()
-            .context("the decrypted newsroom key is not usable")?;
-        if ids.is_empty() {
-            anyhow::bail!("the newsroom key file holds no identity");
-        }
-        Ok(ids)
+        parse_identities(&text)
     }
 
     /// Decrypts the newsroom's reply-signing key (asks for the passphrase).
@@ -439,7 +498,32 @@ impl Home {
             .and_then(VerifyingKey::parse)
     }
 
-    /// The newsroom's public recipients (`recipient.txt`: one `age1…` per line).
+    /// The newsroom's recipients retired by `keygen --rotate` (`recipient.previous.txt`), if
+    /// any, as one set per kind (hybrid, classical); empty sets are left out.
+    pub fn previous_recipients(&self) -> Vec<postern_spool::recipients::Recipients> {
+        let Ok(text) = read_bounded(&self.path("recipient.previous.txt"), 64 * 1024) else {
+            return Vec::new();
+        };
+        let text = String::from_utf8_lossy(&text);
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        [true, false]
+            .into_iter()
+            .filter_map(|hybrid| {
+                let of_kind: Vec<&str> = lines
+                    .iter()
+                    .copied()
+                    .filter(|l| l.starts_with("age1pq1") == hybrid)
+                    .collect();
+                postern_spool::recipients::Recipients::parse(of_kind).ok()
+            })
+            .collect()
+    }
+
+    /// The newsroom's public recipients (`recipient.txt`: one `age1pq1…` or `age1…` per line).
     pub fn newsroom_recipients(&self) -> Result<postern_spool::recipients::Recipients> {
         let text = read_bounded(&self.path("recipient.txt"), 64 * 1024).map_err(|_| {
             user_error(
@@ -454,7 +538,7 @@ impl Home {
         .map_err(|e| {
             user_error(
                 format!("recipient.txt is damaged: {e}"),
-                "it must hold the age1… recipients printed by keygen, one per line",
+                "it must hold the age1pq1… (or age1…) recipients printed by keygen, one per line, all of one kind",
             )
         })
     }
@@ -513,6 +597,62 @@ impl Home {
                 )
             })
     }
+}
+
+/// A new identity file text and its recipient: hybrid unless `classical`.
+fn new_identity(classical: bool) -> (String, Zeroizing<String>) {
+    let (recipient, secret) = if classical {
+        let id = age::x25519::Identity::generate();
+        (id.to_public().to_string(), id.to_string())
+    } else {
+        let id = postern_spool::pq::HybridIdentity::generate(&mut rand::rng());
+        (id.to_public().to_string(), id.to_secret_string())
+    };
+    let kind = if classical {
+        "classical X25519"
+    } else {
+        "hybrid post-quantum ML-KEM-768 + X25519"
+    };
+    let text = Zeroizing::new(format!(
+        "# Postern newsroom identity ({kind}), made by postern-review keygen\n# public key: {recipient}\n{}\n",
+        secret.expose_secret()
+    ));
+    (recipient, text)
+}
+
+/// Parses a decrypted identity file: `#` comments, blank lines, and one identity per line,
+/// hybrid (`AGE-SECRET-KEY-PQ-1…`) or classical (`AGE-SECRET-KEY-1…`). Any other line is an error
+/// (its text is never shown: it may be a damaged secret).
+fn parse_identities(text: &[u8]) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+    let text = std::str::from_utf8(text)
+        .map_err(|_| anyhow::anyhow!("the decrypted newsroom key is not an age identity file"))?;
+    let mut ids: Vec<Box<dyn age::Identity + Send + Sync>> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("AGE-SECRET-KEY-PQ-1") {
+            let id = line
+                .parse::<postern_spool::pq::HybridIdentity>()
+                .map_err(|e| anyhow::anyhow!("line {} of the newsroom key: {e}", n + 1))?;
+            ids.push(Box::new(id));
+        } else if line.starts_with("AGE-SECRET-KEY-1") {
+            let id = line
+                .parse::<age::x25519::Identity>()
+                .map_err(|_| anyhow::anyhow!("line {} of the newsroom key is damaged", n + 1))?;
+            ids.push(Box::new(id));
+        } else {
+            anyhow::bail!(
+                "line {} of the newsroom key is not an age identity (AGE-SECRET-KEY-PQ-1… or AGE-SECRET-KEY-1…)",
+                n + 1
+            );
+        }
+    }
+    if ids.is_empty() {
+        anyhow::bail!("the newsroom key file holds no identity");
+    }
+    Ok(ids)
 }
 
 fn encrypt_with_passphrase(

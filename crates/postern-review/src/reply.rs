@@ -139,7 +139,24 @@ pub fn write_reply(
     source: &SourceEntry,
     text: &str,
 ) -> Result<ItemRecord> {
-    let newsroom = home.newsroom_recipients()?;
+    // The newsroom's set of the source's kind: the current one, or for a source made before a
+    // classical-to-hybrid move, the earlier keys (a file never mixes the two kinds; without such
+    // a set, the reply is sealed to the source alone).
+    let newsroom = {
+        let current = home.newsroom_recipients()?;
+        let source_hybrid = source
+            .record
+            .reply_recipient()
+            .is_some_and(|r| r.is_hybrid());
+        if current.is_hybrid() == source_hybrid {
+            current
+        } else {
+            home.previous_recipients()
+                .into_iter()
+                .find(|set| set.is_hybrid() == source_hybrid)
+                .unwrap_or(current)
+        }
+    };
     let key = home.unlock_signing()?;
     let sealed = seal_reply(
         &mut rand::rng(),

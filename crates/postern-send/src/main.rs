@@ -364,7 +364,8 @@ impl Session {
         let text = r
             .body_mut()
             .with_config()
-            .limit(64 * 1024)
+            // Up to 32 hybrid (age1pq1…, 1959 characters) keys with their fingerprints.
+            .limit(128 * 1024)
             .read_to_string()?;
         Ok(text
             .lines()

@@ -36,7 +36,8 @@ pub struct ConfigFile {
     pub organization: String,
     /// The data folder: salt, signing key, spool.
     pub data_dir: PathBuf,
-    /// The newsroom recipients (age1…). Every submission is sealed to all of them.
+    /// The newsroom recipients (age1pq1… or age1…, never mixed). Every submission is sealed to all
+    /// of them.
     pub recipients: Vec<String>,
     /// Retention: items older than this many days are deleted at startup and daily (off when
     /// absent).

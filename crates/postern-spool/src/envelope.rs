@@ -538,10 +538,10 @@ mod open {
     /// the whole envelope has verified, in a buffer that is zeroised when dropped.
     pub fn open_reply(
         ciphertext: &[u8],
-        identity: &age::x25519::Identity,
+        identity: &dyn age::Identity,
         max_len: usize,
     ) -> Result<(Header, zeroize::Zeroizing<Vec<u8>>), OpenError> {
-        let mut reader = open(ciphertext, std::iter::once(identity as &dyn age::Identity))?;
+        let mut reader = open(ciphertext, std::iter::once(identity))?;
         if reader.header().kind != Kind::Reply {
             return Err(OpenError::new(OpenFailure::UnexpectedKind));
         }

@@ -31,6 +31,7 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod padme;
+pub mod pq;
 pub mod recipients;
 pub mod record;
 pub mod replies;

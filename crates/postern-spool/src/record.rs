@@ -12,10 +12,11 @@ use crate::day::Day;
 use crate::envelope::Kind;
 use crate::ids::{ItemId, SourceId, parse_hex};
 use crate::keys::{Domain, SigningKey, VerifyingKey};
-use crate::recipients::Recipients;
+use crate::recipients::{Recipient, Recipients};
 
 /// Largest record file accepted, in bytes.
-pub const MAX_RECORD_LEN: usize = 8192;
+/// (An item record names up to 32 recipients; a hybrid `age1pq1…` one is 1959 characters.)
+pub const MAX_RECORD_LEN: usize = 65536;
 
 /// Why a record was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +72,8 @@ pub struct ItemRecord {
 pub struct SourceRecord {
     /// The source.
     pub source: SourceId,
-    /// The source's reply recipient (`age1…`), derived from its codename.
+    /// The source's reply recipient (`age1pq1…`, or `age1…` for a source made before hybrid
+    /// reply identities), derived from its codename.
     pub reply: String,
     /// The day of its first submission.
     pub day: Day,
@@ -160,15 +162,17 @@ impl ItemRecord {
         let sha256 = parse_hex::<32>(lines.field("sha256")?).ok_or(RecordError::Malformed)?;
         let mut recipients: Vec<String> = Vec::new();
         while let Some(r) = lines.optional("recipient")? {
-            let parsed = r
-                .parse::<age::x25519::Recipient>()
-                .map_err(|_| RecordError::Malformed)?;
+            if recipients.len() >= crate::recipients::MAX_RECIPIENTS {
+                return Err(RecordError::Malformed);
+            }
+            let parsed = r.parse::<Recipient>().map_err(|_| RecordError::Malformed)?;
             if parsed.to_string() != r || recipients.last().is_some_and(|prev| prev.as_str() >= r) {
                 return Err(RecordError::Malformed); // not canonical, not sorted, or duplicated
             }
             recipients.push(r.to_owned());
         }
-        if recipients.is_empty() || recipients.len() > crate::recipients::MAX_RECIPIENTS {
+        // Non-empty, and never a mix of hybrid and classical recipients.
+        if Recipients::parse(&recipients).is_err() {
             return Err(RecordError::Malformed);
         }
         lines.end()?;
@@ -208,7 +212,7 @@ impl SourceRecord {
         let source = SourceId::parse(lines.field("source")?).ok_or(RecordError::Malformed)?;
         let reply = lines.field("reply")?;
         let parsed = reply
-            .parse::<age::x25519::Recipient>()
+            .parse::<Recipient>()
             .map_err(|_| RecordError::Malformed)?;
         if parsed.to_string() != reply {
             return Err(RecordError::Malformed);
@@ -226,8 +230,9 @@ impl SourceRecord {
         Ok(rec)
     }
 
-    /// The reply recipient, parsed.
-    pub fn reply_recipient(&self) -> Option<age::x25519::Recipient> {
+    /// The reply recipient, parsed: hybrid (`age1pq1…`) for sources made since hybrid reply
+    /// identities, classical (`age1…`) for older ones.
+    pub fn reply_recipient(&self) -> Option<Recipient> {
         self.reply.parse().ok()
     }
 }

@@ -67,6 +67,12 @@ pub struct SealedReply {
 
 /// Seals `text` as a reply to the source of `source`, for the source's reply recipient and the
 /// newsroom's `newsroom` recipients, and signs its record with the newsroom's `key`.
+///
+/// A file is never sealed to a mix of hybrid and classical recipients. If the source's reply
+/// recipient is not of the newsroom set's kind (a source made before the newsroom moved to
+/// hybrid keys), the reply is sealed to the source alone: it is then exactly as strong as the
+/// source's own key, and the caller should pass the newsroom's set of the source's kind (its
+/// previous keys, which the reviewer keeps after a rotation) to keep a newsroom copy.
 pub fn seal_reply<R: CryptoRng + ?Sized>(
     rng: &mut R,
     text: &str,
@@ -81,9 +87,15 @@ pub fn seal_reply<R: CryptoRng + ?Sized>(
     let source_recipient = source.reply_recipient().ok_or(SealError::InvalidHeader(
         "the source record has no valid reply recipient",
     ))?;
-    let recipients = Recipients::new(vec![source_recipient])
-        .and_then(|r| r.union(newsroom))
-        .map_err(|_| SealError::InvalidHeader("too many recipients"))?;
+    let source_set = Recipients::new(vec![source_recipient.clone()])
+        .map_err(|_| SealError::InvalidHeader("the source's reply recipient is unusable"))?;
+    let recipients = if source_recipient.is_hybrid() == newsroom.is_hybrid() {
+        source_set
+            .union(newsroom)
+            .map_err(|_| SealError::InvalidHeader("too many recipients"))?
+    } else {
+        source_set
+    };
     let item = ItemId::random(rng);
     let header = Header::new(Kind::Reply, item, day);
     let mut sealer = seal(&recipients, &header, Vec::new())?;

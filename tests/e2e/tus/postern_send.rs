@@ -223,7 +223,7 @@ fn postern_send_encrypts_on_the_client_and_the_server_sees_only_ciphertext() {
     // A key the source was not told about: nothing is sent.
     let relay = Relay::start(server.port, Vec::new());
     let other = age::x25519::Identity::generate().to_public();
-    let wrong = postern_spool::recipients::fingerprint(&other);
+    let wrong = postern_spool::recipients::fingerprint(&other.into());
     let out = send(&relay, &[&wrong]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("do not match"), "{}", stderr(&out));

@@ -388,12 +388,12 @@ fn main() -> Result<()> {
         .as_bytes(),
     )?;
     let mut big = ok.clone();
-    big.push_str(&"x".repeat(9000));
+    big.push_str(&"x".repeat(66_000)); // beyond MAX_RECORD_LEN (65536)
     write(&rec_dir, "oversize.rec", big.as_bytes())?;
 
     // Derivation vectors, with the production parameters.
     let mut d = String::from(
-        "# Codename derivation vectors (Argon2id m=65536 KiB, t=3, p=4; HKDF-SHA-256; see docs/spool-format.md).\n# codename | server salt | source id | reply recipient\n",
+        "# Codename derivation vectors (Argon2id m=65536 KiB, t=3, p=4; HKDF-SHA-256; see docs/spool-format.md).\n# codename | server salt | source id | classical reply recipient | hybrid reply recipient (mlkem768x25519)\n",
     );
     for (codename, salt) in [
         (
@@ -413,8 +413,9 @@ fn main() -> Result<()> {
         let salt = ServerSalt::from_bytes(salt);
         let k = derive(&c, &salt, KdfParams::DEFAULT).context("derive")?;
         d.push_str(&format!(
-            "{codename} | {salt} | {} | {}\n",
+            "{codename} | {salt} | {} | {} | {}\n",
             k.id,
+            k.classical_reply_recipient(),
             k.reply_recipient()
         ));
     }

@@ -2,7 +2,10 @@
 //!
 //! 1. Throughput: a file uploaded over loopback HTTP into the spool (multipart, through the real
 //!    `postern serve`: session, CSRF, sealing, fsync, commit), against `age -r` encrypting the same
-//!    file to the same recipient, best of N rounds each, alternating.
+//!    file to the same recipient, best of N rounds each, alternating; and a second server whose
+//!    newsroom key is hybrid post-quantum (`age1pq1…`), uploaded to in the same rounds; then the
+//!    per-item cost of small messages (bytes stored and microseconds per HTTP upload), classical
+//!    and hybrid servers side by side.
 //! 2. Memory flat in file size: peak RSS of the server (VmHWM) during one large upload of
 //!    generated data.
 //! 3. Memory per slow upload: RSS growth of the server with many concurrent uploads trickling at
@@ -51,6 +54,12 @@ struct Cli {
     /// Work directory (default: a temporary directory under the target dir).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Small messages uploaded per server for the per-item cost (0 to skip).
+    #[arg(long, default_value_t = 200)]
+    small: u32,
+    /// Size of each small message, in bytes.
+    #[arg(long, default_value_t = 1024)]
+    small_bytes: u64,
 }
 
 const BOUNDARY: &str = "ingest-bench-boundary-51c0";
@@ -96,53 +105,31 @@ fn main() -> Result<()> {
     )?
     .trim()
     .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let data = w.join("data");
-    run(Command::new(&postern)
-        .args([
-            "init",
-            "--recipient",
-            &recipient,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data",
-        ])
-        .arg(&data))?;
-    let config = data.join("postern.toml");
-    let text = fs::read_to_string(&config)?
-        .replace(
-            "max_file_bytes = 2147483648",
-            "max_file_bytes = 1099511627776",
-        )
-        .replace(
-            "max_request_bytes = 4294967296",
-            "max_request_bytes = 1099511627776",
-        )
-        .replace(
-            "disk_reserve_bytes = 1073741824",
-            "disk_reserve_bytes = 268435456",
-        )
-        .replace("upload_idle_seconds = 120", "upload_idle_seconds = 600");
-    fs::write(&config, text)?;
+    let (port, data, config) = init_server(&postern, w, "data", &recipient)?;
     let mut server = Server::start(&postern, &config, port)?;
     let session = Session::login(port)?;
+    // The same server with a hybrid newsroom key.
+    let recipient_pq = postern_spool::pq::HybridIdentity::generate(&mut rand::rng())
+        .to_public()
+        .to_string();
+    let (port_pq, data_pq, config_pq) = init_server(&postern, w, "data-pq", &recipient_pq)?;
+    let mut server_pq = Server::start(&postern, &config_pq, port_pq)?;
+    let session_pq = Session::login(port_pq)?;
+    println!("servers: classical age1… key on port {port}, hybrid age1pq1… key on port {port_pq}");
 
     // 1. Throughput.
     let input = w.join("input.bin");
     make_random_file(&input, cli.size_mib << 20)?;
     let mut best_age = f64::MAX;
     let mut best_ours = f64::MAX;
+    let mut best_pq = f64::MAX;
     for round in 0..cli.rounds {
         let age_out = w.join("age.out");
-        let order = if round % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for age_first in order {
-            if age_first {
+        // age, classical, hybrid; rotated by one every round.
+        let mut order = [0u8, 1, 2];
+        order.rotate_left((round % 3) as usize);
+        for which in order {
+            if which == 0 {
                 let _ = fs::remove_file(&age_out);
                 let t = Instant::now();
                 run(Command::new("age")
@@ -153,16 +140,22 @@ fn main() -> Result<()> {
                 run(Command::new("sync").arg(&age_out))?;
                 best_age = best_age.min(t.elapsed().as_secs_f64());
             } else {
+                let (sess, best) = if which == 1 {
+                    (&session, &mut best_ours)
+                } else {
+                    (&session_pq, &mut best_pq)
+                };
                 let t = Instant::now();
-                let status = session.upload_file(&input)?;
+                let status = sess.upload_file(&input)?;
                 if status != 200 {
                     bail!("upload answered {status}");
                 }
-                best_ours = best_ours.min(t.elapsed().as_secs_f64());
+                *best = best.min(t.elapsed().as_secs_f64());
             }
         }
         let _ = fs::remove_file(&age_out);
         clean_spool(&data.join("spool"))?;
+        clean_spool(&data_pq.join("spool"))?;
     }
     let mib = cli.size_mib as f64;
     println!();
@@ -176,15 +169,77 @@ fn main() -> Result<()> {
         mib / best_age
     );
     println!(
-        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s",
+        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s   (classical X25519 newsroom key)",
         best_ours,
         mib / best_ours
     );
     println!(
-        "  ratio (age time / our time): {:.2}x  (target >= 0.80x)",
-        best_age / best_ours
+        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s   (hybrid ML-KEM-768 + X25519 newsroom key)",
+        best_pq,
+        mib / best_pq
+    );
+    println!(
+        "  ratio (age time / our time): {:.2}x classical, {:.2}x hybrid  (target >= 0.80x)",
+        best_age / best_ours,
+        best_age / best_pq
+    );
+    println!(
+        "  hybrid vs classical: {:.2}x throughput (classical time / hybrid time)",
+        best_ours / best_pq
     );
     fs::remove_file(&input)?;
+
+    // 1b. Small messages: per-item cost.
+    if cli.small > 0 {
+        let small = w.join("small.bin");
+        make_random_file(&small, cli.small_bytes)?;
+        // [classical, hybrid]: total seconds, stored bytes of the last item.
+        let mut secs = [0f64; 2];
+        let mut bytes = [0u64; 2];
+        let block = 20.min(cli.small).max(1);
+        let mut done = 0;
+        while done < cli.small {
+            let n = block.min(cli.small - done);
+            for (i, sess) in [&session, &session_pq].into_iter().enumerate() {
+                let t = Instant::now();
+                for _ in 0..n {
+                    let status = sess.upload_file(&small)?;
+                    if status != 200 {
+                        bail!("small upload answered {status}");
+                    }
+                }
+                secs[i] += t.elapsed().as_secs_f64();
+            }
+            done += n;
+        }
+        for (i, d) in [&data, &data_pq].into_iter().enumerate() {
+            bytes[i] = stored_item_bytes(&d.join("spool"))?;
+            clean_spool(&d.join("spool"))?;
+        }
+        let us = |s: f64| s * 1e6 / f64::from(cli.small);
+        println!();
+        println!(
+            "small messages: {} uploads of {} bytes per server, alternating in blocks of {block} (HTTP, sealed, fsynced, committed):",
+            cli.small, cli.small_bytes
+        );
+        println!(
+            "  classical  {:>8.0} us/item  {:>6} bytes stored/item (ciphertext)",
+            us(secs[0]),
+            bytes[0]
+        );
+        println!(
+            "  hybrid     {:>8.0} us/item  {:>6} bytes stored/item (ciphertext)",
+            us(secs[1]),
+            bytes[1]
+        );
+        println!(
+            "  hybrid - classical: {:+.0} us, {:+} bytes per item",
+            us(secs[1]) - us(secs[0]),
+            bytes[1] as i64 - bytes[0] as i64
+        );
+        fs::remove_file(&small)?;
+    }
+    server_pq.stop();
 
     // 2. One large upload: peak RSS.
     if cli.big_gib > 0 {
@@ -271,6 +326,60 @@ fn main() -> Result<()> {
     }
     server.stop();
     Ok(())
+}
+
+/// `postern init` in `w/<name>` with `recipient`, with limits raised for the benchmark; returns
+/// its port, data folder and config file.
+fn init_server(
+    postern: &Path,
+    w: &Path,
+    name: &str,
+    recipient: &str,
+) -> Result<(u16, PathBuf, PathBuf)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let data = w.join(name);
+    run(Command::new(postern)
+        .args([
+            "init",
+            "--recipient",
+            recipient,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(&data))?;
+    let config = data.join("postern.toml");
+    let text = fs::read_to_string(&config)?
+        .replace(
+            "max_file_bytes = 2147483648",
+            "max_file_bytes = 1099511627776",
+        )
+        .replace(
+            "max_request_bytes = 4294967296",
+            "max_request_bytes = 1099511627776",
+        )
+        .replace(
+            "disk_reserve_bytes = 1073741824",
+            "disk_reserve_bytes = 268435456",
+        )
+        .replace("upload_idle_seconds = 120", "upload_idle_seconds = 600");
+    fs::write(&config, text)?;
+    Ok((port, data, config))
+}
+
+/// The size of one stored item ciphertext (`.age`) in the spool; all are alike here.
+fn stored_item_bytes(spool: &Path) -> Result<u64> {
+    for e in fs::read_dir(spool.join("sources"))? {
+        for i in fs::read_dir(e?.path().join("items"))? {
+            let p = i?.path();
+            if p.extension().is_some_and(|x| x == "age") {
+                return Ok(fs::metadata(&p)?.len());
+            }
+        }
+    }
+    bail!("no item in {}", spool.display())
 }
 
 fn run(cmd: &mut Command) -> Result<()> {

@@ -1,5 +1,7 @@
 //! `spool-bench`: seal/open throughput and memory of the Postern envelope, side by side with the
-//! stock Go `age` CLI, on the same random input and the same X25519 key.
+//! stock Go `age` CLI, on the same random input and the same X25519 key; and the same envelope
+//! sealed to a hybrid post-quantum (`age1pq1…`) key beside it, with the per-item cost of a small
+//! message (bytes and microseconds) for both kinds.
 //!
 //! Every operation runs as its own child process under GNU `time -f '%e %M'` (elapsed seconds and
 //! peak RSS in KiB). Our side is this same binary, invoked through the hidden `seal` and `open`
@@ -22,6 +24,7 @@ use clap::{Args, Parser, Subcommand};
 use postern_spool::day::Day;
 use postern_spool::envelope::{self, Header, Kind};
 use postern_spool::ids::ItemId;
+use postern_spool::pq::HybridIdentity;
 use postern_spool::recipients::Recipients;
 
 const KIB: usize = 1024;
@@ -72,6 +75,12 @@ struct BenchArgs {
     time: PathBuf,
     #[command(flatten)]
     bufs: Buffers,
+    /// Small messages sealed (in this process) per kind for the per-item cost; 0 to skip.
+    #[arg(long, default_value_t = 2000)]
+    small_count: u32,
+    /// Size of each small message, in bytes.
+    #[arg(long, default_value_t = 1024)]
+    small_bytes: usize,
 }
 
 /// Buffer sizes of our side, passed through to the hidden subcommands.
@@ -186,8 +195,24 @@ fn cmd_seal(recipient: &str, input: &Path, out: &Path, bufs: Buffers) -> Result<
 }
 
 fn cmd_open(identity: &Path, input: &Path, out: &Path, bufs: Buffers) -> Result<()> {
-    let key = File::open(identity).with_context(|| format!("opening {}", identity.display()))?;
-    let identities = age::IdentityFile::from_buffer(BufReader::new(key))?.into_identities()?;
+    let text =
+        fs::read_to_string(identity).with_context(|| format!("opening {}", identity.display()))?;
+    let identities: Vec<Box<dyn age::Identity>> = if text.contains("AGE-SECRET-KEY-PQ-1") {
+        text.lines()
+            .filter(|l| l.starts_with("AGE-SECRET-KEY-PQ-1"))
+            .map(|l| {
+                l.parse::<HybridIdentity>()
+                    .map(|i| Box::new(i) as Box<dyn age::Identity>)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        age::IdentityFile::from_buffer(BufReader::new(text.as_bytes()))?
+            .into_identities()?
+            .into_iter()
+            .map(|i| i as Box<dyn age::Identity>)
+            .collect()
+    };
     let src = BufReader::with_capacity(
         kib(bufs.open_read_kib)?,
         File::open(input).with_context(|| format!("opening {}", input.display()))?,
@@ -229,19 +254,32 @@ fn read_fill<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 enum Op {
     AgeEnc,
     Seal,
+    SealPq,
     AgeDec,
     Open,
+    OpenPq,
 }
 
+const OPS: usize = 6;
+
 impl Op {
-    const ALL: [Op; 4] = [Op::AgeEnc, Op::Seal, Op::AgeDec, Op::Open];
+    const ALL: [Op; OPS] = [
+        Op::AgeEnc,
+        Op::Seal,
+        Op::SealPq,
+        Op::AgeDec,
+        Op::Open,
+        Op::OpenPq,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Op::AgeEnc => "age -r  (stock encrypt)",
-            Op::Seal => "seal    (postern envelope)",
+            Op::Seal => "seal    (postern, X25519)",
+            Op::SealPq => "seal-pq (postern, hybrid)",
             Op::AgeDec => "age -d  (stock decrypt)",
-            Op::Open => "open    (postern envelope)",
+            Op::Open => "open    (postern, X25519)",
+            Op::OpenPq => "open-pq (postern, hybrid)",
         }
     }
 
@@ -249,8 +287,10 @@ impl Op {
         match self {
             Op::AgeEnc => "age -r",
             Op::Seal => "seal",
+            Op::SealPq => "seal-pq",
             Op::AgeDec => "age -d",
             Op::Open => "open",
+            Op::OpenPq => "open-pq",
         }
     }
 }
@@ -262,6 +302,8 @@ struct Setup {
     time: PathBuf,
     key: PathBuf,
     recipient: String,
+    key_pq: PathBuf,
+    recipient_pq: String,
     bufs: Buffers,
 }
 
@@ -270,8 +312,10 @@ struct Files {
     input: PathBuf,
     age_out: PathBuf,
     env_out: PathBuf,
+    pq_out: PathBuf,
     age_dec: PathBuf,
     env_dec: PathBuf,
+    pq_dec: PathBuf,
 }
 
 impl Files {
@@ -280,8 +324,10 @@ impl Files {
             input,
             age_out: dir.join(format!("{tag}.age")),
             env_out: dir.join(format!("{tag}.env.age")),
+            pq_out: dir.join(format!("{tag}.pq.age")),
             age_dec: dir.join(format!("{tag}.age.dec")),
             env_dec: dir.join(format!("{tag}.env.dec")),
+            pq_dec: dir.join(format!("{tag}.pq.dec")),
         }
     }
 
@@ -289,12 +335,14 @@ impl Files {
         match op {
             Op::AgeEnc => &self.age_out,
             Op::Seal => &self.env_out,
+            Op::SealPq => &self.pq_out,
             Op::AgeDec => &self.age_dec,
             Op::Open => &self.env_dec,
+            Op::OpenPq => &self.pq_dec,
         }
     }
 
-    fn all_outputs(&self) -> [&Path; 4] {
+    fn all_outputs(&self) -> [&Path; OPS] {
         Op::ALL.map(|op| self.output(op))
     }
 }
@@ -309,12 +357,17 @@ impl Setup {
                 v.push(f.age_out.clone().into());
                 v.push(f.input.clone().into());
             }
-            Op::Seal => {
+            Op::Seal | Op::SealPq => {
+                let (r, out) = if op == Op::Seal {
+                    (&self.recipient, &f.env_out)
+                } else {
+                    (&self.recipient_pq, &f.pq_out)
+                };
                 v.push(self.exe.clone().into());
                 v.extend(["seal".into(), "--recipient".into()]);
-                v.push(self.recipient.clone().into());
+                v.push(r.clone().into());
                 v.extend(["--in".into(), f.input.clone().into()]);
-                v.extend(["--out".into(), f.env_out.clone().into()]);
+                v.extend(["--out".into(), out.clone().into()]);
                 v.extend(self.bufs.args());
             }
             Op::AgeDec => {
@@ -328,11 +381,16 @@ impl Setup {
                 v.push(f.age_dec.clone().into());
                 v.push(f.age_out.clone().into());
             }
-            Op::Open => {
+            Op::Open | Op::OpenPq => {
+                let (k, input, out) = if op == Op::Open {
+                    (&self.key, &f.env_out, &f.env_dec)
+                } else {
+                    (&self.key_pq, &f.pq_out, &f.pq_dec)
+                };
                 v.push(self.exe.clone().into());
-                v.extend(["open".into(), "--identity".into(), self.key.clone().into()]);
-                v.extend(["--in".into(), f.env_out.clone().into()]);
-                v.extend(["--out".into(), f.env_dec.clone().into()]);
+                v.extend(["open".into(), "--identity".into(), k.clone().into()]);
+                v.extend(["--in".into(), input.clone().into()]);
+                v.extend(["--out".into(), out.clone().into()]);
                 v.extend(self.bufs.args());
             }
         }
@@ -483,12 +541,31 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "unexpected recipient {recipient:?}"
     );
 
+    // A hybrid key, in the same one-identity-per-line file format.
+    let key_pq = dir.join("key-pq.txt");
+    remove_if_exists(&key_pq)?;
+    cleanup.files.push(key_pq.clone());
+    let pq = HybridIdentity::generate(&mut rand::rng());
+    let recipient_pq = pq.to_public().to_string();
+    {
+        use secrecy::ExposeSecret;
+        fs::write(
+            &key_pq,
+            format!(
+                "# public key: {recipient_pq}\n{}\n",
+                pq.to_secret_string().expose_secret()
+            ),
+        )?;
+    }
+
     let setup = Setup {
         exe: exe.clone(),
         age: args.age.clone(),
         time: args.time.clone(),
         key,
         recipient,
+        key_pq,
+        recipient_pq,
         bufs: args.bufs,
     };
     let files = Files::new(&dir, "main", input.clone());
@@ -554,12 +631,26 @@ fn bench(args: &BenchArgs) -> Result<()> {
     println!();
 
     // Rounds.
-    let mut sums = [Summary::default(); 4];
+    let mut sums = [Summary::default(); OPS];
     for round in 0..args.rounds {
         let order = if round % 2 == 0 {
-            [Op::AgeEnc, Op::Seal, Op::AgeDec, Op::Open]
+            [
+                Op::AgeEnc,
+                Op::Seal,
+                Op::SealPq,
+                Op::AgeDec,
+                Op::Open,
+                Op::OpenPq,
+            ]
         } else {
-            [Op::Seal, Op::AgeEnc, Op::Open, Op::AgeDec]
+            [
+                Op::SealPq,
+                Op::Seal,
+                Op::AgeEnc,
+                Op::OpenPq,
+                Op::Open,
+                Op::AgeDec,
+            ]
         };
         let mut line = format!("round {}/{}:", round + 1, args.rounds);
         for op in order {
@@ -581,7 +672,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         }
     }
     println!(
-        "verified: open output (and age -d output) byte-identical to the input ({size} bytes)"
+        "verified: open and open-pq outputs (and age -d output) byte-identical to the input ({size} bytes)"
     );
     println!();
 
@@ -605,6 +696,8 @@ fn bench(args: &BenchArgs) -> Result<()> {
     for (ours, theirs, what) in [
         (Op::Seal, Op::AgeEnc, "seal throughput vs age -r"),
         (Op::Open, Op::AgeDec, "open throughput vs age -d"),
+        (Op::SealPq, Op::AgeEnc, "hybrid seal throughput vs age -r"),
+        (Op::OpenPq, Op::AgeDec, "hybrid open throughput vs age -d"),
     ] {
         let (o, t) = (sum(&sums, ours), sum(&sums, theirs));
         let ratio = t.secs() / o.secs();
@@ -619,6 +712,31 @@ fn bench(args: &BenchArgs) -> Result<()> {
             TARGET_RSS_MIB / 2.0,
             met(o.rss_mib() < TARGET_RSS_MIB / 2.0),
         );
+    }
+
+    for (pq, classical, what) in [
+        (Op::SealPq, Op::Seal, "hybrid vs X25519 seal"),
+        (Op::OpenPq, Op::Open, "hybrid vs X25519 open"),
+    ] {
+        let (p, c) = (sum(&sums, pq), sum(&sums, classical));
+        println!(
+            "{what}: {:.2}x throughput (X25519 time / hybrid time), peak RSS {:.1} vs {:.1} MiB",
+            c.secs() / p.secs(),
+            p.rss_mib(),
+            c.rss_mib()
+        );
+    }
+    let (pq_len, env_len) = (
+        fs::metadata(&files.pq_out)?.len(),
+        fs::metadata(&files.env_out)?.len(),
+    );
+    println!(
+        "ciphertext size: hybrid {pq_len} bytes, X25519 {env_len} bytes ({:+} bytes)",
+        pq_len as i64 - env_len as i64
+    );
+
+    if args.small_count > 0 {
+        small_messages(&setup, args.small_count, args.small_bytes)?;
     }
 
     // Memory does not grow with size.
@@ -682,7 +800,97 @@ fn op_index(op: Op) -> usize {
     Op::ALL.iter().position(|o| *o == op).unwrap_or(0)
 }
 
-fn sum(sums: &[Summary; 4], op: Op) -> Summary {
+/// The per-item cost of a small message, sealed in this process to one X25519 and to one hybrid
+/// recipient, alternating in blocks, plus the cost of opening it.
+fn small_messages(setup: &Setup, count: u32, bytes: usize) -> Result<()> {
+    use std::time::Instant;
+    let classical = Recipients::parse([&setup.recipient])?;
+    let hybrid = Recipients::parse([&setup.recipient_pq])?;
+    let key_pq = fs::read_to_string(&setup.key_pq)?;
+    let id_pq: HybridIdentity = key_pq
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-PQ-1"))
+        .context("hybrid key")?
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = fs::read_to_string(&setup.key)?;
+    let id: age::x25519::Identity = key
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .context("X25519 key")?
+        .parse()
+        .map_err(|e: &str| anyhow::anyhow!("{e}"))?;
+    let msg = vec![0x61u8; bytes];
+    let seal_one = |set: &Recipients| -> Result<Vec<u8>> {
+        let h = Header::new(Kind::Message, ItemId::from_bytes([1; 16]), Day(20_000));
+        let mut s = envelope::seal(set, &h, Vec::new())?;
+        s.write_all(&msg)?;
+        Ok(s.finish()?)
+    };
+    let open_one = |ct: &[u8], identity: &dyn age::Identity| -> Result<()> {
+        let mut r = envelope::open(ct, std::iter::once(identity))?;
+        let mut out = Vec::with_capacity(bytes);
+        r.copy_to(&mut out)?;
+        ensure!(out == msg, "small message round trip failed");
+        Ok(())
+    };
+    // Seconds to seal and to open, and the size of one item: [X25519, hybrid].
+    let mut seal_t = [0f64; 2];
+    let mut open_t = [0f64; 2];
+    let mut size = [0u64; 2];
+    let block = 50.min(count).max(1);
+    let mut done = 0;
+    while done < count {
+        let n = block.min(count - done);
+        let kinds: [(&Recipients, &dyn age::Identity); 2] = [(&classical, &id), (&hybrid, &id_pq)];
+        for ((set, identity), (st, (ot, sz))) in kinds.into_iter().zip(
+            seal_t
+                .iter_mut()
+                .zip(open_t.iter_mut().zip(size.iter_mut())),
+        ) {
+            let start = Instant::now();
+            let mut last = Vec::new();
+            for _ in 0..n {
+                last = seal_one(set)?;
+            }
+            *st += start.elapsed().as_secs_f64();
+            *sz = last.len() as u64;
+            let start = Instant::now();
+            for _ in 0..n {
+                open_one(&last, identity)?;
+            }
+            *ot += start.elapsed().as_secs_f64();
+        }
+        done += n;
+    }
+    let us = |s: f64| s * 1e6 / f64::from(count);
+    let ([sc, sh], [oc, oh], [zc, zh]) = (seal_t, open_t, size);
+    println!();
+    println!(
+        "small messages: {count} of {bytes} bytes per kind, sealed and opened in memory, alternating in blocks of {block}:"
+    );
+    println!(
+        "  X25519  seal {:>8.1} us/item  open {:>8.1} us/item  {:>6} bytes/item",
+        us(sc),
+        us(oc),
+        zc
+    );
+    println!(
+        "  hybrid  seal {:>8.1} us/item  open {:>8.1} us/item  {:>6} bytes/item",
+        us(sh),
+        us(oh),
+        zh
+    );
+    println!(
+        "  hybrid - X25519: {:+.1} us to seal, {:+.1} us to open, {:+} bytes per item",
+        us(sh) - us(sc),
+        us(oh) - us(oc),
+        zh as i64 - zc as i64
+    );
+    Ok(())
+}
+
+fn sum(sums: &[Summary; OPS], op: Op) -> Summary {
     sums.get(op_index(op)).copied().unwrap_or_default()
 }
 
@@ -701,6 +909,11 @@ fn verify(f: &Files) -> Result<()> {
         same_contents(&f.input, &f.age_dec)?,
         "age -d output {} differs from the input",
         f.age_dec.display()
+    );
+    ensure!(
+        same_contents(&f.input, &f.pq_dec)?,
+        "our hybrid open output {} differs from the input",
+        f.pq_dec.display()
     );
     Ok(())
 }

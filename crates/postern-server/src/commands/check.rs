@@ -95,7 +95,7 @@ pub fn run(opts: &Options) -> Report {
         "recipients",
         Recipients::parse(&file.recipients)
             .map(|_| format!("{} newsroom recipient(s)", file.recipients.len()))
-            .context("fix `recipients` in the config: only public age1… recipients from `postern-review keygen`"),
+            .context("fix `recipients` in the config: only public age1pq1… (or only age1…) recipients from `postern-review keygen`"),
     );
     r.record("data folder", data_folder(&file.data_dir));
     r.record(

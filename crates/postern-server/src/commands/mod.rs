@@ -32,7 +32,8 @@ pub enum Command {
         /// The data folder to create (mode 0700).
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
-        /// A newsroom recipient (age1…), from `postern-review keygen`. Repeat for each journalist key.
+        /// A newsroom recipient (hybrid age1pq1…, or classical age1…), from `postern-review keygen`.
+        /// Repeat for each journalist key; all of one kind.
         #[arg(long = "recipient", value_name = "AGE1…", required = true)]
         recipients: Vec<String>,
         /// The organisation's name, shown on every page.

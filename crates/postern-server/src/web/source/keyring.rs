@@ -3,16 +3,18 @@
 //! At login the codename yields the source's reply identity; the server keeps it here, under a
 //! random handle that the session stores, so that the source's replies can be opened while it is
 //! logged in. It never reaches disk, a cookie, the session store or a log. Entries go at logout,
-//! after the session's idle time, or when the ring is full (the longest-idle first); age's X25519
-//! identities zeroise their secret when dropped (x25519-dalek's `zeroize` feature, enabled in
-//! postern-spool).
+//! after the session's idle time, or when the ring is full (the longest-idle first); a reply
+//! identity (hybrid and classical halves) zeroises its secrets when dropped (see
+//! `postern_spool::derive::ReplyIdentity`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use postern_spool::derive::ReplyIdentity;
+
 struct Entry {
-    identity: age::x25519::Identity,
+    identity: ReplyIdentity,
     last_used: Instant,
 }
 
@@ -32,7 +34,7 @@ impl Keyring {
     }
 
     /// Keeps `identity` and returns its new handle (64 hex digits).
-    pub fn insert(&self, identity: age::x25519::Identity) -> Option<String> {
+    pub fn insert(&self, identity: ReplyIdentity) -> Option<String> {
         let mut handle = [0u8; 32];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut handle);
         let mut map = self.inner.lock().ok()?;
@@ -56,7 +58,7 @@ impl Keyring {
     }
 
     /// Runs `f` with the identity under `handle`, if it is still there and not idle too long.
-    pub fn with<T>(&self, handle: &str, f: impl FnOnce(&age::x25519::Identity) -> T) -> Option<T> {
+    pub fn with<T>(&self, handle: &str, f: impl FnOnce(&ReplyIdentity) -> T) -> Option<T> {
         let key = parse_handle(handle)?;
         let mut map = self.inner.lock().ok()?;
         let now = Instant::now();
@@ -103,15 +105,19 @@ mod tests {
     #[test]
     fn bounded_idle_and_removable() {
         let ring = Keyring::new(2, Duration::from_secs(60));
-        let a = age::x25519::Identity::generate();
-        let a_pub = a.to_public();
+        let a = ReplyIdentity::generate(&mut rand::rng());
+        let a_pub = a.hybrid().to_public();
         let ha = ring.insert(a).unwrap();
-        assert_eq!(ring.with(&ha, |i| i.to_public()), Some(a_pub));
-        let hb = ring.insert(age::x25519::Identity::generate()).unwrap();
+        assert_eq!(ring.with(&ha, |i| i.hybrid().to_public()), Some(a_pub));
+        let hb = ring
+            .insert(ReplyIdentity::generate(&mut rand::rng()))
+            .unwrap();
         std::thread::sleep(Duration::from_millis(5));
         // Touch a, so b is the longest idle when a third arrives.
         assert!(ring.with(&ha, |_| ()).is_some());
-        let hc = ring.insert(age::x25519::Identity::generate()).unwrap();
+        let hc = ring
+            .insert(ReplyIdentity::generate(&mut rand::rng()))
+            .unwrap();
         assert!(ring.with(&hb, |_| ()).is_none());
         assert!(ring.with(&ha, |_| ()).is_some());
         ring.remove(&hc);
@@ -119,7 +125,9 @@ mod tests {
         assert!(ring.with("not hex", |_| ()).is_none());
         // Idle expiry.
         let short = Keyring::new(4, Duration::from_millis(1));
-        let h = short.insert(age::x25519::Identity::generate()).unwrap();
+        let h = short
+            .insert(ReplyIdentity::generate(&mut rand::rng()))
+            .unwrap();
         std::thread::sleep(Duration::from_millis(5));
         assert!(short.with(&h, |_| ()).is_none());
         assert_eq!(short.prune(), 0);

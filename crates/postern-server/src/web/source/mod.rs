@@ -333,7 +333,7 @@ async fn log_in(
         .map_err(|_| ())?;
     let s = SourceSession {
         id: keys.id.to_string(),
-        reply: keys.reply_recipient().to_string(),
+        reply: keys.reply_recipient_for(&st.store.recipients).to_string(),
     };
     session.insert(SOURCE_KEY, s).await.map_err(|_| ())?;
     // A fresh CSRF token for the new privilege level.

@@ -89,7 +89,7 @@ fn open_one(
     source: &SourceId,
     id: &ItemId,
     newsroom: &postern_spool::keys::VerifyingKey,
-    identity: &age::x25519::Identity,
+    identity: &postern_spool::derive::ReplyIdentity,
 ) -> Option<(ItemRecord, String)> {
     let (age_path, rec_path) = st.store.spool.reply_paths(source, id);
     let rec_bytes = read_bounded(&rec_path, MAX_RECORD_LEN as u64).ok()?;

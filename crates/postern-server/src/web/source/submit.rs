@@ -77,7 +77,7 @@ pub async fn submit(
         logged_in: true,
         ..Ctx::bare(lang, "home")
     };
-    let Ok(reply) = source.reply.parse::<age::x25519::Recipient>() else {
+    let Ok(reply) = source.reply.parse::<postern_spool::recipients::Recipient>() else {
         return error_page(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-server").into_response();
     };
     let Ok(multipart) = multipart else {
@@ -311,7 +311,7 @@ fn refusal(e: StageError) -> Refusal {
 async fn commit(
     st: &SharedState,
     source: SourceId,
-    reply: age::x25519::Recipient,
+    reply: postern_spool::recipients::Recipient,
     staged: Vec<Staged>,
 ) -> Result<(), ()> {
     let store = st.store.clone();

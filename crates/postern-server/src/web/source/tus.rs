@@ -278,7 +278,10 @@ async fn api_login(
     let Ok(keys) = st.kdf.derive(codename).await else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "derivation queue full");
     };
-    let Some(token) = st.tus.issue(keys.id, keys.reply_recipient().to_string()) else {
+    let Some(token) = st.tus.issue(
+        keys.id,
+        keys.reply_recipient_for(&st.store.recipients).to_string(),
+    ) else {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "token map");
     };
     (
