@@ -25,14 +25,19 @@ fn apparmor_parser_accepts_the_profile() {
         .filter(|l| !l.starts_with('#'))
         .collect();
     // No capability at all, no inet socket, nothing executable.
-    assert!(rules.contains(&"deny capability,"));
+    // Denied and logged (`audit`): a plain `deny` is silent in the kernel log (seen on the VM).
+    assert!(rules.contains(&"audit deny capability,"));
     assert!(
         !rules
             .iter()
             .any(|l| l.starts_with("capability") || l.starts_with("network inet")),
         "{text}"
     );
-    for line in ["deny network inet,", "deny network inet6,", "deny /** x,"] {
+    for line in [
+        "audit deny network inet,",
+        "audit deny network inet6,",
+        "deny /** x,",
+    ] {
         assert!(rules.contains(&line), "{line}");
     }
     assert!(
@@ -44,7 +49,7 @@ fn apparmor_parser_accepts_the_profile() {
     let broken = dir.path().join("postern");
     fs::write(
         &broken,
-        text.replace("deny network raw,", "deny network bogus,"),
+        text.replace("audit deny network raw,", "audit deny network bogus,"),
     )
     .unwrap();
     let out = run(Command::new(&parser).args(["-Q", "-K", "-T"]).arg(&broken));
