@@ -523,7 +523,6 @@ mod asynchronous {
 }
 
 #[cfg(any(feature = "open", feature = "open-reply"))]
-#[cfg_attr(not(feature = "open"), allow(dead_code))]
 mod open {
     use std::io::{BufRead, Read};
 
@@ -667,6 +666,7 @@ mod open {
         }
 
         /// Content bytes returned so far.
+        #[cfg(feature = "open")]
         pub fn content_len(&self) -> u64 {
             self.content_len
         }
@@ -687,6 +687,7 @@ mod open {
 
         /// Copies the whole content to `out`; returns its length once the envelope is verified.
         /// On error, whatever was already written to `out` must be discarded.
+        #[cfg(feature = "open")]
         pub fn copy_to<W: Write>(&mut self, out: &mut W) -> Result<u64, CopyError> {
             let mut buf = vec![0u8; FRAME_LEN];
             loop {
@@ -788,6 +789,7 @@ mod open {
     }
 
     /// Copying an envelope's content failed: either the envelope or the destination.
+    #[cfg(feature = "open")]
     #[derive(Debug)]
     pub enum CopyError {
         /// The envelope could not be opened or verified.
@@ -796,6 +798,7 @@ mod open {
         Write(io::Error),
     }
 
+    #[cfg(feature = "open")]
     impl fmt::Display for CopyError {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
@@ -805,6 +808,7 @@ mod open {
         }
     }
 
+    #[cfg(feature = "open")]
     impl std::error::Error for CopyError {}
 
     fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize, OpenError> {
