@@ -350,7 +350,6 @@ impl GivenBytes<'_> {
     }
 }
 
-#[allow(dead_code)]
 const _: () = {
     // The sizes the encodings above rely on.
     assert!(<MlEkSize as Unsigned>::USIZE == ML_EK_LEN);
