@@ -203,11 +203,21 @@ fn version_ok(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes() == TUS_VERSION.as_bytes())
 }
 
-fn version_refused() -> Response {
-    tus(
-        StatusCode::PRECONDITION_FAILED,
-        &[(hn("tus-version"), TUS_VERSION.into())],
-    )
+/// The source behind a request of this protocol version: `412` (with `Tus-Version`) for another
+/// version, `401` without a login.
+async fn caller(
+    st: &SharedState,
+    session: &Session,
+    headers: &HeaderMap,
+) -> WebResult<(SourceId, String)> {
+    if !version_ok(headers) {
+        return Err(WebError::empty(StatusCode::PRECONDITION_FAILED)
+            .with_header(hn("tus-resumable"), TUS_VERSION)
+            .with_header(hn("tus-version"), TUS_VERSION));
+    }
+    who(st, session, headers)
+        .await
+        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -341,11 +351,9 @@ fn location(id: &UploadId) -> String {
 }
 
 async fn create(State(st): State<SharedState>, session: Session, headers: HeaderMap) -> Response {
-    if !version_ok(&headers) {
-        return version_refused();
-    }
-    let Some((source, reply)) = who(&st, &session, &headers).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "not logged in");
+    let (source, reply) = match caller(&st, &session, &headers).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
     if headers.contains_key("upload-defer-length") {
         return refuse(StatusCode::BAD_REQUEST, "deferred length not supported");
@@ -440,12 +448,7 @@ async fn head(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> WebResult {
-    if !version_ok(&headers) {
-        return Ok(version_refused());
-    }
-    let (source, _) = who(&st, &session, &headers)
-        .await
-        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    let (source, _) = caller(&st, &session, &headers).await?;
     let (_, s) = owned(&st, &id, &source).await?;
     Ok(tus(
         StatusCode::OK,
@@ -464,12 +467,7 @@ async fn terminate(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> WebResult {
-    if !version_ok(&headers) {
-        return Ok(version_refused());
-    }
-    let (source, _) = who(&st, &session, &headers)
-        .await
-        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    let (source, _) = caller(&st, &session, &headers).await?;
     let (id, s) = owned(&st, &id, &source).await?;
     let _guard = st
         .tus
@@ -538,12 +536,7 @@ async fn patch(
     Path(id): Path<String>,
     body: Body,
 ) -> WebResult {
-    if !version_ok(&headers) {
-        return Ok(version_refused());
-    }
-    let (source, reply) = who(&st, &session, &headers)
-        .await
-        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    let (source, reply) = caller(&st, &session, &headers).await?;
     if headers
         .get(header::CONTENT_TYPE)
         .is_none_or(|v| v.as_bytes() != b"application/offset+octet-stream")
