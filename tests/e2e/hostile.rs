@@ -19,6 +19,14 @@ fn vectors() -> PathBuf {
 }
 
 /// The output has no ESC, BEL, C1 control (raw or UTF-8) or other control but newline.
+/// The tar fault vectors.
+fn tar_vectors() -> impl Iterator<Item = PathBuf> {
+    fs::read_dir(vectors())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tar"))
+}
+
 fn assert_clean(what: &str, bytes: &[u8]) {
     assert!(
         !bytes
@@ -76,11 +84,7 @@ fn hostile_escape_sequences_in_tar_headers_and_error_paths_never_reach_the_termi
     let server = ServerSpool::new(reviewer.recipients(), 31);
     reviewer.ok(&["trust", &server.verifying_key()]);
     let mut n = 0;
-    for e in fs::read_dir(vectors()).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_none_or(|x| x != "tar") {
-            continue;
-        }
+    for path in tar_vectors() {
         let out = reviewer.cmd(&["import", path.to_str().unwrap()]);
         assert!(!out.status.success(), "{} imported", path.display());
         assert!(!stdout(&out).contains("Imported"), "{}", path.display());
@@ -583,40 +587,32 @@ fn hostile_escape_sequences_never_reach_the_operators_terminal_through_import_re
     let server = crate::support::Server::new(&reviewer.recipient, |c| c);
     let pinned = server.cli(&["trust-newsroom", &reviewer.signing_pub]);
     assert!(pinned.status.success(), "{}", stderr(&pinned));
-    let mut n = 0;
-    for e in fs::read_dir(vectors()).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_none_or(|x| x != "tar") {
-            continue;
-        }
-        let out = server.cli(&["import-replies", path.to_str().unwrap()]);
-        assert!(!out.status.success(), "{} imported", path.display());
-        assert!(!stdout(&out).contains("Imported"), "{}", path.display());
-        assert_output_clean(&format!("import-replies {}", path.display()), &out);
-        n += 1;
-    }
+    let n = tar_vectors()
+        .map(|path| {
+            let out = server.cli(&["import-replies", path.to_str().unwrap()]);
+            assert!(!out.status.success(), "{} imported", path.display());
+            assert!(!stdout(&out).contains("Imported"), "{}", path.display());
+            assert_output_clean(&format!("import-replies {}", path.display()), &out);
+        })
+        .count();
     assert!(n >= 18, "only {n} vectors");
     let work = tempfile::tempdir().unwrap();
     let evil = work
         .path()
         .join("\x1b[1A\x1b[2K\rImported 9 new reply(ies).\x07\u{9b}0m.tar");
     fs::write(&evil, b"not a bundle at all").unwrap();
-    for input in [evil, work.path().join("missing\x1b]0;title\x07")] {
+    let missing = work.path().join("missing\x1b]0;title\x07");
+    for input in [&evil, &missing] {
         let out = server.cli(&["import-replies", input.to_str().unwrap()]);
         assert!(!out.status.success());
         assert_output_clean("import-replies error path", &out);
+        if input == &missing {
+            // The name of a missing bundle is in the error, made visible.
+            assert!(
+                stderr(&out).contains("missing\\u{1b}]0;title\\u{7}"),
+                "{}",
+                stderr(&out)
+            );
+        }
     }
-    // The name of a missing bundle is in the error, made visible.
-    let out = server.cli(&[
-        "import-replies",
-        work.path()
-            .join("missing\x1b]0;title\x07")
-            .to_str()
-            .unwrap(),
-    ]);
-    assert!(
-        stderr(&out).contains("missing\\u{1b}]0;title\\u{7}"),
-        "{}",
-        stderr(&out)
-    );
 }
