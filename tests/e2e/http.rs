@@ -187,12 +187,16 @@ enum Via {
     },
 }
 
-/// A browser-like client: keeps the session cookie; every request carries its user agent and,
-/// on loopback, a forwarded-for address as a proxy might add (it must never be logged or stored).
+/// A browser-like client: keeps the session cookie and the anonymous forms' nonce cookie
+/// (`<session cookie>-form`, the stateless CSRF token's other half); every request carries its
+/// user agent and, on loopback, a forwarded-for address as a proxy might add (it must never be
+/// logged or stored).
 pub struct Browser {
     /// The session cookie's name: `postern` (source) or `postern_j` (journalist).
     pub cookie_name: &'static str,
     pub cookie: Option<String>,
+    /// The value of the forms' nonce cookie, set by the first anonymous page with a form.
+    pub form_cookie: Option<String>,
     pub user_agent: String,
     pub forwarded_for: Option<&'static str>,
     via: Via,
@@ -204,6 +208,7 @@ impl Browser {
         Browser {
             cookie_name: "postern",
             cookie: None,
+            form_cookie: None,
             user_agent: user_agent.to_owned(),
             forwarded_for: Some("203.0.113.77"),
             via: Via::Loopback(port),
@@ -244,12 +249,19 @@ impl Browser {
         if let Some(addr) = self.forwarded_for {
             headers.push(("X-Forwarded-For", addr));
         }
-        let cookie = self
+        let cookies: Vec<String> = self
             .cookie
-            .clone()
-            .map(|c| format!("{}={c}", self.cookie_name));
-        if let Some(c) = &cookie {
-            headers.push(("Cookie", c));
+            .iter()
+            .map(|c| format!("{}={c}", self.cookie_name))
+            .chain(
+                self.form_cookie
+                    .iter()
+                    .map(|c| format!("{}-form={c}", self.cookie_name)),
+            )
+            .collect();
+        let cookie = cookies.join("; ");
+        if !cookie.is_empty() {
+            headers.push(("Cookie", &cookie));
         }
         headers.extend_from_slice(extra);
         let mut resp = match &self.via {
@@ -277,10 +289,16 @@ impl Browser {
         }
         if let Some(sc) = resp.header("set-cookie") {
             let prefix = format!("{}=", self.cookie_name);
+            let form_prefix = format!("{}-form=", self.cookie_name);
             for line in sc.lines() {
-                if let Some(v) = line.strip_prefix(&prefix) {
+                let kept = |v: &str| {
                     let v = v.split(';').next().unwrap_or("");
-                    self.cookie = (!v.is_empty() && !line.contains("Max-Age=0")).then(|| v.into());
+                    (!v.is_empty() && !line.contains("Max-Age=0")).then(|| v.to_owned())
+                };
+                if let Some(v) = line.strip_prefix(&prefix) {
+                    self.cookie = kept(v);
+                } else if let Some(v) = line.strip_prefix(&form_prefix) {
+                    self.form_cookie = kept(v);
                 }
             }
         }

@@ -47,8 +47,8 @@ fn a_source_submits_through_a_real_onion_service() {
     let landing = b.send("GET", "/en/", &[], b"");
     assert_eq!(landing.status, 200, "{}", landing.text());
     assert!(
-        b.cookie.is_some(),
-        "the landing page sets the session cookie"
+        b.form_cookie.is_some() && b.cookie.is_none(),
+        "the landing page sets the forms' nonce cookie, and no session"
     );
     let form = |csrf: &str| format!("csrf={csrf}");
     let page = b.send(

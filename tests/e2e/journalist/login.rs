@@ -80,8 +80,12 @@ fn login_needs_the_csrf_token_and_cycles_the_session_id() {
         ],
     );
     assert_eq!(r.status, 403, "wrong csrf: {}", r.text());
-    // That code was never accepted, so it still works: session fixation check around it.
-    let pre_login = c.cookie.clone().expect("a pre-login session cookie");
+    // That code was never accepted, so it still works: session fixation check around it. No
+    // session exists before a login (the login form's token is stateless), so the fixation is
+    // an id the attacker planted in the browser.
+    assert!(c.cookie.is_none(), "no pre-login session");
+    let pre_login = "AAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    c.cookie = Some(pre_login.clone());
     let r = c.try_login("alice", &alice.passphrase.clone(), &code);
     assert_eq!(r.status, 303, "{}", r.text());
     let post_login = c.cookie.clone().unwrap();

@@ -70,9 +70,17 @@ fn every_status_class_carries_the_header_set_and_the_cookie_is_strict() {
     assert_headers(&r, "507");
     statuses.insert(5);
     assert_eq!(server.item_count(), 0);
-    // Cookies: HttpOnly, SameSite=Strict, Secure, and nothing but a random id.
+    // Cookies: HttpOnly, SameSite=Strict, Secure, and nothing but a random id. An anonymous
+    // page sets only the forms' nonce cookie; the session cookie comes with the codename.
     let landing = request(server.port, "GET", "/en/", &[], b"");
-    let cookie = landing.header("set-cookie").unwrap();
+    let form = landing.header("set-cookie").unwrap();
+    assert!(!form.contains('\n'), "one cookie: {form}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(form.contains(attr), "{form}");
+    }
+    assert!(form.starts_with("postern-form="), "{form}");
+    let home = b.get("/en/home");
+    let cookie = home.header("set-cookie").unwrap();
     for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie}");
     }

@@ -301,21 +301,154 @@ async fn the_disk_reserve_is_checked_without_a_declared_length() {
     assert_eq!(items(&h), 0);
 }
 
+/// Whether a response sets the session cookie `name` (not the forms' nonce cookie).
+fn sets_session(r: &crate::web::Resp, name: &str) -> bool {
+    let prefix = format!("{name}=");
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap_or("").starts_with(&prefix))
+}
+
 #[tokio::test]
-async fn anonymous_page_views_never_log_out_a_source() {
-    let h = Harness::new(|l| l.max_sessions = 20);
-    let mut b = Browser::new(&h.source);
-    new_source(&mut b).await;
-    // Ten times the store's size in anonymous page views (each makes a session).
-    for _ in 0..200 {
-        let r = crate::web::send(&h.source, "GET", "/en/", &[], b"").await;
+async fn anonymous_page_views_make_no_session_and_log_out_no_one() {
+    // Stores of two: a signed-in source and journalist fill half of each. If an anonymous page
+    // made a session, the store would refuse it (500) or evict someone.
+    let h = Harness::with(|l| l.max_sessions = 2, |j| j.max_sessions = 2);
+    let mut source = Browser::new(&h.source);
+    new_source(&mut source).await;
+    let mut journalist = Browser::new(&h.journalist);
+    crate::web::journalist_login(&h, &mut journalist, "alice").await;
+    let pages = ["/en/", "/en/login", "/ru/", "/en/home", "/nope"];
+    for i in 0..10_001 {
+        let path = pages[i % pages.len()];
+        let r = crate::web::send(&h.source, "GET", path, &[], b"").await;
         assert!(
-            matches!(r.status, StatusCode::OK | StatusCode::INTERNAL_SERVER_ERROR),
-            "{}",
+            matches!(
+                r.status,
+                StatusCode::OK | StatusCode::SEE_OTHER | StatusCode::NOT_FOUND
+            ),
+            "{path}: {}",
             r.status
         );
+        assert!(!sets_session(&r, "postern"), "{path} made a session");
     }
-    source_still_works(&mut b).await;
+    for _ in 0..1_001 {
+        let r = crate::web::send(&h.journalist, "GET", "/login", &[], b"").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            !sets_session(&r, "postern_j"),
+            "the login page made a session"
+        );
+    }
+    // Anonymous forms still work without a session: a wrong codename is checked, not refused
+    // as forged, and makes no session either.
+    let mut anonymous = Browser::new(&h.source);
+    let page = anonymous.get("/en/login").await;
+    let r = anonymous
+        .post_form(
+            "/en/login",
+            &[
+                ("csrf", &csrf_of(&page.body)),
+                ("codename", "one two three"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(!sets_session(&r, "postern"));
+    source_still_works(&mut source).await;
+    let r = journalist.get("/sources").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the journalist is still in: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn anonymous_forms_refuse_a_missing_wrong_or_foreign_token() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    let page = b.get("/en/").await;
+    let good = csrf_of(&page.body);
+    let cookie = b.cookie_header().expect("the nonce cookie");
+    // Another browser's token with this browser's cookie, and this token with no cookie.
+    let mut other = Browser::new(&h.source);
+    let foreign = csrf_of(&other.get("/en/").await.body);
+    assert_ne!(foreign, good);
+    for path in ["/en/generate", "/en/login"] {
+        for (case, token, cookie) in [
+            ("no token", "", Some(cookie.as_str())),
+            ("wrong token", "00", Some(cookie.as_str())),
+            (
+                "another browser's token",
+                foreign.as_str(),
+                Some(cookie.as_str()),
+            ),
+            ("no cookie", good.as_str(), None),
+        ] {
+            let body = format!("csrf={token}&codename=a");
+            let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+            if let Some(c) = cookie {
+                headers.push(("cookie", c));
+            }
+            let r = crate::web::send(&h.source, "POST", path, &headers, body.as_bytes()).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {case}: {}", r.body);
+            assert!(!sets_session(&r, "postern"), "{path} {case}");
+        }
+        // From another site, with the right token and cookie.
+        let body = format!("csrf={good}&codename=a");
+        let r = crate::web::send(
+            &h.source,
+            "POST",
+            path,
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("cookie", &cookie),
+                ("sec-fetch-site", "cross-site"),
+            ],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} cross-site");
+    }
+    // The journalist login form, the same way.
+    let mut j = Browser::new(&h.journalist);
+    let page = j.get("/login").await;
+    let good = csrf_of(&page.body);
+    let cookie = j.cookie_header().expect("the nonce cookie");
+    for (case, token, cookie) in [
+        ("no token", "", Some(cookie.as_str())),
+        ("wrong token", "00", Some(cookie.as_str())),
+        ("no cookie", good.as_str(), None),
+    ] {
+        let body = format!("csrf={token}&username=alice&passphrase=x&code=1");
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if let Some(c) = cookie {
+            headers.push(("cookie", c));
+        }
+        let r = crate::web::send(&h.journalist, "POST", "/login", &headers, body.as_bytes()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "journalist {case}: {}",
+            r.body
+        );
+    }
+    // The right token and cookie pass the check (and then fail the login, as they should).
+    let r = j
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &good),
+                ("username", "alice"),
+                ("passphrase", "x"),
+                ("code", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
 }
 
 #[tokio::test]

@@ -394,17 +394,41 @@ async fn every_status_class_carries_the_header_set() {
 #[tokio::test]
 async fn the_session_cookie_is_strict_and_carries_only_a_random_id() {
     let h = Harness::new(|_| {});
+    // An anonymous page sets only the forms' nonce cookie (no session exists before a login).
     let r = send(&h.source, "GET", "/en/", &[], b"").await;
-    let cookie = r.header("set-cookie").unwrap();
-    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
-        assert!(cookie.contains(attr), "{cookie}");
+    let cookies: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let form = cookies[0];
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Secure",
+        "Path=/",
+        "Max-Age=3600",
+    ] {
+        assert!(form.contains(attr), "{form}");
     }
-    let value = cookie
+    let nonce = form
         .split(';')
         .next()
         .unwrap()
-        .strip_prefix("postern=")
+        .strip_prefix("postern-form=")
         .unwrap();
+    assert!(
+        nonce.len() == 64 && nonce.chars().all(|c| c.is_ascii_hexdigit()),
+        "{nonce}"
+    );
+    assert!(!r.body.contains(nonce), "the page's token is not the nonce");
+    // The session cookie, made at codename generation.
+    let mut b = Browser::new(&h.source);
+    new_source(&mut b).await;
+    let session = b.cookie.clone().unwrap();
+    let value = session.strip_prefix("postern=").unwrap();
     assert!(
         value.len() <= 32
             && value
@@ -412,6 +436,12 @@ async fn the_session_cookie_is_strict_and_carries_only_a_random_id() {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
         "{value}"
     );
+    let r = b.get("/en/home").await;
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("postern="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
 }
 
 mod csrf {
@@ -571,7 +601,10 @@ mod sessions {
     async fn login_replaces_the_session_id_and_logout_ends_it() {
         let h = Harness::new(|_| {});
         let mut b = Browser::new(&h.source);
+        // No session before a login; a second login from the same browser gets a new id.
         b.get("/en/").await;
+        assert!(b.cookie.is_none(), "an anonymous page makes no session");
+        new_source(&mut b).await;
         let before = b.cookie.clone().unwrap();
         let csrf = new_source(&mut b).await;
         let after = b.cookie.clone().unwrap();
@@ -631,7 +664,7 @@ mod sessions {
 }
 
 /// Makes the account `name` and logs it in; returns the sources page's CSRF token.
-async fn journalist_login(h: &Harness, b: &mut Browser<'_>, name: &str) -> String {
+pub async fn journalist_login(h: &Harness, b: &mut Browser<'_>, name: &str) -> String {
     use postern_server::storage::accounts::{AccountStore, new_credentials};
     let (account, creds) = new_credentials(name, KdfParams::INSECURE_FAST_FOR_TESTS).unwrap();
     AccountStore::new(&h.data).save(&account).unwrap();

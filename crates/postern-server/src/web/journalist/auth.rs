@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::pages::{self, Layout};
 use super::{CsrfForm, JSession, Journalist, Posted, SESSION_KEY, Shared, forbidden, html};
 use crate::storage::accounts::{AccountStore, valid_name, verify_passphrase};
-use crate::web::kit::csrf::{csrf_ok, csrf_token, renew_csrf_token};
+use crate::web::kit::csrf::{FormToken, csrf_ok, renew_csrf_token};
 use crate::web::kit::error::WebResult;
 
 /// Failures before an account is paused.
@@ -104,8 +104,10 @@ pub(super) struct LoginForm {
     code: String,
 }
 
-pub(super) async fn login_page(State(st): State<Shared>, session: Session) -> Response {
-    let csrf = csrf_token(&session).await;
+/// The login page: its form carries the stateless token, so that no session exists before a
+/// login.
+pub(super) async fn login_page(State(st): State<Shared>, form: FormToken) -> Response {
+    let csrf = form.token();
     let l = Layout {
         org: &st.org,
         csrf: &csrf,
@@ -117,19 +119,22 @@ pub(super) async fn login_page(State(st): State<Shared>, session: Session) -> Re
 pub(super) async fn login(
     State(st): State<Shared>,
     session: Session,
+    token: FormToken,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> WebResult {
     let Ok(Form(form)) = form else {
         return Err(forbidden(&st, None));
     };
-    if !csrf_ok(&session, &form.csrf).await {
+    // The stateless token of the login page, or (a logged-in journalist logging in again) the
+    // session's.
+    if !token.verify(&form.csrf) && !csrf_ok(&session, &form.csrf).await {
         return Err(forbidden(&st, None));
     }
     let name = form.username.trim().to_owned();
     let passphrase = Zeroizing::new(form.passphrase);
     let code = Zeroizing::new(form.code);
     let outcome = check_login(&st, &name, passphrase, &code).await;
-    let csrf = csrf_token(&session).await;
+    let csrf = token.token();
     let l = Layout {
         org: &st.org,
         csrf: &csrf,

@@ -42,7 +42,7 @@ use crate::storage::accounts::AccountStore;
 use crate::storage::client_auth::check_client_auth;
 use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
-use crate::web::kit::csrf::{csrf_ok, csrf_token};
+use crate::web::kit::csrf::{FormTokens, csrf_ok, csrf_token, form_tokens};
 use crate::web::kit::error::{WebError, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
 use crate::web::kit::session::{BoundedStore, had_cookie};
@@ -52,6 +52,8 @@ pub use self::sources::source_rows;
 
 /// The journalist session cookie's name (another origin than the source interface's).
 pub const COOKIE: &str = "postern_j";
+/// The cookie of the login form's nonce (stateless CSRF: no session before a login).
+pub const FORM_COOKIE: &str = "postern_j-form";
 const SESSION_KEY: &str = "journalist";
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -216,6 +218,10 @@ pub fn app(st: Shared) -> Router {
         .merge(uploads)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            FormTokens::new(FORM_COOKIE, st.cookie_secure),
+            form_tokens,
+        ))
         .layer(sessions)
         .with_state(st)
         .layer(csrf)
@@ -303,10 +309,10 @@ impl FromRequestParts<Shared> for Journalist {
             let _ = session.flush().await;
         }
         if had_cookie(&parts.headers, COOKIE) {
-            let csrf = csrf_token(&session).await;
+            // No form on this page (no user, no logout): no token, and no anonymous session.
             let l = Layout {
                 org: &st.org,
-                csrf: &csrf,
+                csrf: "",
                 user: None,
             };
             return Err(WebError::page(

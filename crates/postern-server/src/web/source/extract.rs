@@ -13,7 +13,7 @@ use tower_sessions::Session;
 use super::i18n::Lang;
 use super::pages::{self, Ctx};
 use super::{COOKIE, SharedState, SourceSession, current_source};
-use crate::web::kit::csrf::{csrf_ok, csrf_token};
+use crate::web::kit::csrf::{FormToken, csrf_ok, csrf_token};
 use crate::web::kit::error::WebError;
 use crate::web::kit::session::had_cookie;
 
@@ -25,12 +25,14 @@ pub fn bare_error(status: StatusCode, message_id: &str) -> WebError {
     )
 }
 
-/// A visit to a page `/{lang}/…`: the state, the session and the language. An unknown language
-/// is a 404.
+/// A visit to a page `/{lang}/…`: the state, the session, the language and the stateless form
+/// token. An unknown language is a 404.
 pub struct Visit {
     pub st: SharedState,
     pub session: Session,
     pub lang: Lang,
+    /// The anonymous forms' token (a logged-in session uses its session token instead).
+    pub form: FormToken,
     /// The page the language switch of an error page links to (after the language prefix).
     page: &'static str,
     /// Whether the browser sent a session cookie (so a missing session means it expired).
@@ -60,10 +62,14 @@ impl FromRequestParts<SharedState> for Visit {
         let session = Session::from_request_parts(parts, st)
             .await
             .map_err(|_| bare_error(StatusCode::INTERNAL_SERVER_ERROR, "error-server"))?;
+        let form = FormToken::from_request_parts(parts, st)
+            .await
+            .map_err(|_| bare_error(StatusCode::INTERNAL_SERVER_ERROR, "error-server"))?;
         Ok(Visit {
             st: st.clone(),
             session,
             lang,
+            form,
             page,
             had_cookie: had_cookie(&parts.headers, COOKIE),
         })
@@ -71,17 +77,32 @@ impl FromRequestParts<SharedState> for Visit {
 }
 
 impl Visit {
-    /// The page context, with a CSRF token (created on first use). `path_rest` is the GET path
-    /// after the language prefix, for the language switch.
+    /// The page context, with a CSRF token: the session's for a logged-in source, else the
+    /// stateless form token (so that an anonymous page creates no session). `path_rest` is the
+    /// GET path after the language prefix, for the language switch.
     pub async fn ctx(&self, path_rest: &str) -> Ctx {
-        let csrf = csrf_token(&self.session).await;
         let logged_in = current_source(&self.session).await.is_some();
+        let csrf = if logged_in {
+            csrf_token(&self.session).await
+        } else {
+            self.form.token()
+        };
         Ctx {
             lang: self.lang,
             org: self.st.org.clone(),
             csrf,
             path_rest: path_rest.to_owned(),
             logged_in,
+        }
+    }
+
+    /// Whether `submitted` is this visit's CSRF token: the session's for a logged-in source,
+    /// else the stateless form token of the request's cookie. Constant time either way.
+    pub async fn csrf_ok(&self, submitted: &str) -> bool {
+        if current_source(&self.session).await.is_some() {
+            csrf_ok(&self.session, submitted).await
+        } else {
+            self.form.verify(submitted)
         }
     }
 
@@ -137,8 +158,8 @@ pub trait WithCsrf {
     fn csrf(&self) -> &str;
 }
 
-/// A URL-encoded form that parsed and whose token matches the session's: 400 if it does not
-/// parse, 403 if the token is wrong.
+/// A URL-encoded form that parsed and whose token matches (the session's, or the stateless
+/// one: [`Visit::csrf_ok`]): 400 if it does not parse, 403 if the token is wrong.
 pub struct Checked<T>(pub T);
 
 impl<T> FromRequest<SharedState> for Checked<T>
@@ -156,7 +177,7 @@ where
                 .error(StatusCode::BAD_REQUEST, "error-bad-request")
                 .await);
         };
-        if !csrf_ok(&visit.session, form.csrf()).await {
+        if !visit.csrf_ok(form.csrf()).await {
             return Err(visit.error(StatusCode::FORBIDDEN, "error-csrf").await);
         }
         Ok(Checked(form))

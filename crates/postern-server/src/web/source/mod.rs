@@ -2,9 +2,10 @@
 //! ([`replies`]) and resumable uploads ([`tus`]).
 //!
 //! Every page works without JavaScript. The language is part of the path (`/en/…`, `/ru/…`)
-//! rather than negotiated, because Tor Browser reports English whatever its user reads. The
-//! session cookie carries only a random id; the session holds the source id and public reply
-//! recipient after login, and a CSRF token, never the codename.
+//! rather than negotiated, because Tor Browser reports English whatever its user reads. No
+//! session exists before a codename is made or logged in with: anonymous forms carry a stateless
+//! token (`kit::csrf::FormToken`). The session cookie carries only a random id; the session holds
+//! the source id, the public reply recipient and a CSRF token, never the codename.
 
 pub mod extract;
 pub mod i18n;
@@ -43,7 +44,7 @@ use crate::config::{Config, Limits};
 use crate::storage::staging::Store;
 use crate::storage::uploads;
 use crate::web::kit::bounds::bound_upload;
-use crate::web::kit::csrf::{csrf_ok, renew_csrf_token};
+use crate::web::kit::csrf::{FormTokens, form_tokens, renew_csrf_token};
 use crate::web::kit::error::{WebError, WebResult, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
 use crate::web::kit::kdf::Kdf;
@@ -51,6 +52,8 @@ use crate::web::kit::session::BoundedStore;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "postern";
+/// The cookie of the anonymous forms' nonce (stateless CSRF: no session before a login).
+pub const FORM_COOKIE: &str = "postern-form";
 const SOURCE_KEY: &str = "source";
 /// Set when this session made a new codename, until the source logs in with one: the home page
 /// then welcomes a new source rather than asking it to check its codename for typos.
@@ -191,6 +194,10 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
         .merge(uploads)
         .merge(tus::routes(&state))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            FormTokens::new(FORM_COOKIE, cookie_secure),
+            form_tokens,
+        ))
         .layer(sessions)
         .with_state(state)
 }
@@ -282,7 +289,7 @@ async fn derive_and_log_in(v: &Visit, ctx: &Ctx, codename: Codename) -> WebResul
 async fn generate(v: Visit, form: Result<Form<CsrfForm>, FormRejection>) -> WebResult {
     let ctx = v.ctx("").await;
     let form_ok = match &form {
-        Ok(Form(f)) => csrf_ok(&v.session, &f.csrf).await,
+        Ok(Form(f)) => v.csrf_ok(&f.csrf).await,
         Err(_) => false,
     };
     if !form_ok {
