@@ -220,3 +220,32 @@ fn huge_api_login_bodies_are_refused_at_one_kib() {
     assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
     source_submits(server.port);
 }
+
+/// The lines of a server log that describe one request (the opt-in request log's format).
+fn request_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("route=") || l.contains("status=") || l.contains(" request"))
+        .collect()
+}
+
+#[test]
+fn the_default_log_has_no_line_per_request() {
+    let server = Server::new(RECIPIENT, |c| c);
+    source_submits(server.port);
+    for path in ["/en/", "/nope", "/static/style.css", "/en/home"] {
+        let _ = crate::http::request(server.port, "GET", path, &[], b"");
+    }
+    let log = server.log_text();
+    assert!(
+        log.contains("descriptor budget"),
+        "the log was written: {log}"
+    );
+    assert!(request_lines(&log).is_empty(), "{log}");
+    // Opted in with the config key, each request is a line,
+    // and the server warns that it is on.
+    let server = Server::new(RECIPIENT, |c| format!("debug_request_log = true\n{c}"));
+    source_submits(server.port);
+    let log = server.log_text();
+    assert!(log.contains("debug request logging is on"), "{log}");
+    assert!(request_lines(&log).len() >= 4, "{log}");
+}

@@ -49,6 +49,11 @@ pub struct ConfigFile {
     pub journalist: Option<JournalistListener>,
     #[serde(default)]
     pub limits: Limits,
+    /// One log line per request (route template, method, status, latency). Off by default: a
+    /// timed line per request helps whoever reads the journal match a source's visits to tor
+    /// traffic. For debugging only; `POSTERN_DEBUG_REQUESTS=1` in the environment does the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub debug_request_log: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,7 +12,10 @@ use crate::support::{Reviewer, Server, all_files, contains, content, messages_in
 #[test]
 fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is_kept() {
     let reviewer = Reviewer::new();
-    let server = Server::new(&reviewer.recipient, |c| c);
+    // Request lines are off by default (they carry times); this test reads them, so opts in.
+    let server = Server::new(&reviewer.recipient, |c| {
+        format!("debug_request_log = true\n{c}")
+    });
     let mut b = Browser::new(server.port, UA);
     let codename = get_codename(&mut b);
     assert_eq!(codename.split(' ').count(), 7);

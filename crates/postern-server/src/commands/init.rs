@@ -77,6 +77,7 @@ pub fn init_with(
         },
         journalist: None,
         limits,
+        debug_request_log: false,
     };
     let text = format!(
         "# Postern server configuration, written by `postern init`.\n# Only PUBLIC age recipients belong here; the server refuses to start if it finds a secret key.\n{}",

@@ -44,6 +44,28 @@ fn init_logging() {
         .try_init();
 }
 
+/// Whether requests are logged: `debug_request_log` in the config, or `POSTERN_DEBUG_REQUESTS=1`.
+/// Off by default (only errors are logged); when on, a warning says what it reveals.
+fn request_log_wanted(configured: bool) -> bool {
+    let env = std::env::var_os("POSTERN_DEBUG_REQUESTS").is_some_and(|v| v == "1");
+    let on = configured || env;
+    if on {
+        tracing::warn!(
+            "debug request logging is on: one line per request, with its time and latency, which can help match a source's visits to tor traffic; turn it off in production"
+        );
+    }
+    on
+}
+
+/// `app`, with one log line per request if `on`.
+fn with_request_log(app: axum::Router, on: bool) -> axum::Router {
+    if on {
+        app.layer(axum::middleware::from_fn(kit::headers::log_request))
+    } else {
+        app
+    }
+}
+
 /// Serves the configured interfaces until a shutdown signal.
 pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let listen = Listen::parse(&cfg.file.source.listen)?;
@@ -82,13 +104,15 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             }
         });
     }
+    let cfg_log = cfg.file.debug_request_log;
     let state = source::build_state(cfg, clock)?;
     let conn = ConnLimits {
         max: state.limits.max_connections,
         header_timeout: Duration::from_secs(state.limits.header_read_seconds.max(1)),
         write_timeout: Duration::from_secs(state.limits.write_timeout_seconds.max(1)),
     };
-    let app = source::app(state.clone(), cookie_secure);
+    let request_log = request_log_wanted(cfg_log);
+    let app = with_request_log(source::app(state.clone(), cookie_secure), request_log);
     let listener = Listener::bind(listen, "source interface").await?;
     // Reply identities of sessions that went idle are dropped (and zeroised) within a minute.
     let ring = state.clone();
@@ -115,7 +139,7 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let journalist = match journalist {
         Some(j) => Some((
             Listener::bind(j.listen, "journalist interface").await?,
-            journalist::app(j.state),
+            with_request_log(journalist::app(j.state), request_log),
         )),
         None => None,
     };

@@ -44,7 +44,7 @@ use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
 use crate::web::kit::csrf::{FormTokens, csrf_ok, csrf_token, form_tokens};
 use crate::web::kit::error::{WebError, html_response};
-use crate::web::kit::headers::{content_type, log_request, security_headers};
+use crate::web::kit::headers::{content_type, security_headers};
 use crate::web::kit::session::{BoundedStore, had_cookie};
 
 pub use self::auth::{LOGIN_FAILED, MAX_FAILURES};
@@ -225,7 +225,6 @@ pub fn app(st: Shared) -> Router {
         .layer(sessions)
         .with_state(st)
         .layer(csrf)
-        .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn(security_headers))
 }
 

@@ -77,7 +77,8 @@ pub fn undate_cookies(h: &mut axum::http::HeaderMap) {
 }
 
 /// One log line per request: the route template (never the path, which can carry ids), the
-/// method, the status and the latency. Nothing about the client.
+/// method, the status and the latency. Nothing about the client, but each line is timed, so it
+/// is off unless the operator asks for it (`debug_request_log`, added by `web::serve`).
 pub async fn log_request(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req

@@ -46,7 +46,7 @@ use crate::storage::uploads;
 use crate::web::kit::bounds::bound_upload;
 use crate::web::kit::csrf::{FormTokens, form_tokens, renew_csrf_token};
 use crate::web::kit::error::{WebError, WebResult, html_response};
-use crate::web::kit::headers::{content_type, log_request, security_headers};
+use crate::web::kit::headers::{content_type, security_headers};
 use crate::web::kit::kdf::Kdf;
 use crate::web::kit::session::BoundedStore;
 
@@ -119,15 +119,15 @@ pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
 }
 
 /// The source interface with every layer it is served with: cross-origin protection first
-/// (Sec-Fetch-Site / Origin), then the synchronizer tokens of each form inside, the request log
-/// and the security headers on every response.
+/// (Sec-Fetch-Site / Origin), then the tokens of each form inside (stateless for anonymous
+/// forms), and the security headers on every response. (The request log is opt-in, added by
+/// `web::serve`.)
 pub fn app(state: SharedState, cookie_secure: bool) -> Router {
     let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_e| {
         extract::bare_error(StatusCode::FORBIDDEN, "error-csrf").into_response()
     });
     routes(state, cookie_secure)
         .layer(csrf)
-        .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn(security_headers))
 }
 
