@@ -234,6 +234,9 @@ impl Spool {
         mkdir(&self.source_dir(&record.source).join("items"))?;
         sync_dir(&self.root.join("sources"))?;
         self.write_atomic_new(&path, record.sign(key).as_bytes(), rng)?;
+        for p in [&path, &self.source_dir(&record.source)] {
+            set_day_times(p, record.day)?;
+        }
         Ok(())
     }
 
@@ -351,6 +354,10 @@ impl Spool {
         let record = ItemRecord::new(item, source, kind, day, size, sha256, recipients);
         if !self.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
             return Err(SpoolError::Exists);
+        }
+        // The file system keeps no time finer than the record does.
+        for path in [&age_path, &rec_path, &items] {
+            set_day_times(path, day)?;
         }
         Ok(record)
     }
@@ -556,6 +563,16 @@ pub fn mkdir(path: &Path) -> Result<(), SpoolError> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
         Err(e) => Err(SpoolError::Io("creating a directory", e)),
     }
+}
+
+/// Sets the access and modification times of `path` (a file or a folder) to the first second
+/// of `day` (UTC): a committed item's times say no more than its record's day. (The inode's
+/// change time cannot be set; see the operator guide.)
+pub fn set_day_times(path: &Path, day: Day) -> Result<(), SpoolError> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(day.0) * 86_400);
+    let f = File::open(path).map_err(io_err("opening to set its day"))?;
+    f.set_times(fs::FileTimes::new().set_accessed(t).set_modified(t))
+        .map_err(io_err("setting the day of a file"))
 }
 
 /// fsyncs a directory, so that renames and creations in it survive a crash.

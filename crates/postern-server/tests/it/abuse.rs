@@ -489,3 +489,46 @@ async fn open_uploads_are_capped_per_source() {
     let r = other.send("POST", "/api/v1/uploads", &create, b"").await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
+
+/// Every file and folder under `dir`, depth first.
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        }
+        out.push(p);
+    }
+}
+
+#[tokio::test]
+async fn committed_spool_files_carry_only_the_day() {
+    let h = Harness::new(|_| {});
+    let mut b = Browser::new(&h.source);
+    let csrf = new_source(&mut b).await;
+    let (ct, body) = multipart(&[("csrf", &csrf), ("message", "a day, no more")]);
+    let r = b
+        .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut paths = Vec::new();
+    walk(&h.data.join("spool").join("sources"), &mut paths);
+    // The harness's clock: 2026-12-01, noon.
+    let day = std::time::UNIX_EPOCH + Duration::from_secs(20_788 * 86_400);
+    let mut files = 0;
+    for p in &paths {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let m = std::fs::metadata(p).unwrap();
+        assert_eq!(m.modified().unwrap(), day, "mtime of {name}");
+        // A folder's access time moves whenever it is listed (the item cap counts items): only
+        // a `noatime` mount keeps it, as the operator guide says.
+        if m.is_file() {
+            assert_eq!(m.accessed().unwrap(), day, "atime of {name}");
+            files += 1;
+        }
+    }
+    assert!(
+        files >= 3,
+        "a source record, an item and its record: {paths:?}"
+    );
+}
