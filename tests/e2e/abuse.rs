@@ -249,3 +249,86 @@ fn the_default_log_has_no_line_per_request() {
     assert!(log.contains("debug request logging is on"), "{log}");
     assert!(request_lines(&log).len() >= 4, "{log}");
 }
+
+/// Sends `raw` on a fresh connection and reads until the server closes it (10 s at most).
+fn raw_exchange(port: u16, raw: &[u8]) -> (String, Duration) {
+    let mut s = connect(port);
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let start = Instant::now();
+    let _ = s.write_all(raw);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
+}
+
+/// hyper's own answers (400, 414, 431, and the header timeout's) either carry the whole header
+/// set or do not exist: the connection is closed unanswered. A good request on the same server
+/// (and one with `Expect: 100-continue`) is still answered with the set.
+#[test]
+fn requests_hyper_refuses_are_closed_or_carry_the_header_set() {
+    let server = Server::new(RECIPIENT, |c| set(c, "header_read_seconds", "1"));
+    let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let big_headers = format!(
+        "GET /en/ HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(2_000)
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("400 bad request line", b"GARBAGE\r\n\r\n".to_vec()),
+        (
+            "400 bad header",
+            b"GET /en/ HTTP/1.1\r\nHost x\r\n\r\n".to_vec(),
+        ),
+        (
+            "400 bad version",
+            b"GET /en/ HTTP/9.9\r\nHost: x\r\n\r\n".to_vec(),
+        ),
+        ("414 long uri", long_uri.into_bytes()),
+        ("431 big headers", big_headers.into_bytes()),
+        (
+            "408 header timeout",
+            b"GET /en/ HTTP/1.1\r\nHost: x\r\n".to_vec(),
+        ),
+        (
+            "400 after a good request",
+            b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n".to_vec(),
+        ),
+    ];
+    for (case, raw) in cases {
+        let (answer, took) = raw_exchange(server.port, &raw);
+        assert!(took < Duration::from_secs(5), "{case}: {took:?}");
+        // Every response head in the answer (one per request hyper handed to the app, none
+        // of its own) carries the header set.
+        let heads: Vec<&str> = answer
+            .split("HTTP/1.1 ")
+            .skip(1)
+            .map(|r| r.split("\r\n\r\n").next().unwrap_or(""))
+            .collect();
+        for head in &heads {
+            let lower = head.to_ascii_lowercase();
+            for name in [
+                "content-security-policy",
+                "x-content-type-options",
+                "cache-control",
+            ] {
+                assert!(
+                    lower.contains(name),
+                    "{case}: a head without {name}: {head}"
+                );
+            }
+        }
+        let want = usize::from(case == "400 after a good request");
+        assert_eq!(heads.len(), want, "{case}: {answer:?}");
+    }
+    let (answer, _) = raw_exchange(
+        server.port,
+        b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello",
+    );
+    assert!(answer.contains("content-security-policy"), "{answer:?}");
+    source_submits(server.port);
+}

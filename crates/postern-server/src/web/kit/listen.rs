@@ -2,7 +2,8 @@
 //! one task per connection, HTTP/1.1 only, a header-read timeout against slowloris, and no
 //! `Date` header. Each listener has a connection cap (a connection over it is closed at once,
 //! before a byte is read) and a write timeout (a client that never reads its response loses
-//! the connection).
+//! the connection). A request hyper refuses by itself (400, 414, 431) gets no answer, only a
+//! closed connection ([`OwnErrorsClosed`]): hyper's own answers would lack the header set.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -164,13 +165,18 @@ fn spawn_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let stream = WriteTimeout::new(stream, conn.write_timeout);
+    let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stream = WriteTimeout::new(
+        OwnErrorsClosed::new(stream, answered.clone()),
+        conn.write_timeout,
+    );
     let header_timeout = conn.header_timeout;
     tokio::spawn(async move {
         let _permit = permit;
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let app = app.clone();
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 async move { app.oneshot(req.map(axum::body::Body::new)).await }
             });
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -183,6 +189,116 @@ fn spawn_connection<S>(
             .serve_connection(TokioIo::new(stream), service)
             .await;
     });
+}
+
+/// A stream that closes the connection instead of sending hyper's own error responses.
+///
+/// hyper answers a request it cannot parse (400, 414, 431) by itself, before any layer runs, so
+/// those answers would lack the security headers. Every other response head on a connection
+/// answers a request the app was given, and hyper writes each head at the start of a write. So
+/// this stream counts the requests handed to the app (`answered`, counted by the service) and
+/// the response heads written (writes that begin with `HTTP/1.`, interim `100 Continue` aside);
+/// a head beyond the count is hyper's own, and the write fails instead, which closes the
+/// connection without an answer. (Pages and downloads never begin a body write with
+/// `HTTP/1.`: they are HTML, CSS, JSON, text or age ciphertext.)
+pub struct OwnErrorsClosed<S> {
+    inner: S,
+    answered: Arc<std::sync::atomic::AtomicU64>,
+    heads: u64,
+}
+
+impl<S> OwnErrorsClosed<S> {
+    pub fn new(inner: S, answered: Arc<std::sync::atomic::AtomicU64>) -> OwnErrorsClosed<S> {
+        OwnErrorsClosed {
+            inner,
+            answered,
+            heads: 0,
+        }
+    }
+
+    /// Whether a write that begins with `start` begins a final response head.
+    fn is_head(start: &[u8]) -> bool {
+        start.starts_with(b"HTTP/1.") && start.get(9..13) != Some(b"100 ".as_slice())
+    }
+
+    /// Whether that head answers no request the app was given.
+    fn unasked(&self, start: &[u8]) -> bool {
+        Self::is_head(start)
+            && self.heads >= self.answered.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Counts a head once its write went (at least partly) out: a pending write is retried
+    /// with the same bytes.
+    fn wrote(&mut self, start: &[u8], result: &Poll<std::io::Result<usize>>) {
+        if matches!(result, Poll::Ready(Ok(n)) if *n > 0) && Self::is_head(start) {
+            self.heads += 1;
+        }
+    }
+}
+
+fn own_error() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "a request that did not parse: closed unanswered",
+    )
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for OwnErrorsClosed<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for OwnErrorsClosed<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.unasked(buf) {
+            return Poll::Ready(Err(own_error()));
+        }
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.wrote(buf, &result);
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map(|b| &b[..])
+            .unwrap_or(&[]);
+        if self.unasked(first) {
+            return Poll::Ready(Err(own_error()));
+        }
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.wrote(first, &result);
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 /// A stream whose writes fail once the client has read nothing for `timeout`.
