@@ -419,12 +419,14 @@ fn append(spool: &Spool, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
     f.sync_data()
 }
 
+/// A test-only crash hook, compiled into debug builds only (the release build that ships has no
+/// such code): with `POSTERN_TEST_FAULT=<point>` the process SIGKILLs itself at that point, so
+/// the end-to-end tests can crash it inside a window no outside signal can hit reliably.
 #[cfg(debug_assertions)]
 fn fault(point: &str) {
-    // Test-only crash hook, compiled into debug builds only (the shipped release build has no
-    // such code): `POSTERN_TEST_FAULT=<point>` makes the process exit at once, as SIGKILL would,
-    // at that point.
     if std::env::var("POSTERN_TEST_FAULT").is_ok_and(|v| v == point) {
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
         std::process::abort();
     }
 }
