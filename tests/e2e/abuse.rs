@@ -332,3 +332,206 @@ fn requests_hyper_refuses_are_closed_or_carry_the_header_set() {
     assert!(answer.contains("content-security-policy"), "{answer:?}");
     source_submits(server.port);
 }
+
+/// `[source] proxy_protocol = true`, cheap Argon2 (the point is the limiter, not the KDF), and
+/// `max_connections_per_circuit`.
+fn proxied(config: String, per_circuit: &str) -> String {
+    let c = set(config, "proxy_protocol", "true");
+    let c = set(c, "argon2_m_kib", "64");
+    let c = set(c, "argon2_t", "1");
+    set(c, "max_connections_per_circuit", per_circuit)
+}
+
+/// A connection that starts with tor's PROXY header for `circuit`.
+fn on_circuit(port: u16, circuit: u32) -> TcpStream {
+    let mut s = connect(port);
+    let line = format!(
+        "PROXY TCP6 fc00:dead:beef:4dad::{:x}:{:x} ::1 65535 80\r\n",
+        circuit >> 16,
+        circuit & 0xffff
+    );
+    s.write_all(line.as_bytes()).unwrap();
+    s
+}
+
+/// A browser's exchange on `circuit`: the cookie it keeps (the forms' nonce, then the
+/// session) and one request per connection.
+struct CircuitBrowser {
+    port: u16,
+    circuit: u32,
+    cookies: Vec<String>,
+}
+
+impl CircuitBrowser {
+    fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> crate::http::Resp {
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let cookie = self.cookies.join("; ");
+        let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        if !cookie.is_empty() {
+            headers.push(("Cookie", &cookie));
+        }
+        let r = crate::http::request_over(
+            on_circuit(self.port, self.circuit),
+            "x",
+            method,
+            path,
+            &headers,
+            body.join("&").as_bytes(),
+        );
+        if let Some(sc) = r.header("set-cookie") {
+            for line in sc.lines() {
+                let pair = line.split(';').next().unwrap_or("").to_owned();
+                let name = pair.split('=').next().unwrap_or("").to_owned();
+                self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+                if !line.contains("Max-Age=0") {
+                    self.cookies.push(pair);
+                }
+            }
+        }
+        r
+    }
+
+    /// Gets a codename (one Argon2 derivation): the status of the generate post.
+    fn generate(&mut self) -> (u16, String) {
+        let landing = self.send("GET", "/en/", &[]);
+        assert_eq!(landing.status, 200, "{}", landing.text());
+        let r = self.send(
+            "POST",
+            "/en/generate",
+            &[("csrf", &csrf_of(&landing.text()))],
+        );
+        let codename = if r.status == 200 {
+            crate::http::codename_of(&r.text())
+        } else {
+            String::new()
+        };
+        (r.status, codename)
+    }
+}
+
+/// With `proxy_protocol`, a connection without tor's header, or with a malformed or endless
+/// one, is closed unanswered; with it, pages are served, and one circuit's connections are
+/// capped without touching another's.
+#[test]
+fn the_proxy_header_is_required_and_connections_are_capped_per_circuit() {
+    let server = Server::new(RECIPIENT, |c| {
+        let c = proxied(c, "4");
+        set(c, "header_read_seconds", "2")
+    });
+    let pid = pid_of(&server);
+    for (case, raw) in [
+        (
+            "no header",
+            b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        ),
+        (
+            "TCP4",
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET /en/ HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        ),
+        ("endless", vec![b'P'; 4096]),
+        ("silence", Vec::new()),
+    ] {
+        let (answer, took) = raw_exchange(server.port, &raw);
+        assert_eq!(answer, "", "{case}");
+        assert!(took < Duration::from_secs(5), "{case}: {took:?}");
+    }
+    let mut s = on_circuit(server.port, 7);
+    s.write_all(b"GET /en/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("content-security-policy"), "{answer}");
+    // Circuit 1 fills its four slots (each answered, then idle with keep-alive); its fifth
+    // connection is closed unanswered, while circuit 2 is served.
+    let idle: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut s = on_circuit(server.port, 1);
+            s.write_all(b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut buf = [0u8; 12];
+            s.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"HTTP/1.1 200");
+            s
+        })
+        .collect();
+    let mut fifth = on_circuit(server.port, 1);
+    fifth
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = fifth.write_all(b"GET /en/ HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        fifth.read(&mut buf).unwrap_or(0),
+        0,
+        "over the circuit's cap"
+    );
+    let mut other = CircuitBrowser {
+        port: server.port,
+        circuit: 2,
+        cookies: Vec::new(),
+    };
+    assert_eq!(other.send("GET", "/en/", &[]).status, 200);
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
+    drop(idle);
+}
+
+/// A flood of codename derivations on one circuit is refused ("busy") past that circuit's small
+/// budget, and a source on another circuit gets a codename and logs in meanwhile, first time.
+#[test]
+fn a_login_flood_on_one_circuit_leaves_other_circuits_unaffected() {
+    let server = Server::new(RECIPIENT, |c| proxied(c, "64"));
+    let pid = pid_of(&server);
+    let flood: Vec<_> = (0..8)
+        .map(|t| {
+            let port = server.port;
+            std::thread::spawn(move || {
+                let mut b = CircuitBrowser {
+                    port,
+                    circuit: 0xbad,
+                    cookies: Vec::new(),
+                };
+                let mut statuses = Vec::new();
+                for _ in 0..(5 + t % 2) {
+                    statuses.push(b.generate().0);
+                }
+                statuses
+            })
+        })
+        .collect();
+    // Meanwhile, a real source on its own circuit: a codename, then a login with it.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut real = CircuitBrowser {
+        port: server.port,
+        circuit: 0x600d,
+        cookies: Vec::new(),
+    };
+    let start = Instant::now();
+    let (status, codename) = real.generate();
+    assert_eq!(status, 200, "the other circuit's source gets a codename");
+    let mut again = CircuitBrowser {
+        port: server.port,
+        circuit: 0x600e,
+        cookies: Vec::new(),
+    };
+    let page = again.send("GET", "/en/login", &[]);
+    let typed = codename.replace(' ', "+");
+    let r = again.send(
+        "POST",
+        "/en/login",
+        &[("csrf", &csrf_of(&page.text())), ("codename", &typed)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    let statuses: Vec<u16> = flood.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let refused = statuses.iter().filter(|s| **s == 503).count();
+    let served = statuses.iter().filter(|s| **s == 200).count();
+    // The circuit's burst is 5 (then 1 a second): most of the flood is refused.
+    assert!(served <= 12, "{statuses:?}");
+    assert!(refused >= statuses.len() - 12, "{statuses:?}");
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
+}

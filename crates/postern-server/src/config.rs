@@ -80,6 +80,9 @@ pub struct JournalistListener {
     /// Most sessions kept in memory (anonymous ones never evict logged-in ones).
     #[serde(default = "default_journalist_sessions")]
     pub max_sessions: usize,
+    /// As for the source interface: every connection must start with tor's PROXY header.
+    #[serde(default)]
+    pub proxy_protocol: bool,
 }
 
 fn default_journalist_sessions() -> usize {
@@ -107,6 +110,12 @@ pub struct SourceListener {
     /// off only for tests with clients that drop Secure cookies over plain HTTP.
     #[serde(default = "yes")]
     pub cookie_secure: bool,
+    /// Every connection must start with the PROXY protocol v1 header that tor writes with
+    /// `HiddenServiceExportCircuitID haproxy` (the shipped torrc sets it); a connection without
+    /// one is closed. The header's circuit id keys the per-circuit connection cap and login
+    /// rate limit, so that one circuit's flood cannot starve the others.
+    #[serde(default)]
+    pub proxy_protocol: bool,
 }
 
 fn yes() -> bool {
@@ -165,6 +174,8 @@ pub struct Limits {
     pub max_open_uploads_per_source: usize,
     /// Most open resumable uploads in all.
     pub max_open_uploads: usize,
+    /// With `proxy_protocol`: most open connections of one tor circuit, per interface.
+    pub max_connections_per_circuit: usize,
 }
 
 impl Default for Limits {
@@ -194,6 +205,7 @@ impl Default for Limits {
             write_timeout_seconds: 60,
             max_open_uploads_per_source: 16,
             max_open_uploads: 4096,
+            max_connections_per_circuit: 16,
         }
     }
 }

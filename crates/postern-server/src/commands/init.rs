@@ -74,6 +74,7 @@ pub fn init_with(
         source: SourceListener {
             listen: listen.to_owned(),
             cookie_secure,
+            proxy_protocol: false,
         },
         journalist: None,
         limits,

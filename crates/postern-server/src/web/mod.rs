@@ -70,6 +70,12 @@ fn with_request_log(app: axum::Router, on: bool) -> axum::Router {
 pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
     let listen = Listen::parse(&cfg.file.source.listen)?;
     let cookie_secure = cfg.file.source.cookie_secure;
+    let source_proxy = cfg.file.source.proxy_protocol;
+    let journalist_proxy = cfg
+        .file
+        .journalist
+        .as_ref()
+        .is_some_and(|j| j.proxy_protocol);
     // The journalist interface and retention (checked before anything listens).
     let index = Arc::new(SpoolIndex::new(
         Spool::open(&cfg.spool_dir()).context("opening the spool")?,
@@ -110,6 +116,8 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         max: state.limits.max_connections,
         header_timeout: Duration::from_secs(state.limits.header_read_seconds.max(1)),
         write_timeout: Duration::from_secs(state.limits.write_timeout_seconds.max(1)),
+        proxy: source_proxy,
+        per_circuit: state.limits.max_connections_per_circuit,
     };
     let request_log = request_log_wanted(cfg_log);
     let app = with_request_log(source::app(state.clone(), cookie_secure), request_log);
@@ -121,6 +129,9 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         loop {
             tick.tick().await;
             ring.keyring.prune();
+            // Circuits that have not logged in for a while are forgotten.
+            ring.circuit_limiter.retain_recent();
+            ring.circuit_limiter.shrink_to_fit();
         }
     });
     // Hourly: abandoned resumable uploads are removed with their segments, and what a failed
@@ -148,7 +159,16 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
     raise_fd_limit(if journalist.is_some() { 2 } else { 1 }, conn.max);
     let journalist_serve = async move {
         match journalist {
-            Some((l, app)) => l.serve(app, conn).await,
+            Some((l, app)) => {
+                l.serve(
+                    app,
+                    ConnLimits {
+                        proxy: journalist_proxy,
+                        ..conn
+                    },
+                )
+                .await
+            }
             None => std::future::pending().await,
         }
     };

@@ -99,6 +99,7 @@ impl Harness {
             session_idle_seconds: 900,
             session_max_hours: 8,
             max_sessions: 1000,
+            proxy_protocol: false,
         };
         journalist(&mut section);
         cfg.file.journalist = Some(section);

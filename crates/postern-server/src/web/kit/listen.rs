@@ -55,16 +55,18 @@ impl Listener {
         }
     }
 
-    /// Accepts connections forever, each served on its own task, at most `conn.max` at a time.
+    /// Accepts connections forever, each served on its own task, at most `conn.max` at a time
+    /// (and, with `conn.proxy`, at most `conn.per_circuit` of one tor circuit).
     pub async fn serve(self, app: Router, conn: ConnLimits) {
         let permits = Arc::new(tokio::sync::Semaphore::new(conn.max.max(1)));
+        let circuits = CircuitCounts::default();
         match self {
             Listener::Tcp(listener) => loop {
                 match listener.accept().await {
                     // The peer address is dropped here: it is always tor, and never logged.
                     Ok((stream, _peer)) => {
                         if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            spawn_connection(stream, app.clone(), conn, permit);
+                            accept_one(stream, app.clone(), conn, permit, &circuits);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -74,7 +76,7 @@ impl Listener {
                 match listener.accept().await {
                     Ok((stream, _)) => {
                         if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            spawn_connection(stream, app.clone(), conn, permit);
+                            accept_one(stream, app.clone(), conn, permit, &circuits);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -82,6 +84,150 @@ impl Listener {
             },
         }
     }
+}
+
+/// Serves an accepted connection: at once, or after its PROXY header if the listener wants one.
+fn accept_one<S>(
+    stream: S,
+    app: Router,
+    conn: ConnLimits,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    circuits: &CircuitCounts,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    if conn.proxy {
+        spawn_proxied_connection(stream, app, conn, permit, circuits.clone());
+    } else {
+        spawn_connection(stream, app, conn, permit);
+    }
+}
+
+/// The tor circuit a request came over: the low 32 bits of the source address in tor's PROXY
+/// header (`HiddenServiceExportCircuitID haproxy`). A request extension on listeners with
+/// `proxy_protocol`; never logged or stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Circuit(pub u32);
+
+/// The longest PROXY protocol v1 line, CRLF included (the protocol's own bound).
+pub const PROXY_V1_MAX: usize = 107;
+
+/// Parses a PROXY protocol v1 line without its CRLF, as tor writes it:
+/// `PROXY TCP6 fc00:dead:beef:4dad::XXXX:XXXX ::1 65535 443`. Strict: one space between
+/// fields, family `TCP6`, valid addresses and ports. The circuit id is the low 32 bits of the
+/// source address (tor sets the upper 96 bits to a fixed prefix, ignored here).
+pub fn parse_proxy_v1(line: &[u8]) -> Option<Circuit> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut fields = text.split(' ');
+    let (proxy, family) = (fields.next()?, fields.next()?);
+    let (src, dst) = (fields.next()?, fields.next()?);
+    let (sport, dport) = (fields.next()?, fields.next()?);
+    if fields.next().is_some() || proxy != "PROXY" || family != "TCP6" {
+        return None;
+    }
+    let src: std::net::Ipv6Addr = src.parse().ok()?;
+    let _: std::net::Ipv6Addr = dst.parse().ok()?;
+    for port in [sport, dport] {
+        // Decimal digits only: no sign, no leading zero but for 0 itself.
+        if port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || (port.len() > 1 && port.starts_with('0'))
+        {
+            return None;
+        }
+        let _: u16 = port.parse().ok()?;
+    }
+    let [.., a, b, c, d] = src.octets();
+    Some(Circuit(u32::from_be_bytes([a, b, c, d])))
+}
+
+/// Reads the PROXY v1 line at the start of `stream`, one byte at a time (so nothing of the
+/// request after it is consumed), at most [`PROXY_V1_MAX`] bytes and within `timeout`.
+pub async fn read_proxy_header<S>(stream: &mut S, timeout: Duration) -> Option<Circuit>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut line = Vec::with_capacity(PROXY_V1_MAX);
+        while line.len() < PROXY_V1_MAX {
+            let mut b = [0u8; 1];
+            if stream.read(&mut b).await.ok()? == 0 {
+                return None;
+            }
+            let [byte] = b;
+            line.push(byte);
+            if let Some(text) = line.strip_suffix(b"\r\n") {
+                return parse_proxy_v1(text);
+            }
+        }
+        None
+    };
+    tokio::time::timeout(timeout, read).await.ok().flatten()
+}
+
+/// Open connections per circuit, for the per-circuit cap. Entries go when their last
+/// connection does, so the map never holds more than the listener's connection cap.
+#[derive(Clone, Default)]
+pub struct CircuitCounts(Arc<std::sync::Mutex<std::collections::HashMap<u32, usize>>>);
+
+/// One connection's place in [`CircuitCounts`], given back when dropped.
+pub struct CircuitSlot {
+    counts: CircuitCounts,
+    circuit: u32,
+}
+
+impl CircuitCounts {
+    /// A slot for one more connection of `circuit`, unless it already has `max`.
+    pub fn enter(&self, circuit: Circuit, max: usize) -> Option<CircuitSlot> {
+        let mut map = self.0.lock().ok()?;
+        let n = map.entry(circuit.0).or_insert(0);
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(CircuitSlot {
+            counts: self.clone(),
+            circuit: circuit.0,
+        })
+    }
+}
+
+impl Drop for CircuitSlot {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.counts.0.lock()
+            && let Some(n) = map.get_mut(&self.circuit)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.circuit);
+            }
+        }
+    }
+}
+
+/// Serves a connection that must begin with tor's PROXY header: read within the header
+/// timeout, or the connection is closed unanswered; then the circuit's cap (over it, closed
+/// unanswered); then HTTP, with the circuit on every request.
+fn spawn_proxied_connection<S>(
+    mut stream: S,
+    app: Router,
+    conn: ConnLimits,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    circuits: CircuitCounts,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let _permit = permit;
+        let Some(circuit) = read_proxy_header(&mut stream, conn.header_timeout).await else {
+            return;
+        };
+        let Some(_slot) = circuits.enter(circuit, conn.per_circuit) else {
+            return;
+        };
+        serve_http(stream, app, conn, Some(circuit)).await;
+    });
 }
 
 /// The per-connection limits of a listener.
@@ -93,6 +239,10 @@ pub struct ConnLimits {
     pub header_timeout: Duration,
     /// Time a write may wait for the client to read.
     pub write_timeout: Duration,
+    /// Whether every connection must begin with tor's PROXY header.
+    pub proxy: bool,
+    /// With `proxy`: most open connections of one circuit.
+    pub per_circuit: usize,
 }
 
 /// Descriptors one connection may hold at once: its socket, an upload's temporary and its
@@ -165,30 +315,42 @@ fn spawn_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    tokio::spawn(async move {
+        let _permit = permit;
+        serve_http(stream, app, conn, None).await;
+    });
+}
+
+/// HTTP/1.1 on one connection (see [`spawn_connection`]); `circuit`, if known, goes into every
+/// request's extensions.
+async fn serve_http<S>(stream: S, app: Router, conn: ConnLimits, circuit: Option<Circuit>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stream = WriteTimeout::new(
         OwnErrorsClosed::new(stream, answered.clone()),
         conn.write_timeout,
     );
     let header_timeout = conn.header_timeout;
-    tokio::spawn(async move {
-        let _permit = permit;
-        let service =
-            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let app = app.clone();
-                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                async move { app.oneshot(req.map(axum::body::Body::new)).await }
-            });
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .auto_date_header(false)
-            .max_buf_size(64 * 1024);
-        let _ = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .await;
-    });
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Some(c) = circuit {
+                req.extensions_mut().insert(c);
+            }
+            async move { app.oneshot(req.map(axum::body::Body::new)).await }
+        });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .auto_date_header(false)
+        .max_buf_size(64 * 1024);
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 /// A stream that closes the connection instead of sending hyper's own error responses.
@@ -394,5 +556,91 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S>
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_v1_lines_as_tor_writes_them_and_nothing_else() {
+        let ok = b"PROXY TCP6 fc00:dead:beef:4dad::1234:abcd ::1 65535 443";
+        assert_eq!(parse_proxy_v1(ok), Some(Circuit(0x1234_abcd)));
+        // The upper 96 bits are ignored.
+        let other = b"PROXY TCP6 fc00:dead:beef:4dad:1:2:1234:abcd ::1 1 80";
+        assert_eq!(parse_proxy_v1(other), Some(Circuit(0x1234_abcd)));
+        for bad in [
+            &b""[..],
+            b"PROXY",
+            b"PROXY UNKNOWN",
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2",
+            b"PROXY TCP6 fc00::1 ::1 65535",
+            b"PROXY TCP6 fc00::1 ::1 65535 443 extra",
+            b"PROXY TCP6  fc00::1 ::1 65535 443",
+            b"PROXY TCP6 fc00::1 ::1 65536 443",
+            b"PROXY TCP6 fc00::1 ::1 +1 443",
+            b"PROXY TCP6 fc00::1 ::1 01 443",
+            b"PROXY TCP6 nonsense ::1 1 443",
+            b"proxy TCP6 fc00::1 ::1 1 443",
+            b"PROXY TCP6 fc00::1 ::1 1 443\r",
+            b"\xffPROXY TCP6 fc00::1 ::1 1 443",
+        ] {
+            assert_eq!(
+                parse_proxy_v1(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_header_is_read_to_its_crlf_bounded_and_timed() {
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        client
+            .write_all(b"PROXY TCP6 fc00::7 ::1 1 80\r\nGET / HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        let c = read_proxy_header(&mut server, Duration::from_secs(1)).await;
+        assert_eq!(c, Some(Circuit(7)));
+        // Nothing after the CRLF was consumed.
+        let mut rest = [0u8; 3];
+        server.read_exact(&mut rest).await.unwrap();
+        assert_eq!(&rest, b"GET");
+        // No CRLF within the bound: refused once the bound is reached, not later.
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        client.write_all(&[b'A'; 200]).await.unwrap();
+        assert_eq!(
+            read_proxy_header(&mut server, Duration::from_secs(1)).await,
+            None
+        );
+        // Silence: refused at the timeout.
+        let (_client, mut server) = tokio::io::duplex(4096);
+        let start = std::time::Instant::now();
+        assert_eq!(
+            read_proxy_header(&mut server, Duration::from_millis(200)).await,
+            None
+        );
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_circuit_gets_at_most_its_share_of_connections() {
+        let counts = CircuitCounts::default();
+        let a: Vec<_> = (0..3).map(|_| counts.enter(Circuit(1), 3)).collect();
+        assert!(a.iter().all(Option::is_some));
+        assert!(
+            counts.enter(Circuit(1), 3).is_none(),
+            "the fourth of one circuit"
+        );
+        assert!(
+            counts.enter(Circuit(2), 3).is_some(),
+            "another circuit is unaffected"
+        );
+        drop(a);
+        assert!(counts.enter(Circuit(1), 3).is_some(), "slots come back");
+        assert!(counts.0.lock().unwrap().len() <= 1, "empty entries go");
     }
 }

@@ -15,6 +15,7 @@ use super::pages::{self, Ctx};
 use super::{COOKIE, SharedState, SourceSession, current_source};
 use crate::web::kit::csrf::{FormToken, csrf_ok, csrf_token};
 use crate::web::kit::error::WebError;
+use crate::web::kit::listen::Circuit;
 use crate::web::kit::session::had_cookie;
 
 /// The error page for a request that did not get as far as a language (or a session).
@@ -33,6 +34,8 @@ pub struct Visit {
     pub lang: Lang,
     /// The anonymous forms' token (a logged-in session uses its session token instead).
     pub form: FormToken,
+    /// The tor circuit of the connection, on a listener with `proxy_protocol`.
+    pub circuit: Option<Circuit>,
     /// The page the language switch of an error page links to (after the language prefix).
     page: &'static str,
     /// Whether the browser sent a session cookie (so a missing session means it expired).
@@ -70,6 +73,7 @@ impl FromRequestParts<SharedState> for Visit {
             session,
             lang,
             form,
+            circuit: parts.extensions.get::<Circuit>().copied(),
             page,
             had_cookie: had_cookie(&parts.headers, COOKIE),
         })

@@ -62,6 +62,14 @@ const FRESH_KEY: &str = "fresh";
 /// What the last submission stored (files, message), for the thank-you page after the redirect.
 pub const SUBMITTED_KEY: &str = "submitted";
 
+/// Codename derivations one tor circuit may start per second, and at once: a person retyping
+/// a codename needs a few, a flood gets no more.
+const CIRCUIT_LOGINS_PER_SECOND: std::num::NonZeroU32 = std::num::NonZeroU32::MIN;
+const CIRCUIT_LOGIN_BURST: std::num::NonZeroU32 = match std::num::NonZeroU32::new(5) {
+    Some(n) => n,
+    None => std::num::NonZeroU32::MIN,
+};
+
 /// Everything a request handler may need. Shared, read-only except for the counters.
 pub struct AppState {
     pub org: String,
@@ -70,6 +78,9 @@ pub struct AppState {
     pub limits: Limits,
     pub kdf: Kdf,
     pub login_limiter: DefaultDirectRateLimiter,
+    /// Codename derivations per tor circuit (on listeners with `proxy_protocol`), checked
+    /// before the global limit: one circuit's flood spends its own budget, not everyone's.
+    pub circuit_limiter: governor::DefaultKeyedRateLimiter<u32>,
     /// The newsroom's reply-signing key: replies are shown only if it signed them.
     pub newsroom_key: Option<VerifyingKey>,
     /// Reply identities of logged-in sources, in memory only.
@@ -124,6 +135,9 @@ pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
         uploads,
         kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
         login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+        circuit_limiter: RateLimiter::keyed(
+            Quota::per_second(CIRCUIT_LOGINS_PER_SECOND).allow_burst(CIRCUIT_LOGIN_BURST),
+        ),
         newsroom_key: cfg.newsroom_key,
         keyring: keyring::Keyring::new(limits.max_sessions, idle),
         tus: tus::Tus::new(limits.max_sessions, idle),
@@ -278,6 +292,14 @@ impl WithCsrf for LoginForm {
 /// Runs the rate limit and the Argon2 queue for `codename`, then binds the session to its source.
 async fn derive_and_log_in(v: &Visit, ctx: &Ctx, codename: Codename) -> WebResult<()> {
     let st = &v.st;
+    if let Some(c) = v.circuit
+        && st.circuit_limiter.check_key(&c.0).is_err()
+    {
+        return Err(WebError::page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::busy(ctx),
+        ));
+    }
     if st.login_limiter.check().is_err() {
         return Err(WebError::page(
             StatusCode::SERVICE_UNAVAILABLE,
