@@ -295,7 +295,8 @@ fn serve_takes_the_socket_systemd_passes_and_notifies_readiness() {
     let mut s = connect();
     // The first connection makes systemd-socket-activate start the server.
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(b"GET /en/ HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n")
+    // As tor would (the config of a `systemd:` listener requires the PROXY header).
+    s.write_all(b"PROXY TCP6 fc00:dead:beef:4dad::1:2 ::1 65535 80\r\nGET /en/ HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut resp = String::new();
     let _ = s.read_to_string(&mut resp);

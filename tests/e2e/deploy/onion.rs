@@ -71,7 +71,11 @@ fn shipped_tor_settings_serve_the_source_and_keep_the_journalist_service_closed_
         .unwrap();
     let source_sock = sockdir.path().join("source.sock");
     let journalist_sock = sockdir.path().join("journalist.sock");
-    let _server = Server::new_unix(&reviewer.recipient, &source_sock, |c| c);
+    // The shipped torrc writes tor's PROXY header on each stream, and the shipped config
+    // requires it: a page served over this network proves that the header reached the server.
+    let _server = Server::new_unix(&reviewer.recipient, &source_sock, |c| {
+        c.replace("proxy_protocol = false", "proxy_protocol = true")
+    });
     stand_in_http(&journalist_sock);
 
     // The journalist key, as `postern journalist add` would write it, checked by `postern check`.

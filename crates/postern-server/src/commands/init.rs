@@ -74,7 +74,8 @@ pub fn init_with(
         source: SourceListener {
             listen: listen.to_owned(),
             cookie_secure,
-            proxy_protocol: false,
+            // Behind the shipped torrc (systemd sockets), tor writes the PROXY header.
+            proxy_protocol: listen.starts_with("systemd:"),
         },
         journalist: None,
         limits,

@@ -109,6 +109,9 @@ fn accept_one<S>(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Circuit(pub u32);
 
+/// The one circuit of every `PROXY UNKNOWN` connection (local health checks; never tor).
+pub const UNKNOWN_CIRCUIT: Circuit = Circuit(0);
+
 /// The longest PROXY protocol v1 line, CRLF included (the protocol's own bound).
 pub const PROXY_V1_MAX: usize = 107;
 
@@ -118,6 +121,11 @@ pub const PROXY_V1_MAX: usize = 107;
 /// source address (tor sets the upper 96 bits to a fixed prefix, ignored here).
 pub fn parse_proxy_v1(line: &[u8]) -> Option<Circuit> {
     let text = std::str::from_utf8(line).ok()?;
+    // What a local health check sends over a unix socket (`curl --haproxy-protocol`): no
+    // address. tor never does; such connections share one bucket.
+    if text == "PROXY UNKNOWN" {
+        return Some(UNKNOWN_CIRCUIT);
+    }
     let mut fields = text.split(' ');
     let (proxy, family) = (fields.next()?, fields.next()?);
     let (src, dst) = (fields.next()?, fields.next()?);
@@ -570,10 +578,11 @@ mod tests {
         // The upper 96 bits are ignored.
         let other = b"PROXY TCP6 fc00:dead:beef:4dad:1:2:1234:abcd ::1 1 80";
         assert_eq!(parse_proxy_v1(other), Some(Circuit(0x1234_abcd)));
+        assert_eq!(parse_proxy_v1(b"PROXY UNKNOWN"), Some(UNKNOWN_CIRCUIT));
         for bad in [
             &b""[..],
             b"PROXY",
-            b"PROXY UNKNOWN",
+            b"PROXY UNKNOWN extra",
             b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2",
             b"PROXY TCP6 fc00::1 ::1 65535",
             b"PROXY TCP6 fc00::1 ::1 65535 443 extra",
