@@ -308,6 +308,14 @@ fn cutrelay_cuts_each_way_and_drops_a_response_as_planned() {
     assert_eq!(seen.load(Ordering::SeqCst), 6);
     assert_eq!(ask(b"GET 56last"), b"ok:0123456789", "once");
     assert_eq!(relay.cuts_done(), 4);
-    assert_eq!(relay.down_bytes(), 4 * 13 + 3, "four whole answers and three bytes");
-    assert_eq!(relay.up_bytes(), 7 * 10 + 4, "seven whole requests and four bytes");
+    assert_eq!(
+        relay.down_bytes(),
+        4 * 13 + 3,
+        "four whole answers and three bytes"
+    );
+    assert_eq!(
+        relay.up_bytes(),
+        7 * 10 + 4,
+        "seven whole requests and four bytes"
+    );
 }
