@@ -29,6 +29,8 @@ pub enum Domain {
     ReplyBundle,
     /// A reply's record, signed by the newsroom.
     ReplyRecord,
+    /// The manifest of a bundle (or of one part of a selection), signed by the server.
+    BundleManifest,
 }
 
 impl Domain {
@@ -38,6 +40,7 @@ impl Domain {
             Domain::SourceRecord => b"postern/v1/source-record\0",
             Domain::ReplyBundle => b"postern/v1/reply-bundle\0",
             Domain::ReplyRecord => b"postern/v1/reply-record\0",
+            Domain::BundleManifest => b"postern/v1/bundle-manifest\0",
         }
     }
 }
