@@ -63,6 +63,11 @@ impl SigningKey {
         SigningKey(ed25519_dalek::SigningKey::from_bytes(&seed))
     }
 
+    /// A second handle on the same key (for a part of the server that signs on its own).
+    pub fn duplicate(&self) -> SigningKey {
+        SigningKey(self.0.clone())
+    }
+
     /// The public half.
     pub fn verifying_key(&self) -> VerifyingKey {
         VerifyingKey(self.0.verifying_key())

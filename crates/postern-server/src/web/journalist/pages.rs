@@ -70,6 +70,43 @@ struct SourcePage<'a> {
     items: &'a [ItemRow],
 }
 
+/// One part of a selection, as its page lists it.
+pub struct PartRow {
+    pub number: u32,
+    pub items: usize,
+    pub size: String,
+    pub href: String,
+    pub file: String,
+}
+
+pub struct SelectionView<'a> {
+    pub id: &'a str,
+    pub items: usize,
+    pub total: &'a str,
+    pub part_size: &'a str,
+    pub parts: &'a [PartRow],
+}
+
+#[derive(Template)]
+#[template(path = "journalist/selection.html")]
+struct SelectionPage<'a> {
+    title: &'a str,
+    org: &'a str,
+    csrf: &'a str,
+    user: Option<&'a str>,
+    v: &'a SelectionView<'a>,
+}
+
+pub fn selection(l: &Layout<'_>, v: &SelectionView<'_>) -> String {
+    render(&SelectionPage {
+        title: "Download a selection",
+        org: l.org,
+        csrf: l.csrf,
+        user: l.user,
+        v,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "journalist/message.html")]
 struct MessagePage<'a> {
