@@ -453,6 +453,12 @@ impl Server {
 
     /// Starts `postern serve` and waits until the source interface accepts connections.
     pub fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// [`Server::start`] with extra environment variables (for example a debug build's test
+    /// fault hook).
+    pub fn start_with_env(&mut self, vars: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -465,6 +471,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
+            .envs(vars.iter().copied())
             .spawn()
             .unwrap();
         self.child = Some(child);
@@ -487,6 +494,19 @@ impl Server {
                 panic!("server exited with {status}: {}", self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits (30 s at most) until the server process ended by itself; its exit status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.child = None;
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -32,13 +32,13 @@ fn cut_get(c: &Browser, path: &str, extra: &[(&str, &str)], keep: usize) -> (Str
         let n = s.read(&mut buf).unwrap();
         assert!(n > 0, "the server closed before the cut");
         got.extend_from_slice(&buf[..n]);
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            if got.len() >= end + 4 + keep {
-                let head = String::from_utf8_lossy(&got[..end]).into_owned();
-                let body = got[end + 4..end + 4 + keep].to_vec();
-                // Dropping the stream here cuts the download mid-body.
-                return (head, body);
-            }
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n")
+            && got.len() >= end + 4 + keep
+        {
+            let head = String::from_utf8_lossy(&got[..end]).into_owned();
+            let body = got[end + 4..end + 4 + keep].to_vec();
+            // Dropping the stream here cuts the download mid-body.
+            return (head, body);
         }
     }
 }

@@ -15,7 +15,6 @@ use postern_spool::record::SourceRecord;
 use postern_spool::spool::Spool;
 
 use super::{JServer, JournalistLogin, all_items, now, sid_of_page, source_submits, spool_sources};
-use crate::http::assert_headers;
 use crate::support::{Reviewer, content, stderr, stdout};
 
 #[test]
@@ -53,9 +52,12 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     assert_eq!(r.status, 303, "{}", r.text());
     let page_url = r.header("location").unwrap().to_owned();
     let page = c.get(&page_url).text();
-    assert!(page.contains("2 item(s)"), "{page}");
-    assert!(page.contains("in 1 part(s)"), "{page}");
-    assert!(page.contains(" KiB in all"), "{page}");
+    assert!(page.contains("Items: 2."), "{page}");
+    assert!(page.contains("Parts: 1,"), "{page}");
+    assert!(
+        page.contains("Total size: ") && page.contains(" KiB."),
+        "{page}"
+    );
     // Nothing is seen before a part downloads.
     assert!(c.get("/sources").text().contains("2 new item(s) for you."));
     let part_url = format!("{page_url}/1");

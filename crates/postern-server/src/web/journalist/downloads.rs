@@ -203,11 +203,7 @@ pub(super) async fn bundle(Posted(who, form): Posted<BundleForm>) -> WebResult {
             Ok(None)
         } else {
             parse_day(s.trim()).map(Some).ok_or_else(|| {
-                who.message(
-                    StatusCode::BAD_REQUEST,
-                    "Not a date",
-                    "Give dates as YYYY-MM-DD.",
-                )
+                who.message(StatusCode::BAD_REQUEST, "j-date-bad-title", "j-date-bad")
             })
         }
     };
@@ -256,11 +252,7 @@ pub(super) async fn bundle(Posted(who, form): Posted<BundleForm>) -> WebResult {
         .map_err(|_| who.server_error())?
         .map_err(|_| who.server_error())?;
     let Some(sel) = built else {
-        return Err(who.message(
-            StatusCode::OK,
-            "Nothing to download",
-            "This selection holds no item.",
-        ));
+        return Err(who.message(StatusCode::OK, "j-bundle-none-title", "j-bundle-none"));
     };
     let id = sel.id;
     st.selections.put(&who.name, Arc::new(sel));
@@ -273,8 +265,8 @@ async fn kept(who: &Journalist, sel: &str) -> WebResult<Arc<Selection>> {
         .ok_or_else(|| {
             who.message(
                 StatusCode::NOT_FOUND,
-                "Selection expired",
-                "This selection is no longer kept (the server restarted, or many were made since). Choose it again from the sources page: the same items give the same parts.",
+                "j-selection-expired-title",
+                "j-selection-expired",
             )
         })
 }
@@ -292,8 +284,8 @@ async fn layouts(who: &Journalist, sel: &Arc<Selection>) -> WebResult<Vec<PartLa
     .map_err(|_| {
         who.message(
             StatusCode::CONFLICT,
-            "Selection changed",
-            "An item of this selection was deleted or changed since it was made. Choose it again from the sources page.",
+            "j-selection-changed-title",
+            "j-selection-changed",
         )
     })
 }
@@ -386,8 +378,8 @@ async fn serve_part(
         .map_err(|_| {
             who.message(
                 StatusCode::CONFLICT,
-                "Selection changed",
-                "An item of this part was deleted or changed since the selection was made. Choose it again from the sources page.",
+                "j-selection-changed-title",
+                "j-selection-changed",
             )
         })?;
     let len = layout.len();
