@@ -212,7 +212,7 @@ pub(super) async fn delete_item(
         Ok(Ok(true)) => {
             tracing::info!("a journalist deleted an item");
             match source_info(&who.st, &sid).await {
-                Some(info) => render_source(&who, &info, Some("The item was deleted.")),
+                Some(info) => render_source(&who, &info, Some(&who.t("j-notice-item-deleted"))),
                 None => Ok(Redirect::to("/sources").into_response()),
             }
         }
@@ -227,11 +227,7 @@ pub(super) async fn delete_source(
 ) -> WebResult {
     let info = found(&who, &sid).await?;
     if form.confirm.trim() != designation(&info.id) {
-        return render_source(
-            &who,
-            &info,
-            Some("Nothing was deleted: type the designation exactly to confirm."),
-        );
+        return render_source(&who, &info, Some(&who.t("j-notice-not-confirmed")));
     }
     let st2 = who.st.clone();
     let done = tokio::task::spawn_blocking(move || -> Result<()> {
@@ -251,7 +247,7 @@ pub(super) async fn delete_source(
             StatusCode::OK,
             pages::sources(
                 &who.layout(),
-                Some("The source and all its items were deleted."),
+                Some(&who.t("j-notice-source-deleted")),
                 &rows,
                 total_new,
             ),
