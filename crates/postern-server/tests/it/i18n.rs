@@ -64,6 +64,10 @@ fn args() -> Vec<(&'static str, Arg)> {
         ("already", Arg::Num(1)),
         ("size", Arg::from("64 MB")),
         ("reason", Arg::from("bad signature")),
+        ("total", Arg::from("3.0 GiB")),
+        ("parts", Arg::Num(3)),
+        ("part", Arg::Num(2)),
+        ("id", Arg::from("0123456789abcdef0123456789abcdef")),
     ]
 }
 
