@@ -15,7 +15,6 @@ use postern_spool::record::SourceRecord;
 use postern_spool::spool::Spool;
 
 use super::{JServer, JournalistLogin, all_items, now, sid_of_page, source_submits, spool_sources};
-use crate::http::assert_headers;
 use crate::support::{Reviewer, content, stderr, stdout};
 
 #[test]
@@ -44,13 +43,31 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
         "{page}"
     );
 
-    // The bundle of everything new, streamed.
+    // The bundle of everything new: its page first (size and parts), then its one part.
     let csrf = c.csrf("/sources");
     let r = c.post_form("/bundle", &[("csrf", &csrf), ("source", "")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page_url = r.header("location").unwrap().to_owned();
+    let page = c.get(&page_url).text();
+    assert!(page.contains("Items: 2."), "{page}");
+    assert!(page.contains("Parts: 1,"), "{page}");
+    assert!(
+        page.contains("Total size: ") && page.contains(" KiB."),
+        "{page}"
+    );
+    // Nothing is seen before a part downloads.
+    assert!(c.get("/sources").text().contains("2 new item(s) for you."));
+    let part_url = format!("{page_url}/1");
+    assert!(page.contains(&format!("href=\"{part_url}\"")), "{page}");
+    let r = c.get(&part_url);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/x-tar"));
-    assert_eq!(r.header("transfer-encoding"), Some("chunked"), "streamed");
-    assert_headers(&r, "bundle");
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    crate::http::assert_headers_with_validator(&r, "bundle part");
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle.tar");
     fs::write(&bundle, &r.body).unwrap();
@@ -68,13 +85,25 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
     assert!(fs::read(out.path().join("MARKER-J-FILE-31b7.bin")).unwrap() == file);
 
-    // One item, downloaded alone: exactly the spool's ciphertext.
+    // One item, downloaded alone: a one-item signed bundle that holds exactly the spool's
+    // ciphertext, and that a reviewer imports.
     let (_, iid) = all_items(&js.server)[0];
     let r = c.get(&format!("/sources/{sid}/items/{iid}"));
     assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/x-tar"));
     let spool = Spool::open(&js.server.spool()).unwrap();
     let (age, _) = spool.item_paths(&source_id, &iid);
-    assert!(r.body == fs::read(&age).unwrap());
+    let ct = fs::read(&age).unwrap();
+    assert!(r.body.windows(ct.len()).any(|w| w == ct.as_slice()));
+    let one = dir.path().join("one.tar");
+    fs::write(&one, &r.body).unwrap();
+    let single = Reviewer::new();
+    single.ok(&["trust", &js.server.signing_pub()]);
+    let imported = single.ok(&["import", one.to_str().unwrap()]);
+    assert!(
+        imported.contains("Imported 1 new item(s) from 1 source(s)"),
+        "{imported}"
+    );
 
     // A bundle altered in transit is refused: a flipped byte deep inside a ciphertext.
     let mut altered = fs::read(&bundle).unwrap();

@@ -66,6 +66,10 @@ fn args() -> Vec<(&'static str, Arg)> {
         ("size", Arg::from("64 MB")),
         ("reason", Arg::from("bad signature")),
         ("speed", Arg::from("5 MB/s")),
+        ("total", Arg::from("3.0 GiB")),
+        ("parts", Arg::Num(3)),
+        ("part", Arg::Num(2)),
+        ("id", Arg::from("0123456789abcdef0123456789abcdef")),
     ]
 }
 

@@ -13,4 +13,5 @@
 mod abuse;
 mod i18n;
 mod layers;
+mod tus;
 mod web;
