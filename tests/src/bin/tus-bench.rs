@@ -46,8 +46,8 @@ struct Cli {
     /// postern-send's request body size, in MiB.
     #[arg(long, default_value_t = 16)]
     segment_mib: u64,
-    /// Rounds of the throughput comparison (each side once per round, alternating).
-    #[arg(long, default_value_t = 5)]
+    /// Rounds of each comparison (each side once per round, alternating; at least 5).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(5..))]
     rounds: u32,
     /// Cuts for the re-sent-bytes measurement (0 to skip).
     #[arg(long, default_value_t = 50)]
@@ -61,9 +61,6 @@ struct Cli {
     /// Only the constant-cost measurement, with an upload of this many segments (0: skip).
     #[arg(long, default_value_t = 0)]
     scale_segments: u64,
-    /// Alternating rounds of the constant-cost measurement (at least 5).
-    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u64).range(5..))]
-    rounds: u64,
     /// Work directory (default: a temporary directory under the target dir).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -771,12 +768,12 @@ fn scale(cli: &Cli, postern: &Path, w: &Path) -> Result<()> {
     let n = cli.scale_segments;
     println!("preparing: one server with an upload of 1 segment, one with {n} ...");
     let mut sides = [
-        scale_side(postern, &w.join("one"), 1, cli.rounds)?,
-        scale_side(postern, &w.join("many"), n, cli.rounds)?,
+        scale_side(postern, &w.join("one"), 1, u64::from(cli.rounds))?,
+        scale_side(postern, &w.join("many"), n, u64::from(cli.rounds))?,
     ];
     let mut create = [Vec::new(), Vec::new()];
     let mut patch = [Vec::new(), Vec::new()];
-    for round in 0..cli.rounds {
+    for round in 0..u64::from(cli.rounds) {
         // Alternate which side goes first.
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for k in order {
