@@ -240,14 +240,32 @@ impl ServerSpool {
             .unwrap()
     }
 
-    /// Writes a bundle of everything to `path`.
+    /// Writes a bundle of everything to `path`, with its signed manifest (one part).
     pub fn bundle(&self, path: &Path) {
-        let f = std::fs::File::create(path).unwrap();
-        let mut w = postern_spool::bundle::BundleWriter::new(f).unwrap();
+        let mut listed = Vec::new();
         for s in self.spool.sources().unwrap() {
+            for i in self.spool.items(&s).unwrap() {
+                listed.push((s, i));
+            }
+        }
+        let manifest = postern_spool::bundle::BundleManifest {
+            selection: postern_spool::ids::SelectionId::from_bytes([1; 16]),
+            part: 1,
+            parts: 1,
+            items: listed,
+        }
+        .sign(&self.key)
+        .unwrap();
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = postern_spool::bundle::BundleWriter::new(f, &manifest).unwrap();
+        for s in self.spool.sources().unwrap() {
+            let items = self.spool.items(&s).unwrap();
+            if items.is_empty() {
+                continue;
+            }
             let rec = std::fs::read(self.spool.source_record_path(&s)).unwrap();
             w.add_source(&s, &rec).unwrap();
-            for i in self.spool.items(&s).unwrap() {
+            for i in items {
                 let (age, recp) = self.spool.item_paths(&s, &i);
                 let rec = std::fs::read(recp).unwrap();
                 let mut f = std::fs::File::open(&age).unwrap();

@@ -1,5 +1,5 @@
-//! The journalist's view of the spool: a cached index of sources and items, deletion, retention
-//! and bundles.
+//! The journalist's view of the spool: a cached index of sources and items, deletion and
+//! retention (bundles are made from it by `selection`).
 //!
 //! Listing 10,000 sources must not mean reading 100,000 records on every page load. The index
 //! keeps, per source, what its signed records say (kind, day and size of each item), and reloads a
@@ -11,13 +11,12 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use postern_spool::bundle::BundleWriter;
 use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 use postern_spool::ids::{ItemId, SourceId};
@@ -87,6 +86,11 @@ impl SpoolIndex {
             key,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The server's key, which every record is checked with.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
     }
 
     pub fn spool(&self) -> &Spool {
@@ -223,42 +227,6 @@ impl SpoolIndex {
             c.remove(source);
         }
         Ok(true)
-    }
-
-    /// Writes a bundle of the selected items (each source's record, then its items) to `out`.
-    /// Items deleted meanwhile are skipped. Returns the items written.
-    pub fn write_bundle<W: Write>(
-        &self,
-        out: W,
-        selection: &[(Arc<SourceInfo>, Vec<ItemId>)],
-    ) -> Result<(W, Vec<ItemId>)> {
-        let mut w = BundleWriter::new(out).context("writing the bundle")?;
-        let mut written = Vec::new();
-        for (source, items) in selection {
-            if items.is_empty() {
-                continue;
-            }
-            let rec = match read_record(&self.spool.source_record_path(&source.id)) {
-                Ok(r) => r,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).context("reading a source record"),
-            };
-            w.add_source(&source.id, &rec)
-                .context("writing the bundle")?;
-            for item in items {
-                let (age, rec_path) = self.spool.item_paths(&source.id, item);
-                let (rec, mut data) = match (read_record(&rec_path), fs::File::open(&age)) {
-                    (Ok(r), Ok(f)) => (r, f),
-                    _ => continue,
-                };
-                let size = data.metadata().context("reading an item")?.len();
-                w.add_item(&source.id, item, &rec, size, &mut data)
-                    .context("writing the bundle")?;
-                written.push(*item);
-            }
-        }
-        let out = w.finish().context("writing the bundle")?;
-        Ok((out, written))
     }
 }
 
