@@ -113,8 +113,9 @@ pub enum Command {
         /// Only this source (its id, 64 hex digits).
         #[arg(long, value_name = "SOURCE_ID")]
         source: Option<String>,
-        /// Only the upload this item belongs to (the id of one of its segments or its manifest).
-        #[arg(long, value_name = "ITEM_ID")]
+        /// Only one upload: its upload id (while the server keeps its log), or the item id of one
+        /// of its segments or its manifest.
+        #[arg(long, value_name = "ID")]
         upload: Option<String>,
         /// Size of one part (1GiB, 512MiB, or bytes); default: the config's
         /// `limits.bundle_part_bytes` (1 GiB).
