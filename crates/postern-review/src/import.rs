@@ -190,7 +190,7 @@ impl Staging<'_> {
         if ps != source || pi != item {
             return Err("ciphertext does not belong to the record before it".into());
         }
-        let (mut file, tmp) = self
+        let (file, tmp) = self
             .store
             .temp_file(&mut rand::rng())
             .map_err(|e| format!("cannot stage: {e}"))?;
@@ -206,20 +206,27 @@ impl Staging<'_> {
         let mut buf = vec![0u8; 1 << 16];
         // Read at most one byte more than the record promises: enough to see a mismatch.
         let mut limited = data.take(rec.size.saturating_add(1));
-        loop {
-            let n = match limited.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("reading ciphertext failed: {e}")),
-            };
-            let chunk = buf.get(..n).unwrap_or(&[]);
-            hasher.update(chunk);
-            file.write_all(chunk)
-                .map_err(|e| format!("cannot stage: {e}"))?;
-            len += n as u64;
-            self.bar.inc(n as u64);
-        }
+        let bar = &self.bar;
+        // Reading and hashing on this thread, writing (with background flushes) on another.
+        let (read, written) = crate::pipeline::write_behind(&file, Some(&file), |out| {
+            loop {
+                let n = match limited.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(format!("reading ciphertext failed: {e}")),
+                };
+                let chunk = buf.get(..n).unwrap_or(&[]);
+                hasher.update(chunk);
+                out.write_all(chunk)
+                    .map_err(|e| format!("cannot stage: {e}"))?;
+                len += n as u64;
+                bar.inc(n as u64);
+            }
+            Ok(())
+        });
+        written.map_err(|e| format!("cannot stage: {e}"))?;
+        read?;
         file.sync_all().map_err(|e| format!("cannot stage: {e}"))?;
         let sha: [u8; 32] = hasher.finalize().into();
         if len != rec.size || sha != rec.sha256 {

@@ -26,6 +26,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
+#[path = "../bench_stats.rs"]
+mod stats;
+use stats::Samples;
+
 #[derive(Parser)]
 #[command(name = "tus-bench", about = "Benchmark Postern's resumable uploads")]
 struct Cli {
@@ -35,6 +39,9 @@ struct Cli {
     /// postern-send's request body size, in MiB.
     #[arg(long, default_value_t = 16)]
     segment_mib: u64,
+    /// Rounds of the throughput comparison (each side once per round, alternating).
+    #[arg(long, default_value_t = 5)]
+    rounds: u32,
     /// Cuts for the re-sent-bytes measurement (0 to skip).
     #[arg(long, default_value_t = 50)]
     cuts: usize,
@@ -117,39 +124,45 @@ fn main() -> Result<()> {
     make_random_file(&input, cli.size_mib << 20)?;
     let mib = cli.size_mib as f64;
 
-    // 1. Throughput.
-    let t = Instant::now();
-    let status = session.upload_form(&input)?;
-    if status != 200 {
-        bail!("form upload answered {status}");
+    // 1. Throughput: form and tus alternating, the order swapped every round.
+    println!("load before the rounds: {}", stats::uptime());
+    let mut form = Samples::default();
+    let mut tus = Samples::default();
+    for round in 0..cli.rounds {
+        for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            let t = Instant::now();
+            if side == 0 {
+                let status = session.upload_form(&input)?;
+                if status != 200 {
+                    bail!("form upload answered {status}");
+                }
+                form.push(t.elapsed().as_secs_f64());
+            } else {
+                send_file(
+                    &send,
+                    port,
+                    &codename_file,
+                    &w.join("state"),
+                    cli.segment_mib,
+                    &input,
+                )?;
+                tus.push(t.elapsed().as_secs_f64());
+            }
+            clean_spool(&data.join("spool"))?;
+        }
+        println!("round {}/{}: {}", round + 1, cli.rounds, stats::uptime());
     }
-    let form = t.elapsed().as_secs_f64();
-    clean_spool(&data.join("spool"))?;
-    let t = Instant::now();
-    send_file(
-        &send,
-        port,
-        &codename_file,
-        &w.join("state"),
-        cli.segment_mib,
-        &input,
-    )?;
-    let tus = t.elapsed().as_secs_f64();
-    clean_spool(&data.join("spool"))?;
     println!();
     println!(
-        "throughput, {} MiB, loopback (sealed, fsynced, committed; tus with {} MiB segments):",
-        cli.size_mib, cli.segment_mib
+        "throughput, {} MiB, loopback, {} alternating rounds (sealed, fsynced, committed; tus with {} MiB segments):",
+        cli.size_mib, cli.rounds, cli.segment_mib
     );
+    println!("{}", stats::side("form (one POST)", &form, mib));
+    println!("{}", stats::side("postern-send (tus)", &tus, mib));
     println!(
-        "  form (one POST)        {form:>8.2} s  {:>8.1} MiB/s",
-        mib / form
+        "  tus vs form: {}  (target >= 0.95x median)",
+        stats::ratio(&tus, &form)
     );
-    println!(
-        "  postern-send (tus)     {tus:>8.2} s  {:>8.1} MiB/s",
-        mib / tus
-    );
-    println!("  ratio (form time / tus time): {:.2}x", form / tus);
 
     // 2. Re-sent bytes per cut.
     if cli.cuts > 0 {
@@ -257,10 +270,11 @@ fn main() -> Result<()> {
             (cli.concurrent as u64 * cli.concurrent_mib) as f64 / secs
         );
         println!(
-            "  server VmRSS {:.1} MiB before, peak {:.1} MiB during: {:.0} KiB per upload",
+            "  server VmRSS {:.1} MiB before, peak {:.1} MiB during: {:.0} KiB per upload  (target <= 256 KiB; {})",
             before as f64 / 1024.0,
             peak as f64 / 1024.0,
-            peak.saturating_sub(before) as f64 / cli.concurrent as f64
+            peak.saturating_sub(before) as f64 / cli.concurrent as f64,
+            stats::uptime()
         );
     }
     server.stop();
