@@ -98,7 +98,7 @@ pub enum Command {
         #[command(subcommand)]
         action: JournalistAction,
     },
-    /// Write a signed bundle of the spool's items to a new file in a folder, for the air gap.
+    /// Write the spool's items as signed bundle parts into a folder, for the air gap (restartable).
     Export {
         /// The config file written by `postern init`.
         #[arg(long, value_name = "FILE")]
