@@ -77,7 +77,7 @@ j-replies-cut-off = انقطع الرفع؛ لم يُستورد شيء.
 j-replies-none-chosen = لم تُختر أي حزمة.
 j-replies-failed = فشل الاستيراد؛ لم يُستورد شيء.
 j-replies-imported-title = استُوردت الردود
-j-replies-imported-text = الردود الجديدة المستوردة: { $new }، لعدد من المصادر: { $sources }؛ سُلّم من قبل: { $already }. سيراها المصدر عند تسجيل الدخول.
+j-replies-imported-text = الردود الجديدة المستوردة: { $new }، لعدد من المصادر: { $sources }؛ سُلّم من قبل: { $already }. ستراها المصادر عند تسجيل دخولها.
 j-replies-refused-title = رُفضت الردود
 j-replies-refused-text = رُفضت حزمة الردود ولم يُستورد شيء. السبب (بالإنجليزية): { $reason }
 
