@@ -20,6 +20,7 @@ use postern_spool::spool::Spool;
 
 use crate::fsutil::read_bounded;
 use crate::storage::staging::{Staged, Store};
+use crate::storage::upload_parts;
 
 /// Largest state file read (`MAX_SEGMENTS` lines of about 140 bytes, and the header).
 const MAX_STATE_LEN: u64 = 48 << 20;
@@ -383,9 +384,19 @@ pub fn complete(
         segments: s.segments.clone(),
     };
     let header = Header::new(Kind::Manifest, ItemId::from_bytes([0; 16]), day);
-    store
+    let manifest = store
         .store_small(&s.source, header, m.encode().as_bytes())
         .map_err(|_| "manifest")?;
+    // Which items are this upload, for the journalist's one entry (before the state goes).
+    let parts = upload_parts::UploadParts {
+        source: s.source,
+        manifest: Some(manifest.item),
+        length: s.length,
+        day,
+        segments: s.segments.iter().map(|e| e.item).collect(),
+    };
+    upload_parts::store(&store.spool, &id, upload_parts::Which::Parts, &parts)
+        .map_err(|_| "parts")?;
     remove(&store.spool, &id).map_err(|_| "state")?;
     tracing::info!("resumable upload complete");
     Ok(())

@@ -22,12 +22,46 @@ pub struct SourceRow {
     pub starred: bool,
 }
 
+/// One entry of a source's page: a message, a file, or a whole upload.
 pub struct ItemRow {
-    pub id: String,
+    /// What the row is called (`<id>.age`, or `upload <short id>`).
+    pub name: String,
+    /// Where it downloads from, if it does on its own.
+    pub link: Option<String>,
     pub kind: String,
-    pub size: u64,
+    /// Padded size, in readable units.
+    pub size: String,
     pub day: String,
+    /// "complete", "in progress: 1.0 GiB of 4.0 GiB (25%)", "expired", or empty for a message.
+    pub state: String,
+    /// Where its Delete form posts to.
+    pub delete: String,
     pub new: bool,
+}
+
+/// What a confirmation page asks about.
+pub struct Confirm<'a> {
+    pub designation: &'a str,
+    pub back: &'a str,
+    /// The form's action (the same URL, with `confirm=yes`).
+    pub action: &'a str,
+    /// "upload 1a2b3c4d (file, 1.2 GiB, 2026-03-01)".
+    pub what: &'a str,
+}
+
+/// A size in readable units: bytes below 1 KiB, else KiB, MiB, GiB or TiB with one decimal.
+pub fn readable(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
 
 #[derive(Template)]
@@ -68,6 +102,16 @@ struct SourcePage<'a> {
     starred: bool,
     new: usize,
     items: &'a [ItemRow],
+}
+
+#[derive(Template)]
+#[template(path = "journalist/confirm.html")]
+struct ConfirmPage<'a> {
+    title: &'a str,
+    org: &'a str,
+    csrf: &'a str,
+    user: Option<&'a str>,
+    c: &'a Confirm<'a>,
 }
 
 #[derive(Template)]
@@ -144,6 +188,16 @@ pub fn source(l: &Layout<'_>, notice: Option<&str>, v: &SourceView<'_>) -> Strin
     })
 }
 
+pub fn confirm(l: &Layout<'_>, c: &Confirm<'_>) -> String {
+    render(&ConfirmPage {
+        title: "Confirm deletion",
+        org: l.org,
+        csrf: l.csrf,
+        user: l.user,
+        c,
+    })
+}
+
 pub fn message(l: &Layout<'_>, title: &str, message: &str, link: &str, link_text: &str) -> String {
     render(&MessagePage {
         title,
@@ -159,6 +213,22 @@ pub fn message(l: &Layout<'_>, title: &str, message: &str, link: &str, link_text
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_are_readable() {
+        for (n, want) in [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (300 << 20, "300.0 MiB"),
+            (100 << 30, "100.0 GiB"),
+            (5 << 40, "5.0 TiB"),
+            (u64::MAX, "16777216.0 TiB"),
+        ] {
+            assert_eq!(readable(n), want, "{n}");
+        }
+    }
 
     #[test]
     fn pages_escape_what_they_print() {
