@@ -300,7 +300,11 @@ impl SpoolIndex {
                 continue;
             }
             let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            let stamp = (mtime, meta.len(), std::os::unix::fs::MetadataExt::ino(&meta));
+            let stamp = (
+                mtime,
+                meta.len(),
+                std::os::unix::fs::MetadataExt::ino(&meta),
+            );
             live.insert(name.clone());
             let trusted = now.duration_since(mtime).is_ok_and(|age| age >= RACY);
             if trusted && cache.get(&name).is_some_and(|(s, _)| *s == stamp) {
@@ -343,9 +347,9 @@ impl SpoolIndex {
         let mut claimed: HashSet<ItemId> = HashSet::new();
         let mut out = Vec::new();
         let group = |id: UploadId,
-                         items: &mut dyn Iterator<Item = &ItemId>,
-                         status: UploadStatus,
-                         claimed: &mut HashSet<ItemId>|
+                     items: &mut dyn Iterator<Item = &ItemId>,
+                     status: UploadStatus,
+                     claimed: &mut HashSet<ItemId>|
          -> Option<Entry> {
             let (mut size, mut day, mut found, mut missing) = (0u64, None, Vec::new(), false);
             for item in items {
@@ -374,18 +378,23 @@ impl SpoolIndex {
                 parts: found,
             })
         };
+        // An upload being deleted is no entry, whatever other file of it is still there.
+        let mut deleting = HashSet::new();
+        for f in uploads {
+            if let UploadFile::Deleting(id, p) = f.as_ref() {
+                claimed.extend(p.items().copied());
+                deleting.insert(*id);
+            }
+        }
         for f in uploads {
             let e = match f.as_ref() {
-                UploadFile::Deleting(_, p) => {
-                    claimed.extend(p.items().copied());
+                UploadFile::Deleting(..) => None,
+                UploadFile::Parts(id, _) | UploadFile::State(id, _) if deleting.contains(id) => {
                     None
                 }
-                UploadFile::Parts(id, p) => group(
-                    *id,
-                    &mut p.items(),
-                    UploadStatus::Complete,
-                    &mut claimed,
-                ),
+                UploadFile::Parts(id, p) => {
+                    group(*id, &mut p.items(), UploadStatus::Complete, &mut claimed)
+                }
                 UploadFile::State(id, s) => {
                     let (offset, length) = (s.offset, s.length);
                     let status = if offset == length {
@@ -486,8 +495,7 @@ impl SpoolIndex {
         if items.is_dir() {
             sync_dir(&items).context("syncing the items folder")?;
         }
-        upload_parts::remove(&self.spool, upload, Which::Deleting)
-            .context("deleting an upload")?;
+        upload_parts::remove(&self.spool, upload, Which::Deleting).context("deleting an upload")?;
         upload_parts::sync(&self.spool)?;
         if let Ok(mut c) = self.cache.lock() {
             c.remove(&parts.source);
@@ -532,7 +540,9 @@ impl SpoolIndex {
         let files = self.upload_files()?;
         for f in files.get(source).into_iter().flatten() {
             let id = match f.as_ref() {
-                UploadFile::State(id, _) | UploadFile::Parts(id, _) | UploadFile::Deleting(id, _) => id,
+                UploadFile::State(id, _)
+                | UploadFile::Parts(id, _)
+                | UploadFile::Deleting(id, _) => id,
             };
             uploads::remove(&self.spool, id).context("deleting an upload")?;
             for w in [Which::Parts, Which::Deleting] {

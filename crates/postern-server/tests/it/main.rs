@@ -12,5 +12,6 @@
 
 mod abuse;
 mod i18n;
+mod items;
 mod layers;
 mod web;

@@ -337,6 +337,7 @@ mod journalist_headers {
         delete_source => &format!("/sources/{SID}/delete"),
         item => &format!("/sources/{SID}/items/00000000000000000000000000000000"),
         delete_item => &format!("/sources/{SID}/items/00000000000000000000000000000000/delete"),
+        delete_upload => &format!("/sources/{SID}/uploads/00000000000000000000000000000000/delete"),
         bundle => "/bundle",
         replies => "/replies",
         unknown => "/nope",
@@ -605,6 +606,10 @@ mod sessions {
                 "POST",
                 format!("/sources/{SID}/items/00000000000000000000000000000000/delete"),
             ),
+            (
+                "POST",
+                format!("/sources/{SID}/uploads/00000000000000000000000000000000/delete"),
+            ),
             ("POST", "/bundle".to_owned()),
             ("POST", "/replies".to_owned()),
             ("POST", "/logout".to_owned()),
@@ -631,7 +636,7 @@ mod sessions {
 }
 
 /// Makes the account `name` and logs it in; returns the sources page's CSRF token.
-async fn journalist_login(h: &Harness, b: &mut Browser<'_>, name: &str) -> String {
+pub async fn journalist_login(h: &Harness, b: &mut Browser<'_>, name: &str) -> String {
     use postern_server::storage::accounts::{AccountStore, new_credentials};
     let (account, creds) = new_credentials(name, KdfParams::INSECURE_FAST_FOR_TESTS).unwrap();
     AccountStore::new(&h.data).save(&account).unwrap();
