@@ -375,47 +375,103 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         s.record.day
                     ));
 
-                    // The conversation in day order: the source's items and the newsroom's
+                    // The conversation, newest first: the source's items and the newsroom's
                     // replies, with what the last import brought marked "new". A resumable
-                    // upload shows as its manifest ("upload"); its segments are counted below.
-                    let segments = s.items.iter().filter(|i| i.kind == Kind::Segment).count();
+                    // upload is one line with its true size and state (which needs the key: its
+                    // manifest and segments say which is which).
+                    let has_uploads = s
+                        .items
+                        .iter()
+                        .any(|i| matches!(i.kind, Kind::Segment | Kind::Manifest));
+                    let mut uploads: std::collections::HashMap<_, (String, String)> =
+                        std::collections::HashMap::new();
+                    let mut arriving = Vec::new();
+                    if has_uploads {
+                        let identities = home.unlock()?;
+                        let mut named = std::collections::HashSet::new();
+                        for m in s.items.iter().filter(|i| i.kind == Kind::Manifest) {
+                            match crate::reassemble::read_manifest(&store, s, m, &identities) {
+                                Ok(man) => {
+                                    let present: std::collections::HashSet<_> =
+                                        s.items.iter().map(|i| i.item).collect();
+                                    let lacking: u64 = man
+                                        .segments
+                                        .iter()
+                                        .filter(|e| !present.contains(&e.item))
+                                        .map(|e| e.length)
+                                        .sum();
+                                    named.extend(man.segments.iter().map(|e| e.item));
+                                    let state = if lacking == 0 {
+                                        format!("complete, in {} segment(s)", man.segments.len())
+                                    } else {
+                                        format!(
+                                            "incomplete: lacks {} (import the rest)",
+                                            human_size(lacking)
+                                        )
+                                    };
+                                    uploads.insert(m.item, (human_size(man.content), state));
+                                }
+                                Err(e) => {
+                                    crate::ui::report_error(&e);
+                                    uploads.insert(
+                                        m.item,
+                                        ("?".into(), "refused: see the error above".into()),
+                                    );
+                                }
+                            }
+                        }
+                        arriving =
+                            crate::reassemble::incomplete_uploads(&store, s, &identities, &named)?;
+                    }
                     let mut all: Vec<_> = s
                         .items
                         .iter()
                         .filter(|i| i.kind != Kind::Segment)
                         .chain(&s.replies)
                         .collect();
-                    all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
+                    all.sort_by_key(|i| (std::cmp::Reverse(i.day), i.kind == Kind::Reply, i.item));
                     let width = crate::list::unique_len(all.iter().map(|i| i.item.to_string()));
-                    let rows: Vec<Vec<String>> = all
-                        .iter()
-                        .map(|i| {
-                            let mark = if new.contains(&i.item) { "new" } else { "" };
-                            let kind = match i.kind {
-                                Kind::Manifest => "upload",
-                                other => other.as_str(),
-                            };
-                            vec![
-                                crate::list::prefix(&i.item, width),
-                                i.day.to_string(),
-                                kind.to_owned(),
-                                human_size(i.size),
-                                mark.to_owned(),
-                            ]
-                        })
-                        .collect();
+                    let mut rows: Vec<Vec<String>> = Vec::new();
+                    for u in &arriving {
+                        rows.push(vec![
+                            crate::list::prefix(&u.upload, width),
+                            u.day.to_string(),
+                            "upload".into(),
+                            human_size(u.have.iter().map(|(a, b)| b - a).sum()),
+                            format!(
+                                "in progress: has bytes {}, the rest not imported yet",
+                                crate::reassemble::ranges_text(&u.have)
+                            ),
+                            String::new(),
+                        ]);
+                    }
+                    for i in &all {
+                        let mark = if new.contains(&i.item) { "new" } else { "" };
+                        let (kind, size, state) = match i.kind {
+                            Kind::Manifest => {
+                                let (size, state) = uploads
+                                    .get(&i.item)
+                                    .cloned()
+                                    .unwrap_or_else(|| (human_size(i.size), String::new()));
+                                ("upload", size, state)
+                            }
+                            other => (other.as_str(), human_size(i.size), String::new()),
+                        };
+                        rows.push(vec![
+                            crate::list::prefix(&i.item, width),
+                            i.day.to_string(),
+                            kind.to_owned(),
+                            size,
+                            state,
+                            mark.to_owned(),
+                        ]);
+                    }
                     for line in crate::ui::table(
-                        &["ITEM", "DAY", "KIND", "SIZE", ""],
-                        &[false, false, false, true, false],
+                        &["ITEM", "DAY", "KIND", "SIZE", "STATE", ""],
+                        &[false, false, false, true, false, false],
                         &rows,
                     ) {
                         say(&line);
-                    }
-                    if segments > 0 {
-                        let uploads = s.items.iter().filter(|i| i.kind == Kind::Manifest).count();
-                        say(&format!(
-                            "{segments} segment(s) of resumable uploads; {uploads} upload(s) complete. Segments without an `upload` line belong to an upload still in progress (incomplete): they cannot be extracted yet."
-                        ));
                     }
                 }
             }

@@ -205,6 +205,31 @@ fn extract_files_each_source_apart_incrementally_and_reports_what_an_upload_lack
         "{said}"
     );
 
+    // `list` shows each upload as one line with its true size and state.
+    let la = reviewer.ok(&["list", &short(&a)]);
+    let line = la.lines().find(|l| l.contains("upload")).unwrap();
+    assert!(
+        line.contains("3.0 MiB") && line.contains("complete"),
+        "{la}"
+    );
+    assert_eq!(
+        la.lines().filter(|l| l.contains("upload")).count(),
+        1,
+        "{la}"
+    );
+    let lb = reviewer.ok(&["list", &short(&b)]);
+    let line = lb.lines().find(|l| l.contains("upload")).unwrap();
+    assert!(
+        line.contains("2.0 MiB")
+            && line.contains("in progress: has bytes 0-1048575, 2097152-3145727"),
+        "{lb}"
+    );
+    assert_eq!(
+        lb.lines().filter(|l| l.contains("upload")).count(),
+        1,
+        "{lb}"
+    );
+
     // A second run writes nothing.
     let said = reviewer.ok(&["extract", "--to", out.to_str().unwrap()]);
     assert!(said.contains("Extracted 0 new item(s)"), "{said}");
@@ -254,6 +279,12 @@ fn extract_files_each_source_apart_incrementally_and_reports_what_an_upload_lack
     let second = work.path().join("second.tar");
     server.bundle(&second);
     reviewer.ok(&["import", second.to_str().unwrap()]);
+    let lb = reviewer.ok(&["list", &short(&b)]);
+    let line = lb.lines().find(|l| l.contains("upload")).unwrap();
+    assert!(
+        line.contains("3.0 MiB") && line.contains("complete"),
+        "{lb}"
+    );
     let said = reviewer.ok(&["extract", "--to", out.to_str().unwrap()]);
     assert!(said.contains("Extracted 1 new item(s)"), "{said}");
     let now = tree(&out);
