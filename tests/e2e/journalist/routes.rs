@@ -75,6 +75,7 @@ mod reachable_without_a_session_are_pinned {
         login_get: "GET" "/login" => true;
         login_post: "POST" "/login" => false;
         logout_post: "POST" "/logout" => false;
+        language_post: "POST" "/language" => false;
         style_sheet_get: "GET" "/static/style.css" => true;
         sources_get: "GET" "/sources" => false;
         source_get: "GET" "/sources/{sid}" => false;

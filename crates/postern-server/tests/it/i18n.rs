@@ -2,24 +2,33 @@
 //! at 0, 1, 2, 5, 21, 22, 25 and 101, every page of the source interface in every language without
 //! an English sentence (no fallback shown), `dir="rtl"` in Persian and Arabic, and the flow fixes
 //! of the language issue: the new-source welcome, the non-Latin keyboard hint, post/redirect/get
-//! after a submission, the expired codename page, the 413 page that keeps the message.
+//! after a submission, the expired codename page, the 413 page that keeps the message. The
+//! journalist interface's pages too, in every language, through its language switch.
 
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
-use postern_server::web::source::i18n::{self, Arg, Lang};
+use postern_server::web::kit::i18n::{self, Arg, Lang};
 
 use crate::web::{Browser, Harness, csrf_of};
 
 const COUNTS: [u64; 8] = [0, 1, 2, 5, 21, 22, 25, 101];
 
-fn ftl(lang: Lang) -> String {
+/// The Fluent files of each language: the source interface's and the journalist interface's.
+const FILES: [&str; 2] = ["postern.ftl", "journalist.ftl"];
+
+fn ftl_file(lang: Lang, file: &str) -> String {
     let path = format!(
-        "{}/locales/{}/postern.ftl",
+        "{}/locales/{}/{file}",
         env!("CARGO_MANIFEST_DIR"),
         lang.fluent_tag()
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Both files of a language, one after the other (the ids of the two never overlap).
+fn ftl(lang: Lang) -> String {
+    FILES.map(|f| ftl_file(lang, f)).join("\n")
 }
 
 /// The message ids of a Fluent file (terms included), in order.
@@ -45,6 +54,23 @@ fn args() -> Vec<(&'static str, Arg)> {
         ("chars", Arg::from("3")),
         ("chars_n", Arg::Num(3)),
         ("n", Arg::from("4")),
+        ("user", Arg::from("alice")),
+        ("item", Arg::from("0123.age")),
+        ("command", Arg::from("postern-review export-replies")),
+        ("designation", Arg::from("brave otter")),
+        ("sources", Arg::Num(2)),
+        ("new", Arg::Num(5)),
+        ("items", Arg::Num(21)),
+        ("already", Arg::Num(1)),
+        ("size", Arg::from("64 MB")),
+        ("reason", Arg::from("bad signature")),
+        ("have", Arg::from("1.0 GiB")),
+        ("total", Arg::from("4.0 GiB")),
+        ("percent", Arg::Num(25)),
+        ("id", Arg::from("1a2b3c4d")),
+        ("kind", Arg::from("File")),
+        ("name", Arg::from("0123.age")),
+        ("what", Arg::from("File 0123.age (1.0 KiB)")),
     ]
 }
 
@@ -61,11 +87,21 @@ fn every_locale_folder_is_a_language_and_has_every_english_id() {
         .collect();
     assert_eq!(folders, tags, "one folder per language, no more");
     assert_eq!(Lang::ALL.len(), 11);
-    let en = ids(&ftl(Lang::En));
-    assert!(en.len() > 90, "only {} ids: is the parser right?", en.len());
+    for file in FILES {
+        same_ids_in_every_language(file);
+    }
+}
+
+fn same_ids_in_every_language(file: &str) {
+    let en = ids(&ftl_file(Lang::En, file));
+    assert!(
+        en.len() > 60,
+        "only {} ids in {file}: is the parser right?",
+        en.len()
+    );
     let en_set: BTreeSet<_> = en.iter().cloned().collect();
     for lang in Lang::ALL {
-        let text = ftl(lang);
+        let text = ftl_file(lang, file);
         if let Err((_, errors)) =
             fluent_templates::fluent_bundle::FluentResource::try_new(text.clone())
         {
@@ -76,8 +112,11 @@ fn every_locale_folder_is_a_language_and_has_every_english_id() {
         assert_eq!(set.len(), got.len(), "duplicate ids in {lang:?}");
         let missing: Vec<_> = en_set.difference(&set).collect();
         let extra: Vec<_> = set.difference(&en_set).collect();
-        assert!(missing.is_empty(), "missing in {lang:?}: {missing:?}");
-        assert!(extra.is_empty(), "only in {lang:?}: {extra:?}");
+        assert!(
+            missing.is_empty(),
+            "missing in {lang:?} {file}: {missing:?}"
+        );
+        assert!(extra.is_empty(), "only in {lang:?} {file}: {extra:?}");
     }
 }
 
@@ -623,4 +662,265 @@ async fn a_login_with_an_unseen_codename_still_gets_the_typo_note() {
     let home = b.get("/en/home").await;
     assert!(home.body.contains(&i18n::t(Lang::En, "home-unknown")));
     assert!(!home.body.contains(&i18n::t(Lang::En, "home-welcome")));
+}
+
+/// The journalist interface's plural forms resolve at every count, in every language, and pick
+/// the right Slavic form.
+#[test]
+fn journalist_plurals_at_every_count() {
+    let summary = |lang, n| {
+        i18n::t_args(
+            lang,
+            "j-sources-summary",
+            &[("sources", Arg::Num(n)), ("new", Arg::Num(n))],
+        )
+    };
+    for lang in Lang::ALL {
+        for n in COUNTS {
+            let text = summary(lang, n);
+            assert_ne!(text, "j-sources-summary", "{lang:?} {n}");
+            assert!(text.contains(&n.to_string()), "{lang:?} {n}: {text}");
+        }
+    }
+    for (lang, forms) in [
+        (
+            Lang::Ru,
+            ["источников", "источник;", "источника", "источников"],
+        ),
+        (Lang::Uk, ["джерел", "джерело;", "джерела", "джерел"]),
+        (Lang::Be, ["крыніц", "крыніца;", "крыніцы", "крыніц"]),
+    ] {
+        // 0, 1 / 21 / 101, 2 / 22, 5 / 25.
+        for (n, want) in [
+            (0, forms[0]),
+            (1, forms[1]),
+            (21, forms[1]),
+            (101, forms[1]),
+            (2, forms[2]),
+            (22, forms[2]),
+            (5, forms[3]),
+            (25, forms[3]),
+        ] {
+            let text = summary(lang, n);
+            assert!(
+                text.starts_with(&format!("{n} {want}")),
+                "{lang:?} {n}: {text}"
+            );
+        }
+    }
+    assert!(summary(Lang::En, 1).starts_with("1 source, 1 new item "));
+    assert!(summary(Lang::En, 2).starts_with("2 sources, 2 new items "));
+}
+
+mod journalist {
+    use super::*;
+    use crate::web::journalist_login;
+    use postern_server::web::journalist::LANG_COOKIE;
+
+    /// A source sends a message, then a journalist walks every page of the journalist interface
+    /// in `lang` (switched with the language form on the login page); returns (name, status,
+    /// html) of each page.
+    pub(crate) async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)> {
+        let mut s = Browser::new(&h.source);
+        let csrf = crate::web::new_source(&mut s).await;
+        let (ct, body) = crate::web::multipart(&[("csrf", &csrf), ("message", "hello")]);
+        let r = s
+            .send("POST", "/en/submit", &[("content-type", &ct)], &body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        let mut b = Browser::new(&h.journalist);
+        let mut pages = Vec::new();
+        let login = b.get("/login").await;
+        let r = b
+            .post_form(
+                "/language",
+                &[
+                    ("csrf", &csrf_of(&login.body)),
+                    ("lang", lang.code()),
+                    ("back", "/login"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.header("location"), Some("/login"));
+        let set = r.header("set-cookie").unwrap_or_default().to_owned();
+        assert!(
+            set.starts_with(&format!("{LANG_COOKIE}={}; ", lang.code()))
+                && set.contains("HttpOnly")
+                && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let login = b.get("/login").await;
+        pages.push(("login", login.status, login.body.clone()));
+        let failed = b
+            .post_form(
+                "/login",
+                &[
+                    ("csrf", &csrf_of(&login.body)),
+                    ("username", "nobody"),
+                    ("passphrase", "wrong"),
+                    ("code", "000000"),
+                ],
+            )
+            .await;
+        pages.push(("login-failed", failed.status, failed.body));
+        let csrf = journalist_login(h, &mut b, "alice").await;
+        let list = b.get("/sources").await;
+        let sid = {
+            let i = list.body.find("href=\"/sources/").expect("a source row") + 15;
+            list.body[i..i + 64].to_owned()
+        };
+        pages.push(("sources", list.status, list.body));
+        let page = b.get(&format!("/sources/{sid}")).await;
+        pages.push(("source", page.status, page.body));
+        let wrong = b
+            .post_form(
+                &format!("/sources/{sid}/delete"),
+                &[("csrf", &csrf), ("confirm", "not it")],
+            )
+            .await;
+        pages.push(("not-confirmed", wrong.status, wrong.body));
+        let (ct, body) = crate::web::multipart(&[("csrf", &csrf)]);
+        let none = b
+            .send("POST", "/replies", &[("content-type", &ct)], &body)
+            .await;
+        pages.push(("replies-none", none.status, none.body));
+        let missing = b.get(&format!("/sources/{}", "0".repeat(64))).await;
+        pages.push(("no-such-source", missing.status, missing.body));
+        let nope = b.get("/no-such-page").await;
+        pages.push(("not-found", nope.status, nope.body));
+        let forged = b.post_form("/logout", &[("csrf", "forged")]).await;
+        pages.push(("forbidden", forged.status, forged.body));
+        let before = b.cookie_header().unwrap_or_default();
+        let out = b.post_form("/logout", &[("csrf", &csrf)]).await;
+        pages.push(("logged-out", out.status, out.body));
+        let ended = crate::web::send(
+            &h.journalist,
+            "GET",
+            "/sources",
+            &[("cookie", &before)],
+            b"",
+        )
+        .await;
+        pages.push(("session-ended", ended.status, ended.body));
+        pages
+    }
+
+    #[tokio::test]
+    async fn every_journalist_page_in_every_language_is_in_that_language() {
+        let h = harness();
+        for lang in Lang::ALL {
+            let english = english_sentences(lang);
+            let pages = walk(&h, lang).await;
+            let statuses: Vec<u16> = pages.iter().map(|p| p.1.as_u16()).collect();
+            assert_eq!(
+                statuses,
+                [200, 401, 200, 200, 200, 400, 404, 404, 403, 200, 401],
+                "{lang:?}"
+            );
+            for (name, status, html) in pages {
+                assert!(
+                    html.contains(&format!(
+                        "<html lang=\"{}\" dir=\"{}\">",
+                        lang.html_lang(),
+                        lang.dir()
+                    )),
+                    "{lang:?} {name} ({status}): {html}"
+                );
+                assert!(!html.contains("&#60;"), "{lang:?} {name}: escaped markup");
+                // No message id shows through in place of its text.
+                assert!(
+                    !html.contains(">j-") && !html.contains(" j-"),
+                    "{lang:?} {name}: {html}"
+                );
+                if lang == Lang::En {
+                    continue;
+                }
+                let text = text_of(&html);
+                for sentence in &english {
+                    assert!(
+                        !text.contains(sentence.as_str()),
+                        "{lang:?} {name} shows English: {sentence:?}\n{text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_journalist_language_switch_is_a_form_that_needs_the_token() {
+        let h = harness();
+        let mut b = Browser::new(&h.journalist);
+        let login = b.get("/login").await;
+        // Every language is offered, as a button of one form, with the current one marked.
+        assert!(
+            login
+                .body
+                .contains("<form method=\"post\" action=\"/language\">")
+        );
+        for lang in Lang::ALL {
+            assert!(
+                login.body.contains(&format!(
+                    "name=\"lang\" value=\"{}\" lang=\"{}\"",
+                    lang.code(),
+                    lang.html_lang()
+                )),
+                "{lang:?}"
+            );
+        }
+        assert!(
+            login
+                .body
+                .contains("value=\"en\" lang=\"en\" aria-current=\"true\"")
+        );
+        // A forged token changes nothing.
+        let r = b
+            .post_form("/language", &[("csrf", "forged"), ("lang", "ru")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(
+            !r.headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap_or("").starts_with(LANG_COOKIE)),
+            "{:?}",
+            r.headers
+        );
+        assert!(b.get("/login").await.body.contains("<html lang=\"en\""));
+        // An unknown language keeps the current one; `back` never leaves the interface.
+        let csrf = csrf_of(&login.body);
+        let r = b
+            .post_form(
+                "/language",
+                &[("csrf", &csrf), ("lang", "xx"), ("back", "//evil.example/")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.header("location"), Some("/sources"));
+        assert!(b.get("/login").await.body.contains("<html lang=\"en\""));
+        let r = b
+            .post_form(
+                "/language",
+                &[("csrf", &csrf), ("lang", "ar"), ("back", "/login")],
+            )
+            .await;
+        assert_eq!(r.header("location"), Some("/login"));
+        let page = b.get("/login").await;
+        assert!(
+            page.body.contains("<html lang=\"ar\" dir=\"rtl\">"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(&i18n::t(Lang::Ar, "j-login-username")));
+        // The choice survives the login (the session id changes, the cookie does not).
+        journalist_login(&h, &mut b, "bob").await;
+        let list = b.get("/sources").await;
+        assert!(list.body.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        assert!(list.body.contains(&i18n::t(Lang::Ar, "j-sources-title")));
+        assert!(
+            list.body
+                .contains("value=\"ar\" lang=\"ar\" aria-current=\"true\"")
+        );
+    }
 }

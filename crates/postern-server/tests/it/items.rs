@@ -156,7 +156,7 @@ async fn an_upload_is_one_entry_with_its_size_and_state_newest_first() {
     );
     // Newest first: the open upload (yesterday), the complete one, the message.
     assert!(
-        rows[0].contains("in progress: 16.0 MiB of 64.0 MiB (25%)"),
+        rows[0].contains("in progress: 16.0 MiB of 64.0 MiB (25 %)"),
         "{}",
         rows[0]
     );
@@ -182,7 +182,7 @@ async fn an_upload_is_one_entry_with_its_size_and_state_newest_first() {
     let (_, _) = s.open_upload(1, 1 << 20, 4 << 20, Day(TODAY.0 - 1));
     let page = b.get(&format!("/sources/{}", s.source)).await;
     assert!(
-        page.body.contains("expired at 1.0 MiB of 4.0 MiB (25%)"),
+        page.body.contains("expired at 1.0 MiB of 4.0 MiB (25 %)"),
         "{}",
         page.body
     );
@@ -207,7 +207,20 @@ async fn deleting_an_upload_asks_first_then_removes_every_part() {
         page.body.contains("class=\"danger\""),
         "Delete looks unlike Star"
     );
-    assert!(page.body.contains("Star this source"));
+    // Star stays the plain accent button; every Delete is styled and labelled apart.
+    assert!(
+        page.body.contains("<button type=\"submit\">Star</button>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!(
+            "class=\"danger\" type=\"submit\">Delete Upload upload {}",
+            &done.to_string()[..8]
+        )),
+        "{}",
+        page.body
+    );
     // A part cannot be deleted on its own.
     let r = b
         .post_form(

@@ -218,7 +218,7 @@ impl<'a> Browser<'a> {
             let name = pair.split('=').next().unwrap().to_owned();
             // A cookie set to expire removes it.
             let gone = c.contains("Max-Age=0") || pair.ends_with('=');
-            if name.ends_with("-form") {
+            if name.ends_with("-form") || name == journalist::LANG_COOKIE {
                 if gone {
                     self.others.remove(&name);
                 } else {
@@ -329,6 +329,7 @@ mod journalist_headers {
         root => "/",
         login => "/login",
         logout => "/logout",
+        language => "/language",
         stylesheet => "/static/style.css",
         sources => "/sources",
         source => &format!("/sources/{SID}"),
@@ -586,8 +587,9 @@ mod sessions {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "logged out for good");
     }
 
-    /// Only `GET /`, `GET /login`, `POST /login` and the stylesheet answer a journalist without
-    /// a session; everything else sends them to the login page.
+    /// Only `GET /`, `GET /login`, `POST /login`, `POST /language` (which still needs the login
+    /// page's CSRF token) and the stylesheet answer a journalist without a session; everything
+    /// else sends them to the login page.
     #[tokio::test]
     async fn the_journalist_interface_is_closed_without_a_session() {
         let h = Harness::new(|_| {});
@@ -628,6 +630,7 @@ mod sessions {
             ("GET", "/", StatusCode::SEE_OTHER),
             ("GET", "/login", StatusCode::OK),
             ("GET", "/static/style.css", StatusCode::OK),
+            ("POST", "/language", StatusCode::FORBIDDEN),
         ] {
             let r = send(&h.journalist, method, path, &[], b"").await;
             assert_eq!(r.status, want, "{method} {path}");

@@ -18,11 +18,15 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use zeroize::Zeroizing;
 
-use super::pages::{self, Layout};
-use super::{CsrfForm, JSession, Journalist, Posted, SESSION_KEY, Shared, forbidden, html};
+use super::pages::{self, Layout, back_path};
+use super::{
+    CsrfForm, JSession, Journalist, LANG_COOKIE, Posted, SESSION_KEY, Shared, forbidden, html,
+    lang_of,
+};
 use crate::storage::accounts::{AccountStore, valid_name, verify_passphrase};
 use crate::web::kit::csrf::{csrf_ok, csrf_token, renew_csrf_token};
 use crate::web::kit::error::WebResult;
+use crate::web::kit::i18n::{self, Lang};
 
 /// Failures before an account is paused.
 pub const MAX_FAILURES: u32 = 5;
@@ -36,8 +40,8 @@ pub fn pause(lockout: Duration, failures: u32) -> Duration {
 
 /// The longest pause of an account after failed logins, however many there were.
 pub const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
-/// The one answer to every failed login.
-pub const LOGIN_FAILED: &str = "Login failed. Check your username, passphrase and two-factor code, and try again. After repeated failures, logins to an account are paused for a while.";
+/// The message id of the one answer to every failed login.
+pub const LOGIN_FAILED: &str = "j-login-failed";
 
 #[derive(Default)]
 struct Throttle {
@@ -104,26 +108,34 @@ pub(super) struct LoginForm {
     code: String,
 }
 
-pub(super) async fn login_page(State(st): State<Shared>, session: Session) -> Response {
+pub(super) async fn login_page(
+    State(st): State<Shared>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+) -> Response {
     let csrf = csrf_token(&session).await;
     let l = Layout {
         org: &st.org,
         csrf: &csrf,
         user: None,
+        lang: lang_of(&headers),
+        path: "/login",
     };
     html(StatusCode::OK, pages::login(&l, None))
 }
 
 pub(super) async fn login(
     State(st): State<Shared>,
+    headers: axum::http::HeaderMap,
     session: Session,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> WebResult {
+    let lang = lang_of(&headers);
     let Ok(Form(form)) = form else {
-        return Err(forbidden(&st, None));
+        return Err(forbidden(&st, None, lang));
     };
     if !csrf_ok(&session, &form.csrf).await {
-        return Err(forbidden(&st, None));
+        return Err(forbidden(&st, None, lang));
     }
     let name = form.username.trim().to_owned();
     let passphrase = Zeroizing::new(form.passphrase);
@@ -134,8 +146,11 @@ pub(super) async fn login(
         org: &st.org,
         csrf: &csrf,
         user: None,
+        lang,
+        path: "/login",
     };
-    let refused = |status| Ok(html(status, pages::login(&l, Some(LOGIN_FAILED))));
+    let failed = i18n::t(lang, LOGIN_FAILED);
+    let refused = |status| Ok(html(status, pages::login(&l, Some(&failed))));
     if outcome != Outcome::Ok {
         // Attempts while paused do not count: they are refused unchecked.
         if outcome == Outcome::Failed && valid_name(&name) {
@@ -222,23 +237,68 @@ async fn check_login(
 }
 
 pub(super) async fn logout(Posted(who, _): Posted<CsrfForm>) -> Response {
-    let Journalist { st, session, .. } = who;
+    let Journalist {
+        st, session, lang, ..
+    } = who;
     let _ = session.flush().await;
     let l = Layout {
         org: &st.org,
         csrf: "",
         user: None,
+        lang,
+        path: "/login",
     };
     html(
         StatusCode::OK,
-        pages::message(
+        pages::message_ids(
             &l,
-            "Logged out",
-            "You are logged out.",
+            "j-logged-out-title",
+            "j-logged-out-text",
             "/login",
-            "Log in again",
+            "j-login-again",
         ),
     )
+}
+
+#[derive(Deserialize)]
+pub(super) struct LanguageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /language`: the language switch. Sets [`LANG_COOKIE`] to a known language code and
+/// sends the journalist back to the page they were on (one of ours, see [`back_path`]). It needs
+/// the CSRF token of the session (the login page makes one), not a login.
+pub(super) async fn language(
+    State(st): State<Shared>,
+    headers: axum::http::HeaderMap,
+    session: Session,
+    form: Result<Form<LanguageForm>, axum::extract::rejection::FormRejection>,
+) -> WebResult {
+    let current = lang_of(&headers);
+    let Ok(Form(form)) = form else {
+        return Err(forbidden(&st, None, current));
+    };
+    if !csrf_ok(&session, &form.csrf).await {
+        return Err(forbidden(&st, None, current));
+    }
+    let lang = Lang::from_code(&form.lang).unwrap_or(current);
+    let secure = if st.cookie_secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        lang.code()
+    );
+    let mut response = Redirect::to(&back_path(&form.back)).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -8,8 +8,13 @@
 //! [`uploads`] (reply bundles), [`pages`] (rendering). This module holds the shared state, the
 //! extractors and the router.
 //!
-//! Only `GET /`, `GET /login`, `POST /login` and `GET /static/style.css` answer without a session
+//! Only `GET /`, `GET /login`, `POST /login`, `POST /language` (the language switch, which needs
+//! the CSRF token of the login page's session) and `GET /static/style.css` answer without a login
 //! (a test pins this set).
+//!
+//! The pages are in the eleven languages of the source interface. The language is a cookie,
+//! [`LANG_COOKIE`], that holds only a language code; without it, or with any other value, the
+//! pages are in English.
 
 mod auth;
 mod downloads;
@@ -45,6 +50,7 @@ use crate::storage::journalist_state::JournalistStates;
 use crate::web::kit::csrf::{csrf_ok, csrf_token};
 use crate::web::kit::error::{WebError, html_response};
 use crate::web::kit::headers::{content_type, log_request, security_headers};
+use crate::web::kit::i18n::{self, Lang};
 use crate::web::kit::session::{BoundedStore, had_cookie};
 
 pub use self::auth::{LOGIN_FAILED, MAX_FAILURES};
@@ -52,6 +58,8 @@ pub use self::sources::source_rows;
 
 /// The journalist session cookie's name (another origin than the source interface's).
 pub const COOKIE: &str = "postern_j";
+/// The cookie that holds the journalist interface's language (a code such as `ru`, nothing else).
+pub const LANG_COOKIE: &str = "postern_jlang";
 const SESSION_KEY: &str = "journalist";
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -169,16 +177,18 @@ pub fn app(st: Shared) -> Router {
     let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_e| {
         html(
             StatusCode::FORBIDDEN,
-            pages::message(
+            pages::message_ids(
                 &Layout {
                     org: "",
                     csrf: "",
                     user: None,
+                    lang: Lang::En,
+                    path: "/",
                 },
-                "Forbidden",
-                "This request came from another site and was refused.",
+                "j-forbidden-title",
+                "j-forbidden-other-site",
                 "/sources",
-                "Back",
+                "j-back",
             ),
         )
     });
@@ -186,6 +196,7 @@ pub fn app(st: Shared) -> Router {
         .route("/", get(root))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/language", post(auth::language))
         .route("/static/style.css", get(stylesheet))
         .route("/sources", get(sources::sources))
         .route("/sources/{sid}", get(sources::source_page))
@@ -239,6 +250,10 @@ pub struct Journalist {
     pub session: Session,
     pub name: String,
     pub csrf: String,
+    /// The language of the pages, from [`LANG_COOKIE`].
+    pub lang: Lang,
+    /// The request's path (for the language switch).
+    pub path: String,
 }
 
 impl Journalist {
@@ -247,40 +262,41 @@ impl Journalist {
             org: &self.st.org,
             csrf: &self.csrf,
             user: Some(&self.name),
+            lang: self.lang,
+            path: &self.path,
         }
     }
 
-    /// A message page for this journalist, linking back to the sources.
+    /// The message `id` in this journalist's language.
+    fn t(&self, id: &str) -> String {
+        i18n::t(self.lang, id)
+    }
+
+    /// A message page for this journalist (from message ids), linking back to the sources.
     fn message(&self, status: StatusCode, title: &str, text: &str) -> WebError {
         WebError::page(
             status,
-            pages::message(
-                &self.layout(),
-                title,
-                text,
-                "/sources",
-                "Back to the sources",
-            ),
+            pages::message_ids(&self.layout(), title, text, "/sources", "j-back-sources"),
         )
     }
 
     fn forbidden(&self) -> WebError {
-        forbidden(&self.st, Some(self))
+        forbidden(&self.st, Some(self), self.lang)
     }
 
     fn server_error(&self) -> WebError {
         self.message(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
-            "Something went wrong on the server. Try again; if it persists, tell the operator.",
+            "j-error-title",
+            "j-error-text",
         )
     }
 
     fn not_found(&self) -> WebError {
         self.message(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no such source or item (it may have been deleted).",
+            "j-not-found-title",
+            "j-not-found-item",
         )
     }
 }
@@ -291,8 +307,10 @@ impl FromRequestParts<Shared> for Journalist {
     async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, WebError> {
         let session = Session::from_request_parts(parts, st)
             .await
-            .map_err(|_| forbidden(st, None))?;
+            .map_err(|_| forbidden(st, None, lang_of(&parts.headers)))?;
         let js = session.get::<JSession>(SESSION_KEY).await.ok().flatten();
+        let lang = lang_of(&parts.headers);
+        let path = parts.uri.path().to_owned();
         if let Some(js) = js {
             let age = st.clock.unix_seconds().saturating_sub(js.since);
             if age < st.max_lifetime.as_secs() && st.accounts.exists(&js.name) {
@@ -302,6 +320,8 @@ impl FromRequestParts<Shared> for Journalist {
                     session,
                     name: js.name,
                     csrf,
+                    lang,
+                    path,
                 });
             }
             let _ = session.flush().await;
@@ -312,15 +332,17 @@ impl FromRequestParts<Shared> for Journalist {
                 org: &st.org,
                 csrf: &csrf,
                 user: None,
+                lang,
+                path: "/login",
             };
             return Err(WebError::page(
                 StatusCode::UNAUTHORIZED,
-                pages::message(
+                pages::message_ids(
                     &l,
-                    "Session ended",
-                    "Your session ended (after a while without activity, or because your account changed). Log in again.",
+                    "j-session-ended-title",
+                    "j-session-ended-text",
                     "/login",
-                    "Log in",
+                    "j-login-title",
                 ),
             ));
         }
@@ -368,22 +390,36 @@ impl WithCsrf for CsrfForm {
     }
 }
 
-fn forbidden(st: &JournalistApp, who: Option<&Journalist>) -> WebError {
+fn forbidden(st: &JournalistApp, who: Option<&Journalist>, lang: Lang) -> WebError {
     let l = Layout {
         org: &st.org,
         csrf: who.map(|w| w.csrf.as_str()).unwrap_or(""),
         user: who.map(|w| w.name.as_str()),
+        lang,
+        path: who.map(|w| w.path.as_str()).unwrap_or("/sources"),
     };
     WebError::page(
         StatusCode::FORBIDDEN,
-        pages::message(
+        pages::message_ids(
             &l,
-            "Forbidden",
-            "The form was out of date or not sent by this site. Go back, reload the page and try again.",
+            "j-forbidden-title",
+            "j-forbidden-text",
             "/sources",
-            "Back to the sources",
+            "j-back-sources",
         ),
     )
+}
+
+/// The language of the journalist's pages: the code in [`LANG_COOKIE`], else English.
+pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(LANG_COOKIE)?.strip_prefix('='))
+        .find_map(Lang::from_code)
+        .unwrap_or(Lang::En)
 }
 
 async fn root() -> Redirect {
@@ -398,20 +434,22 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn not_found(State(st): State<Shared>) -> Response {
+async fn not_found(State(st): State<Shared>, headers: axum::http::HeaderMap) -> Response {
     let l = Layout {
         org: &st.org,
         csrf: "",
         user: None,
+        lang: lang_of(&headers),
+        path: "/sources",
     };
     html(
         StatusCode::NOT_FOUND,
-        pages::message(
+        pages::message_ids(
             &l,
-            "Not found",
-            "There is no such page.",
+            "j-not-found-title",
+            "j-not-found-page",
             "/sources",
-            "Sources",
+            "j-sources-title",
         ),
     )
 }

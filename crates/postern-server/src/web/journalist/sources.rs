@@ -18,6 +18,7 @@ use super::{CsrfForm, Journalist, JournalistApp, Posted, Shared, WithCsrf, html}
 use crate::storage::index::{Entry, EntryKey, SourceInfo, SpoolIndex, UploadStatus};
 use crate::storage::journalist_state::JournalistState;
 use crate::web::kit::error::WebResult;
+use crate::web::kit::i18n::{self, Arg, Lang};
 
 #[derive(Deserialize)]
 pub(super) struct StarForm {
@@ -86,36 +87,44 @@ fn percent(offset: u64, length: u64) -> u64 {
     }
 }
 
-/// What the state column says.
-fn state_text(e: &Entry) -> String {
+/// What the state column says, in `lang`.
+fn state_text(e: &Entry, lang: Lang) -> String {
+    let progress = |id: &str, offset: u64, length: u64| {
+        i18n::t_args(
+            lang,
+            id,
+            &[
+                ("have", Arg::Str(readable(offset))),
+                ("total", Arg::Str(readable(length))),
+                ("percent", Arg::Num(percent(offset, length))),
+            ],
+        )
+    };
     match e.upload {
         None => String::new(),
-        Some(UploadStatus::Complete) => "complete".into(),
-        Some(UploadStatus::InProgress { offset, length }) => format!(
-            "in progress: {} of {} ({}%)",
-            readable(offset),
-            readable(length),
-            percent(offset, length)
-        ),
-        Some(UploadStatus::Expired { offset, length }) => format!(
-            "expired at {} of {} ({}%): removed at the next housekeeping",
-            readable(offset),
-            readable(length),
-            percent(offset, length)
-        ),
-        Some(UploadStatus::PartsMissing) => "incomplete: parts were deleted".into(),
-        Some(UploadStatus::Unindexed) => "parts of uploads the server cannot group".into(),
+        Some(UploadStatus::Complete) => i18n::t(lang, "j-state-complete"),
+        Some(UploadStatus::InProgress { offset, length }) => {
+            progress("j-state-in-progress", offset, length)
+        }
+        Some(UploadStatus::Expired { offset, length }) => {
+            progress("j-state-expired", offset, length)
+        }
+        Some(UploadStatus::PartsMissing) => i18n::t(lang, "j-state-parts-missing"),
+        Some(UploadStatus::Unindexed) => i18n::t(lang, "j-state-unindexed"),
     }
 }
 
-fn entry_name(e: &Entry) -> String {
+fn entry_name(e: &Entry, lang: Lang) -> String {
     match e.key {
         EntryKey::Item(id) => format!("{id}.age"),
-        EntryKey::Upload(id) => format!("upload {}", short(&id)),
-        EntryKey::Unindexed => "upload parts".into(),
+        EntryKey::Upload(id) => {
+            i18n::t_args(lang, "j-upload-name", &[("id", Arg::Str(short(&id)))])
+        }
+        EntryKey::Unindexed => i18n::t(lang, "j-upload-parts"),
     }
 }
 
+/// The kind as the record names it (`upload` for an upload, whatever its parts).
 fn kind_text(e: &Entry) -> &'static str {
     match e.kind {
         Kind::Manifest | Kind::Segment => "upload",
@@ -123,7 +132,7 @@ fn kind_text(e: &Entry) -> &'static str {
     }
 }
 
-fn entry_row(source: &SourceId, e: &Entry, new: bool) -> ItemRow {
+fn entry_row(source: &SourceId, e: &Entry, new: bool, lang: Lang) -> ItemRow {
     let (link, delete) = match e.key {
         EntryKey::Item(id) => (
             Some(format!("/sources/{source}/items/{id}")),
@@ -133,12 +142,12 @@ fn entry_row(source: &SourceId, e: &Entry, new: bool) -> ItemRow {
         EntryKey::Unindexed => (None, format!("/sources/{source}/uploads/unindexed/delete")),
     };
     ItemRow {
-        name: entry_name(e),
+        name: entry_name(e, lang),
         link,
         kind: kind_text(e).to_owned(),
         size: readable(e.size),
         day: e.day.to_string(),
-        state: state_text(e),
+        state: state_text(e, lang),
         delete,
         new,
     }
@@ -223,7 +232,7 @@ fn render_source(who: &Journalist, info: &SourceInfo, notice: Option<&str>) -> W
         .with(&who.name, |state| {
             let items: Vec<ItemRow> = entries
                 .iter()
-                .map(|e| entry_row(&info.id, e, is_new(e, state)))
+                .map(|e| entry_row(&info.id, e, is_new(e, state), who.lang))
                 .collect();
             (items, state.is_starred(&info.id))
         })
@@ -251,15 +260,18 @@ fn render_source(who: &Journalist, info: &SourceInfo, notice: Option<&str>) -> W
 
 /// The confirmation page of deleting `e` (nothing is deleted yet).
 fn confirm_page(who: &Journalist, info: &SourceInfo, e: &Entry, action: &str) -> WebResult {
+    let lang = who.lang;
+    let kind = i18n::t(lang, &format!("j-kind-{}", kind_text(e)));
+    let state = state_text(e, lang);
     let what = format!(
-        "{} {} ({}, {}{})",
-        kind_text(e),
-        entry_name(e),
+        "{kind} {} ({}, {}{})",
+        entry_name(e, lang),
         readable(e.size),
-        e.day,
-        match e.upload {
-            None => String::new(),
-            Some(_) => format!(", {}", state_text(e)),
+        i18n::date(lang, &e.day.to_string()),
+        if state.is_empty() {
+            String::new()
+        } else {
+            format!(", {state}")
         }
     );
     let designation = designation(&info.id);
@@ -360,7 +372,7 @@ pub(super) async fn delete_item(
     match done {
         Ok(Ok(true)) => {
             tracing::info!("a journalist deleted an item");
-            after_delete(&who, &sid, "The item was deleted.").await
+            after_delete(&who, &sid, &who.t("j-notice-item-deleted")).await
         }
         Ok(Ok(false)) => Err(who.not_found()),
         _ => Err(who.server_error()),
@@ -408,7 +420,7 @@ pub(super) async fn delete_upload(
     match done {
         Ok(Ok(true)) => {
             tracing::info!("a journalist deleted an upload");
-            after_delete(&who, &sid, "The upload and all its parts were deleted.").await
+            after_delete(&who, &sid, &who.t("j-notice-upload-deleted")).await
         }
         Ok(Ok(false)) => Err(who.not_found()),
         _ => Err(who.server_error()),
@@ -428,11 +440,7 @@ pub(super) async fn delete_source(
 ) -> WebResult {
     let info = found(&who, &sid).await?;
     if form.confirm.trim() != designation(&info.id) {
-        return render_source(
-            &who,
-            &info,
-            Some("Nothing was deleted: type the designation exactly to confirm."),
-        );
+        return render_source(&who, &info, Some(&who.t("j-notice-not-confirmed")));
     }
     let st2 = who.st.clone();
     let done = tokio::task::spawn_blocking(move || -> Result<()> {
@@ -452,7 +460,7 @@ pub(super) async fn delete_source(
             StatusCode::OK,
             pages::sources(
                 &who.layout(),
-                Some("The source and all its items were deleted."),
+                Some(&who.t("j-notice-source-deleted")),
                 &rows,
                 total_new,
             ),

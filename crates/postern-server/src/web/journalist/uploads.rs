@@ -8,6 +8,7 @@ use super::{Journalist, html};
 use crate::storage::replies::import_into;
 use crate::web::kit::csrf::csrf_ok;
 use crate::web::kit::error::WebResult;
+use crate::web::kit::i18n::{self, Arg};
 
 /// Largest reply bundle accepted through the web interface.
 pub(super) const MAX_REPLY_BUNDLE: usize = 64 << 20;
@@ -40,20 +41,30 @@ pub(super) async fn upload_replies(
                         Ok(Some(c)) if bundle.len() + c.len() <= MAX_REPLY_BUNDLE => {
                             bundle.extend_from_slice(&c)
                         }
-                        Ok(Some(_)) => break Err("The bundle is larger than 64 MiB."),
+                        Ok(Some(_)) => break Err("j-replies-too-large"),
                         Ok(None) => break Ok(()),
-                        Err(_) => break Err("The upload was cut off; nothing was imported."),
+                        Err(_) => break Err("j-replies-cut-off"),
                     }
                 };
             }
             Ok(Some(_)) => continue,
-            Ok(None) => break Err("No bundle was chosen."),
-            Err(_) => break Err("The upload was cut off; nothing was imported."),
+            Ok(None) => break Err("j-replies-none-chosen"),
+            Err(_) => break Err("j-replies-cut-off"),
         }
     };
     let l = who.layout();
     let result = match outcome {
-        Err(why) => Err(why.to_owned()),
+        Err(why) => Err(i18n::t_args(
+            who.lang,
+            why,
+            &[(
+                "size",
+                Arg::Str(i18n::size_mib(
+                    who.lang,
+                    u64::try_from(MAX_REPLY_BUNDLE >> 20).unwrap_or(64),
+                )),
+            )],
+        )),
         Ok(()) => {
             let st2 = st.clone();
             tokio::task::spawn_blocking(move || {
@@ -65,8 +76,18 @@ pub(super) async fn upload_replies(
                 )
             })
             .await
-            .map_err(|_| "The import failed; nothing was imported.".to_owned())
-            .and_then(|r| r.map_err(|e| format!("{e:#}")))
+            .map_err(|_| who.t("j-replies-failed"))
+            .and_then(|r| {
+                r.map_err(|e| {
+                    // The reason is the storage layer's, in English: it names what was wrong
+                    // with the bundle in the words of `postern import-replies`.
+                    i18n::t_args(
+                        who.lang,
+                        "j-replies-refused-text",
+                        &[("reason", Arg::Str(format!("{e:#}")))],
+                    )
+                })
+            })
         }
     };
     Ok(match result {
@@ -76,13 +97,18 @@ pub(super) async fn upload_replies(
                 StatusCode::OK,
                 pages::message(
                     &l,
-                    "Replies imported",
-                    &format!(
-                        "Imported {} new reply(ies) for {} source(s); {} already delivered. Sources see them when they log in.",
-                        r.new, r.sources, r.already
+                    &who.t("j-replies-imported-title"),
+                    &i18n::t_args(
+                        who.lang,
+                        "j-replies-imported-text",
+                        &[
+                            ("new", Arg::from(r.new)),
+                            ("sources", Arg::from(r.sources)),
+                            ("already", Arg::from(r.already)),
+                        ],
                     ),
                     "/sources",
-                    "Back to the sources",
+                    &who.t("j-back-sources"),
                 ),
             )
         }
@@ -90,10 +116,10 @@ pub(super) async fn upload_replies(
             StatusCode::BAD_REQUEST,
             pages::message(
                 &l,
-                "Replies refused",
+                &who.t("j-replies-refused-title"),
                 &why,
                 "/sources",
-                "Back to the sources",
+                &who.t("j-back-sources"),
             ),
         ),
     })

@@ -1,7 +1,7 @@
 //! The web kit: what both interfaces share, and nothing either one owns. Security headers and
 //! the request log ([`headers`]), CSRF tokens ([`csrf`]), the bounded session store
 //! ([`session`]), the one error type handlers return ([`error::WebError`]), the Argon2 queue
-//! ([`kdf`]) and the listeners with their accept loop ([`listen`]).
+//! ([`kdf`]), the translations of both interfaces ([`i18n`]) and the listeners with their accept loop ([`listen`]).
 //!
 //! The kit imports neither interface; the interfaces import the kit and never each other.
 
@@ -9,6 +9,7 @@ pub mod bounds;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod i18n;
 pub mod kdf;
 pub mod listen;
 pub mod session;

@@ -7,7 +7,8 @@
 //! recipient after login, and a CSRF token, never the codename.
 
 pub mod extract;
-pub mod i18n;
+/// The translations, shared with the journalist interface (they live in the kit).
+pub use crate::web::kit::i18n;
 pub mod keyring;
 pub mod pages;
 pub mod replies;

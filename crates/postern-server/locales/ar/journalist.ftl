@@ -1,0 +1,116 @@
+# Postern، واجهة الصحفيين: العربية.
+# كتبها وراجعها نموذج لغوي (LLM)؛ انظر docs/translations.md.
+
+## التخطيط، في كل صفحة
+
+j-interface = واجهة الصحفيين
+j-skip = انتقل إلى المحتوى
+j-org-suffix = واجهة الصحفيين
+j-nav-language = اللغة
+j-logout = تسجيل الخروج ({ $user })
+j-footer = كل ما هنا مشفّر بمفاتيح غرفة الأخبار: اقرأه على الحاسوب المعزول عن الشبكة.
+
+## تسجيل الدخول
+
+j-login-title = تسجيل الدخول
+j-login-username = اسم المستخدم
+j-login-passphrase = عبارة المرور
+j-login-code = رمز التحقق بخطوتين
+j-login-button = تسجيل الدخول
+j-login-failed = فشل تسجيل الدخول. تحقّق من اسم المستخدم وعبارة المرور والرمز، ثم حاول مرة أخرى. بعد عدة محاولات فاشلة، يتوقف الدخول إلى الحساب لبعض الوقت.
+j-login-again = سجّل الدخول مرة أخرى
+j-logged-out-title = تم تسجيل الخروج
+j-logged-out-text = لقد سجّلت الخروج.
+j-session-ended-title = انتهت الجلسة
+j-session-ended-text = انتهت جلستك (بعد فترة دون نشاط، أو لأن حسابك تغيّر). سجّل الدخول مرة أخرى.
+
+## قائمة المصادر
+
+j-sources-title = المصادر
+j-sources-summary = عدد المصادر: { $sources }؛ العناصر الجديدة لك: { $new }.
+j-bundle-new = تنزيل حزمة بكل ما هو جديد
+j-sources-none = لا توجد مصادر بعد.
+j-sources-caption = المصادر، الأحدث نشاطًا أولًا
+j-col-source = المصدر
+j-col-new = جديد
+j-col-items = العناصر
+j-col-last = آخر نشاط
+j-col-star = نجمة
+j-replies-title = الردود
+j-replies-label = حزمة ردود أنشأها الأمر { $command }
+j-replies-button = رفع الردود
+
+## مصدر واحد
+
+j-source-summary = أول ظهور: { $day }؛ عدد العناصر: { $items }، منها جديد لك: { $new }.
+j-all-sources = كل المصادر
+j-star = ضع نجمة
+j-unstar = أزل النجمة
+j-mark-seen = علّم الكل كمقروء
+j-bundle-source = تنزيل حزمة بعناصر هذا المصدر
+j-items-caption = عناصر هذا المصدر
+j-col-item = العنصر
+j-col-kind = النوع
+j-col-size = الحجم بالبايت (مع الحشو)
+j-col-day = اليوم
+j-col-delete = الحذف
+j-item-new = (جديد)
+j-item-delete-label = احذف { $item }
+j-delete = احذف
+j-kind-message = رسالة
+j-kind-file = ملف
+j-kind-reply = رد
+j-kind-segment = جزء من إرسال
+j-kind-manifest = نهاية إرسال
+j-delete-source-title = احذف هذا المصدر
+j-delete-source-text = هذا يحذف كل عناصر هذا المصدر من الخادم. لا يمكن التراجع عنه.
+j-delete-source-confirm = للتأكيد، اكتب الاسم { $designation }
+j-delete-source-button = احذف المصدر وكل عناصره
+j-notice-item-deleted = حُذف العنصر.
+j-notice-not-confirmed = لم يُحذف شيء: اكتب الاسم كما هو تمامًا للتأكيد.
+j-notice-source-deleted = حُذف المصدر وكل عناصره.
+
+## حزم الردود
+
+j-replies-too-large = الحزمة أكبر من { $size }.
+j-replies-cut-off = انقطع الرفع؛ لم يُستورد شيء.
+j-replies-none-chosen = لم تُختر أي حزمة.
+j-replies-failed = فشل الاستيراد؛ لم يُستورد شيء.
+j-replies-imported-title = استُوردت الردود
+j-replies-imported-text = الردود الجديدة المستوردة: { $new }، لعدد من المصادر: { $sources }؛ سُلّم من قبل: { $already }. سيراها المصدر عند تسجيل الدخول.
+j-replies-refused-title = رُفضت الردود
+j-replies-refused-text = رُفضت حزمة الردود ولم يُستورد شيء. السبب (بالإنجليزية): { $reason }
+
+## الأخطاء
+
+j-forbidden-title = ممنوع
+j-forbidden-text = النموذج قديم أو لم يُرسل من هذا الموقع. عد إلى الخلف، وأعد تحميل الصفحة، وحاول مرة أخرى.
+j-forbidden-other-site = جاء هذا الطلب من موقع آخر ورُفض.
+j-back = رجوع
+j-back-sources = الرجوع إلى المصادر
+j-error-title = خطأ
+j-error-text = حدث خطأ في الخادم. حاول مرة أخرى؛ وإن استمر، أخبر المشغّل.
+j-not-found-title = غير موجود
+j-not-found-item = لا يوجد هذا المصدر أو العنصر (ربما حُذف).
+j-not-found-page = لا توجد هذه الصفحة.
+
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = عناصر هذا المصدر، الأحدث أولًا (الرفع عنصر واحد مهما كان عدد الأجزاء التي وصل بها)
+j-col-size-padded = الحجم (مع الحشو)
+j-col-state = الحالة
+j-kind-upload = رفع
+j-state-complete = مكتمل
+j-state-in-progress = جارٍ: { $have } من { $total } ({ $percent }٪)
+j-state-expired = انتهت صلاحيته عند { $have } من { $total } ({ $percent }٪): يُحذف في الصيانة التالية
+j-state-parts-missing = غير مكتمل: حُذفت أجزاء منه
+j-state-unindexed = أجزاء من عمليات رفع لا يستطيع الخادم تجميعها
+j-upload-name = رفع { $id }
+j-upload-parts = أجزاء عمليات رفع
+j-delete-entry = حذف { $kind } { $name }…
+j-confirm-title = تأكيد الحذف
+j-confirm-heading = حذف من { $designation }؟
+j-confirm-text = سيحذف هذا { $what } من الخادم مع جميع أجزائه. لا يمكن التراجع عن ذلك.
+j-confirm-yes = نعم، احذفه
+j-confirm-no = لا، أبقِه
+j-notice-upload-deleted = حُذف الرفع وجميع أجزائه.

@@ -1,0 +1,116 @@
+# Postern, gazeteci arayüzü: Türkçe.
+# Bir dil modeli (LLM) tarafından yazıldı ve gözden geçirildi; bkz. docs/translations.md.
+
+## Her sayfadaki düzen
+
+j-interface = Gazeteci arayüzü
+j-skip = İçeriğe geç
+j-org-suffix = gazeteci arayüzü
+j-nav-language = Dil
+j-logout = Oturumu kapat ({ $user })
+j-footer = buradaki her şey haber odasının anahtarlarıyla şifrelidir: ağa bağlı olmayan bilgisayarda okuyun.
+
+## Oturum açma
+
+j-login-title = Oturum aç
+j-login-username = Kullanıcı adı
+j-login-passphrase = Parola cümlesi
+j-login-code = İki aşamalı doğrulama kodu
+j-login-button = Oturum aç
+j-login-failed = Oturum açılamadı. Kullanıcı adınızı, parola cümlenizi ve kodu kontrol edip yeniden deneyin. Birkaç başarısız denemeden sonra bir hesaba giriş bir süre durdurulur.
+j-login-again = Yeniden oturum aç
+j-logged-out-title = Oturum kapatıldı
+j-logged-out-text = Oturumunuz kapatıldı.
+j-session-ended-title = Oturum sona erdi
+j-session-ended-text = Oturumunuz sona erdi (bir süre işlem yapılmadığı için ya da hesabınız değiştiği için). Yeniden oturum açın.
+
+## Kaynak listesi
+
+j-sources-title = Kaynaklar
+j-sources-summary = { $sources } kaynak, sizin için { $new } yeni öğe.
+j-bundle-new = Bütün yenilerin paketini indir
+j-sources-none = Henüz kaynak yok.
+j-sources-caption = Kaynaklar, en son etkinlik önce
+j-col-source = Kaynak
+j-col-new = Yeni
+j-col-items = Öğeler
+j-col-last = Son etkinlik
+j-col-star = Yıldız
+j-replies-title = Yanıtlar
+j-replies-label = { $command } ile oluşturulan yanıt paketi
+j-replies-button = Yanıtları yükle
+
+## Tek kaynak
+
+j-source-summary = İlk görülme: { $day }; { $items } öğe, sizin için { $new } yeni.
+j-all-sources = Bütün kaynaklar
+j-star = Yıldızla
+j-unstar = Yıldızı kaldır
+j-mark-seen = Hepsini görüldü olarak işaretle
+j-bundle-source = Bu kaynağın öğelerinin paketini indir
+j-items-caption = Bu kaynağın öğeleri
+j-col-item = Öğe
+j-col-kind = Tür
+j-col-size = Bayt olarak boyut (dolgulu)
+j-col-day = Gün
+j-col-delete = Silme
+j-item-new = (yeni)
+j-item-delete-label = { $item } öğesini sil
+j-delete = Sil
+j-kind-message = Mesaj
+j-kind-file = Dosya
+j-kind-reply = Yanıt
+j-kind-segment = Bir gönderimin parçası
+j-kind-manifest = Bir gönderimin sonu
+j-delete-source-title = Bu kaynağı sil
+j-delete-source-text = Bu, kaynağın bütün öğelerini sunucudan siler. Geri alınamaz.
+j-delete-source-confirm = Onaylamak için { $designation } adını yazın
+j-delete-source-button = Kaynağı ve bütün öğelerini sil
+j-notice-item-deleted = Öğe silindi.
+j-notice-not-confirmed = Hiçbir şey silinmedi: onaylamak için adı tam olarak yazın.
+j-notice-source-deleted = Kaynak ve bütün öğeleri silindi.
+
+## Yanıt paketleri
+
+j-replies-too-large = Paket { $size } boyutundan büyük.
+j-replies-cut-off = Yükleme yarıda kesildi; hiçbir şey içe aktarılmadı.
+j-replies-none-chosen = Paket seçilmedi.
+j-replies-failed = İçe aktarma başarısız oldu; hiçbir şey içe aktarılmadı.
+j-replies-imported-title = Yanıtlar içe aktarıldı
+j-replies-imported-text = { $sources } kaynak için { $new } yeni yanıt içe aktarıldı; { $already } yanıt zaten teslim edilmişti. Kaynaklar oturum açtıklarında görecek.
+j-replies-refused-title = Yanıtlar reddedildi
+j-replies-refused-text = Yanıt paketi reddedildi ve hiçbir şey içe aktarılmadı. Nedeni (İngilizce): { $reason }
+
+## Hatalar
+
+j-forbidden-title = Yasak
+j-forbidden-text = Form eskimişti ya da bu siteden gönderilmedi. Geri dönün, sayfayı yenileyin ve yeniden deneyin.
+j-forbidden-other-site = Bu istek başka bir siteden geldi ve reddedildi.
+j-back = Geri
+j-back-sources = Kaynaklara dön
+j-error-title = Hata
+j-error-text = Sunucuda bir sorun çıktı. Yeniden deneyin; sürerse yöneticiye haber verin.
+j-not-found-title = Bulunamadı
+j-not-found-item = Böyle bir kaynak ya da öğe yok (silinmiş olabilir).
+j-not-found-page = Böyle bir sayfa yok.
+
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Bu kaynağın öğeleri, en yenisi önce (bir yükleme, kaç parça hâlinde gelmiş olursa olsun tek öğedir)
+j-col-size-padded = Boyut (dolgulu)
+j-col-state = Durum
+j-kind-upload = Yükleme
+j-state-complete = tamamlandı
+j-state-in-progress = sürüyor: { $total } içinden { $have } (% { $percent })
+j-state-expired = { $total } içinden { $have } noktasında süresi doldu (% { $percent }): bir sonraki bakımda silinecek
+j-state-parts-missing = eksik: bazı parçaları silindi
+j-state-unindexed = sunucunun gruplayamadığı yükleme parçaları
+j-upload-name = yükleme { $id }
+j-upload-parts = yükleme parçaları
+j-delete-entry = { $kind } { $name } sil…
+j-confirm-title = Silmeyi onaylayın
+j-confirm-heading = { $designation } kaynağından silinsin mi?
+j-confirm-text = Bu, { $what } öğesini tüm parçalarıyla sunucudan siler. Geri alınamaz.
+j-confirm-yes = Evet, sil
+j-confirm-no = Hayır, kalsın
+j-notice-upload-deleted = Yükleme ve tüm parçaları silindi.
