@@ -8,6 +8,7 @@ mod onion;
 mod replies;
 mod routes;
 mod sources;
+mod uploads;
 
 use std::fs;
 use std::path::{Path, PathBuf};
