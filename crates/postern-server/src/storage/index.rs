@@ -380,16 +380,29 @@ impl SpoolIndex {
         };
         // An upload being deleted is no entry, whatever other file of it is still there.
         let mut deleting = HashSet::new();
+        // A complete upload whose state is still kept (until it expires) is shown once, from its
+        // parts file.
+        let mut with_parts = HashSet::new();
         for f in uploads {
-            if let UploadFile::Deleting(id, p) = f.as_ref() {
-                claimed.extend(p.items().copied());
-                deleting.insert(*id);
+            match f.as_ref() {
+                UploadFile::Deleting(id, p) => {
+                    claimed.extend(p.items().copied());
+                    deleting.insert(*id);
+                }
+                UploadFile::Parts(id, _) => {
+                    with_parts.insert(*id);
+                }
+                UploadFile::State(..) => {}
             }
         }
         for f in uploads {
             let e = match f.as_ref() {
                 UploadFile::Deleting(..) => None,
                 UploadFile::Parts(id, _) | UploadFile::State(id, _) if deleting.contains(id) => {
+                    None
+                }
+                UploadFile::State(id, s) if with_parts.contains(id) => {
+                    claimed.extend(s.segments.iter().map(|e| e.item));
                     None
                 }
                 UploadFile::Parts(id, p) => {
