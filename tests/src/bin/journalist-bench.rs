@@ -294,12 +294,20 @@ fn main() {
         populate(&data.join("spool"), &key, args.sources, args.items);
         None
     };
-    eprintln!(
-        "spool of {} sources, {} items written in {:.1?}",
-        args.sources,
-        args.items,
-        t.elapsed()
-    );
+    if args.upload_segments > 0 {
+        eprintln!(
+            "spool of 2 sources, a 100 GB upload of {} segments, written in {:.1?}",
+            args.upload_segments,
+            t.elapsed()
+        );
+    } else {
+        eprintln!(
+            "spool of {} sources, {} items written in {:.1?}",
+            args.sources,
+            args.items,
+            t.elapsed()
+        );
+    }
     let o = Command::new(bin("postern"))
         .args(["journalist", "add", "bench", "--config"])
         .arg(&config)
