@@ -388,3 +388,22 @@ pub fn assert_headers(r: &Resp, what: &str) {
         assert!(r.header(name).is_none(), "{what}: unexpected header {name}");
     }
 }
+
+/// Like [`assert_headers`] for a resumable journalist download: the one header of
+/// [`FORBIDDEN_HEADERS`] it may carry is a strong `ETag` (a quoted content hash).
+pub fn assert_headers_with_validator(r: &Resp, what: &str) {
+    for (name, value) in SECURITY_HEADERS {
+        assert_eq!(r.header(name), Some(*value), "{what}: header {name}");
+    }
+    for name in FORBIDDEN_HEADERS.iter().filter(|n| **n != "etag") {
+        assert!(r.header(name).is_none(), "{what}: unexpected header {name}");
+    }
+    let etag = r
+        .header("etag")
+        .unwrap_or_else(|| panic!("{what}: no ETag"));
+    let inner = etag.strip_prefix('"').and_then(|e| e.strip_suffix('"'));
+    assert!(
+        inner.is_some_and(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{what}: ETag {etag:?}"
+    );
+}

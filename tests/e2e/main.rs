@@ -14,6 +14,8 @@
 // The shared harness: workspace binaries, tools, reviewer homes, spools and the one `Server`
 // (`support`); the one HTTP client and expected-header list (`http`); the one SOCKS5 client
 // (`socks`); the private Tor network (`tornet`).
+/// A TCP relay that cuts connections on a plan (`CutRelay`), for any test of a bad network.
+mod cutrelay;
 mod http;
 mod socks;
 mod support;

@@ -240,14 +240,32 @@ impl ServerSpool {
             .unwrap()
     }
 
-    /// Writes a bundle of everything to `path`.
+    /// Writes a bundle of everything to `path`, with its signed manifest (one part).
     pub fn bundle(&self, path: &Path) {
-        let f = std::fs::File::create(path).unwrap();
-        let mut w = postern_spool::bundle::BundleWriter::new(f).unwrap();
+        let mut listed = Vec::new();
         for s in self.spool.sources().unwrap() {
+            for i in self.spool.items(&s).unwrap() {
+                listed.push((s, i));
+            }
+        }
+        let manifest = postern_spool::bundle::BundleManifest {
+            selection: postern_spool::ids::SelectionId::from_bytes([1; 16]),
+            part: 1,
+            parts: 1,
+            items: listed,
+        }
+        .sign(&self.key)
+        .unwrap();
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = postern_spool::bundle::BundleWriter::new(f, &manifest).unwrap();
+        for s in self.spool.sources().unwrap() {
+            let items = self.spool.items(&s).unwrap();
+            if items.is_empty() {
+                continue;
+            }
             let rec = std::fs::read(self.spool.source_record_path(&s)).unwrap();
             w.add_source(&s, &rec).unwrap();
-            for i in self.spool.items(&s).unwrap() {
+            for i in items {
                 let (age, recp) = self.spool.item_paths(&s, &i);
                 let rec = std::fs::read(recp).unwrap();
                 let mut f = std::fs::File::open(&age).unwrap();
@@ -435,6 +453,12 @@ impl Server {
 
     /// Starts `postern serve` and waits until the source interface accepts connections.
     pub fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// [`Server::start`] with extra environment variables (for example a debug build's test
+    /// fault hook).
+    pub fn start_with_env(&mut self, vars: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -447,6 +471,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
+            .envs(vars.iter().copied())
             .spawn()
             .unwrap();
         self.child = Some(child);
@@ -469,6 +494,19 @@ impl Server {
                 panic!("server exited with {status}: {}", self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits (30 s at most) until the server process ended by itself; its exit status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.child = None;
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

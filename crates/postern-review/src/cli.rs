@@ -309,6 +309,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 r.new_items, r.sources, r.known_items
             ));
             crate::list::remember_new(&home.dir, &r.new)?;
+            if let Some(m) = &r.manifest {
+                let parts = crate::import::record_part(&home.dir, m)?;
+                let missing = parts.missing();
+                let id = m.selection.to_string();
+                let id = id.get(..12).unwrap_or(&id);
+                if parts.parts == 1 {
+                    // A bundle of one part: nothing more to say.
+                } else if missing.is_empty() {
+                    say(&format!(
+                        "Part {} of {} of selection {id}: all {} parts are now imported.",
+                        m.part, m.parts, m.parts
+                    ));
+                } else {
+                    let list: Vec<String> = missing.iter().map(|n| n.to_string()).collect();
+                    say(&format!(
+                        "Part {} of {} of selection {id}: still missing part(s) {} (files postern-{id}-part-N-of-{}.tar).",
+                        m.part,
+                        m.parts,
+                        list.join(", "),
+                        m.parts
+                    ));
+                }
+            }
             let mut per_source: Vec<(postern_spool::ids::SourceId, usize)> = Vec::new();
             for (sid, _) in &r.new {
                 match per_source.last_mut() {

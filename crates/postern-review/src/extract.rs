@@ -152,8 +152,13 @@ pub fn extract_item(
     };
     let temp = dest.temp()?;
     let bar = byte_bar(rec.size, "decrypting");
-    let mut out = BufWriter::with_capacity(1 << 16, bar.wrap_write(&temp.file));
-    let len = reader.copy_to(&mut out).map_err(|e| match e {
+    // Decrypting on this thread, writing (with background flushes) on another.
+    let (copied, written) =
+        crate::pipeline::write_behind(bar.wrap_write(&temp.file), Some(&temp.file), |out| {
+            reader.copy_to(out)
+        });
+    written.context("writing the decrypted file failed (disk full?)")?;
+    let len = copied.map_err(|e| match e {
         postern_spool::envelope::CopyError::Open(e) => user_error(
             format!("item {}: {e}", short(&rec.item)),
             "no file was written for it; import it again from a fresh bundle",
@@ -162,7 +167,6 @@ pub fn extract_item(
             anyhow::Error::new(e).context("writing the decrypted file failed (disk full?)")
         }
     })?;
-    out.into_inner().map_err(|e| e.into_error())?;
     bar.finish_and_clear();
     if !matches!(rec.kind, Kind::Message | Kind::Reply) {
         let name = dest.finish(temp, &wanted)?;

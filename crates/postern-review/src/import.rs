@@ -5,6 +5,12 @@
 //! source its record names, and that source must have a signed record. Ciphertext is staged under
 //! the store's `tmp/` while it is checked, and nothing is moved into the store until the whole
 //! input has passed. A failure leaves the store exactly as it was.
+//!
+//! A bundle must hold exactly what its manifest (signed by the same key) lists, in its order:
+//! an item added, dropped or moved, or a bundle cut at an entry boundary, is refused, and the
+//! message names what is missing. A bundle is often one part of a selection: each part imports
+//! on its own, in any order, and `<home>/selections/<selection id>` records which parts arrived,
+//! so that every import can say which parts are still missing.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -12,8 +18,8 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use postern_spool::bundle::{EntryName, read_bundle};
-use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::bundle::{BundleError, BundleManifest, EntryName, MAX_PARTS, read_bundle};
+use postern_spool::ids::{ItemId, SelectionId, SourceId};
 use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::{LAYOUT_FILE, Spool};
@@ -29,6 +35,93 @@ pub struct ImportReport {
     pub known_items: usize,
     /// The items this import brought in.
     pub new: Vec<(SourceId, ItemId)>,
+    /// For a bundle: its signed manifest.
+    pub manifest: Option<BundleManifest>,
+}
+
+/// Which parts of one selection the reviewer holds.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Parts {
+    pub selection: SelectionId,
+    pub parts: u32,
+    pub have: std::collections::BTreeSet<u32>,
+}
+
+impl Parts {
+    /// The part numbers still missing, ascending.
+    pub fn missing(&self) -> Vec<u32> {
+        (1..=self.parts)
+            .filter(|n| !self.have.contains(n))
+            .collect()
+    }
+}
+
+const SELECTIONS: &str = "selections";
+
+/// Reads `<home>/selections/<id>`: `postern-selection 1`, `parts <m>`, then `part <n>` lines,
+/// ascending. Bounded, and strict: anything else is treated as damaged.
+fn read_parts(home: &Path, id: &SelectionId) -> Result<Option<Parts>> {
+    let path = home.join(SELECTIONS).join(id.to_string());
+    let bytes = match crate::home::read_bounded(&path, 1 << 20) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).context("reading the record of a selection's parts"),
+    };
+    let damaged = || anyhow::anyhow!("the record of a selection's parts is damaged");
+    let text = std::str::from_utf8(&bytes).map_err(|_| damaged())?;
+    let mut lines = text.lines();
+    if lines.next() != Some("postern-selection 1") {
+        return Err(damaged());
+    }
+    let parts: u32 = lines
+        .next()
+        .and_then(|l| l.strip_prefix("parts "))
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=MAX_PARTS).contains(n))
+        .ok_or_else(damaged)?;
+    let mut have = std::collections::BTreeSet::new();
+    for l in lines {
+        let n: u32 = l
+            .strip_prefix("part ")
+            .and_then(|n| n.parse().ok())
+            .filter(|n| (1..=parts).contains(n))
+            .ok_or_else(damaged)?;
+        have.insert(n);
+    }
+    Ok(Some(Parts {
+        selection: *id,
+        parts,
+        have,
+    }))
+}
+
+/// Records that part `m.part` of its selection is imported; returns every part held.
+pub fn record_part(home: &Path, m: &BundleManifest) -> Result<Parts> {
+    let mut parts = match read_parts(home, &m.selection)? {
+        Some(p) if p.parts == m.parts => p,
+        // Another part count under the same id cannot come from one server: start again.
+        _ => Parts {
+            selection: m.selection,
+            parts: m.parts,
+            have: Default::default(),
+        },
+    };
+    parts.have.insert(m.part);
+    let dir = home.join(SELECTIONS);
+    fs::create_dir_all(&dir).context("creating the selections folder")?;
+    let mut text = format!("postern-selection 1\nparts {}\n", parts.parts);
+    for n in &parts.have {
+        text.push_str(&format!("part {n}\n"));
+    }
+    let path = dir.join(m.selection.to_string());
+    let tmp = dir.join(format!("{}.tmp", m.selection));
+    let _ = fs::remove_file(&tmp);
+    crate::home::write_new(&tmp, text.as_bytes(), 0o600)?;
+    fs::rename(&tmp, &path).context("recording a selection's parts")?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .context("syncing the selections folder")?;
+    Ok(parts)
 }
 
 struct StagedItem {
@@ -97,7 +190,7 @@ impl Staging<'_> {
         if ps != source || pi != item {
             return Err("ciphertext does not belong to the record before it".into());
         }
-        let (mut file, tmp) = self
+        let (file, tmp) = self
             .store
             .temp_file(&mut rand::rng())
             .map_err(|e| format!("cannot stage: {e}"))?;
@@ -113,20 +206,27 @@ impl Staging<'_> {
         let mut buf = vec![0u8; 1 << 16];
         // Read at most one byte more than the record promises: enough to see a mismatch.
         let mut limited = data.take(rec.size.saturating_add(1));
-        loop {
-            let n = match limited.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("reading ciphertext failed: {e}")),
-            };
-            let chunk = buf.get(..n).unwrap_or(&[]);
-            hasher.update(chunk);
-            file.write_all(chunk)
-                .map_err(|e| format!("cannot stage: {e}"))?;
-            len += n as u64;
-            self.bar.inc(n as u64);
-        }
+        let bar = &self.bar;
+        // Reading and hashing on this thread, writing (with background flushes) on another.
+        let (read, written) = crate::pipeline::write_behind(&file, Some(&file), |out| {
+            loop {
+                let n = match limited.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(format!("reading ciphertext failed: {e}")),
+                };
+                let chunk = buf.get(..n).unwrap_or(&[]);
+                hasher.update(chunk);
+                out.write_all(chunk)
+                    .map_err(|e| format!("cannot stage: {e}"))?;
+                len += n as u64;
+                bar.inc(n as u64);
+            }
+            Ok(())
+        });
+        written.map_err(|e| format!("cannot stage: {e}"))?;
+        read?;
         file.sync_all().map_err(|e| format!("cannot stage: {e}"))?;
         let sha: [u8; 32] = hasher.finalize().into();
         if len != rec.size || sha != rec.sha256 {
@@ -149,6 +249,7 @@ impl Staging<'_> {
             new_items: 0,
             known_items: 0,
             new: Vec::new(),
+            manifest: None,
         };
         for (source, bytes) in &self.sources {
             let path = self.store.source_record_path(source);
@@ -235,19 +336,35 @@ fn import_bundle(
     total: Option<u64>,
 ) -> Result<ImportReport> {
     let mut st = staging(store, key, total);
-    let result = read_bundle(input, |name, size, data| match name {
+    let result = read_bundle(input, &key, |name, size, data| match name {
         EntryName::SourceRecord(s) => st.source_record(s, read_record(data, size)?),
         EntryName::ItemRecord(s, i) => st.item_record(s, i, read_record(data, size)?),
         EntryName::ItemData(s, i) => st.item_data(s, i, data),
     });
-    if let Err(e) = result {
-        st.bar.finish_and_clear();
-        return Err(user_error(
-            format!("bundle refused, nothing was imported: {e}"),
-            "get a fresh export from the server; if it fails again, the bundle is being altered on the way",
-        ));
-    }
-    st.commit()
+    let manifest = match result {
+        Ok(m) => m,
+        Err(e) => {
+            st.bar.finish_and_clear();
+            let hint = match e {
+                BundleError::Incomplete { .. } => {
+                    "the file was cut short (an interrupted download or copy?): download or copy this part again; a browser or `curl -C -` resumes where it stopped"
+                }
+                BundleError::UnknownVersion => {
+                    "get a fresh export from the server (bundles from before signed manifests are not accepted)"
+                }
+                _ => {
+                    "get a fresh export from the server; if it fails again, the bundle is being altered on the way"
+                }
+            };
+            return Err(user_error(
+                format!("bundle refused, nothing was imported: {e}"),
+                hint,
+            ));
+        }
+    };
+    let mut report = st.commit()?;
+    report.manifest = Some(manifest);
+    Ok(report)
 }
 
 fn read_record(data: &mut dyn Read, size: u64) -> Result<Vec<u8>, String> {

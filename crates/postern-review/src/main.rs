@@ -12,6 +12,7 @@ mod extract;
 mod home;
 mod import;
 mod list;
+mod pipeline;
 mod reassemble;
 mod reply;
 mod ui;

@@ -8,17 +8,21 @@
 //! sent says little about the file's true size; the server records the true length in the
 //! sealed manifest and the reviewer drops the padding.
 //!
-//! A small state file per file (in `--state-dir`) lets it resume after a crash or a reboot: the
-//! upload's address, the file's size and modification time, and the last offset the server
-//! confirmed. It holds no file content, no codename and no token, and its name is a hash, not the
-//! file's name. It is removed once the file is sent.
+//! A small state file per file (in `--state-dir`) lets it resume after a crash or a reboot. It is
+//! sealed with a key derived from the codename, under a name derived from it too (see `vault`):
+//! without the codename, the folder is noise of one size that confirms no newsroom, no file and
+//! no codename; the source types the codename again to resume. It holds no file content and no
+//! token. Once the server confirms it has every byte, postern-send says so and keeps only a sealed
+//! "delivered" marker in place of the resume state, so that running the same command again sends
+//! nothing (`--again` sends the file once more). A lost last answer is no loss: the server still
+//! answers for a delivered upload, and postern-send asks before it sends anything again.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
@@ -27,6 +31,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 mod sealed;
+mod vault;
+
+use vault::{State, Vault};
 
 /// Send files to a Postern newsroom over Tor, resumably. Run it again with the same arguments to
 /// resume after any interruption.
@@ -57,6 +64,10 @@ pub(crate) struct Args {
     /// First retry delay in milliseconds; it doubles after each failure, up to 5 minutes.
     #[arg(long, default_value_t = 2000)]
     retry_base_ms: u64,
+    /// Send a file again although it was delivered already (by default a delivered file is not
+    /// sent twice).
+    #[arg(long)]
+    pub(crate) again: bool,
     /// Do not pad the total to its PADMÉ bucket.
     #[arg(long)]
     no_pad: bool,
@@ -105,11 +116,7 @@ fn run(args: &Args) -> Result<()> {
         Some(d) => d.clone(),
         None => default_state_dir()?,
     };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&state_dir)
-        .with_context(|| format!("cannot create {}", state_dir.display()))?;
+    let vault = Vault::open(&state_dir, &codename)?;
     let net = Net {
         base,
         socks: args.socks.clone(),
@@ -135,10 +142,10 @@ fn run(args: &Args) -> Result<()> {
     };
     for file in &args.files {
         match &sealed_to {
-            Some(r) => sealed::send_file(&mut session, &retry, &state_dir, file, args, r),
-            None => send_file(&mut session, &retry, &state_dir, file, args),
+            Some(r) => sealed::send_file(&mut session, &retry, &vault, file, args, r),
+            None => send_file(&mut session, &retry, &vault, file, args),
         }
-        .with_context(|| format!("{}", file.display()))?;
+        .with_context(|| shown(file))?;
     }
     Ok(())
 }
@@ -419,74 +426,117 @@ pub(crate) struct Retry {
     pub(crate) base: Duration,
 }
 
-/// The resume state of one file.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct State {
-    pub(crate) upload: String,
-    pub(crate) size: u64,
-    pub(crate) mtime: i64,
-    pub(crate) length: u64,
-    pub(crate) offset: u64,
+/// A path as printed: through the terminal sanitiser (a file name can hold escape sequences).
+pub(crate) fn shown(file: &Path) -> String {
+    postern_spool::sanitize::for_terminal(&file.display().to_string())
 }
 
-impl State {
-    fn encode(&self) -> String {
-        format!(
-            "postern-send 1\nupload {}\nsize {}\nmtime {}\nlength {}\noffset {}\n",
-            self.upload, self.size, self.mtime, self.length, self.offset
-        )
+/// Bytes in readable units.
+pub(crate) fn human(n: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS.get(u).copied().unwrap_or("?"))
+    }
+}
+
+/// Percent, rate and time left of one file, from the bytes the server confirmed in this run.
+pub(crate) struct Meter {
+    started: Instant,
+    from: u64,
+}
+
+impl Meter {
+    pub(crate) fn new(from: u64) -> Meter {
+        Meter {
+            started: Instant::now(),
+            from,
+        }
     }
 
-    pub(crate) fn parse(text: &str) -> Option<State> {
-        let mut l = text.lines();
-        let mut f = |k: &str| {
-            l.next()?
-                .strip_prefix(k)?
-                .strip_prefix(' ')
-                .map(str::to_owned)
+    pub(crate) fn line(&self, offset: u64, length: u64) -> String {
+        self.line_after(self.started.elapsed().as_secs_f64(), offset, length)
+    }
+
+    fn line_after(&self, secs: f64, offset: u64, length: u64) -> String {
+        let pct = if length == 0 {
+            100.0
+        } else {
+            offset as f64 * 100.0 / length as f64
         };
-        if f("postern-send")? != "1" {
-            return None;
+        let done = offset.saturating_sub(self.from);
+        let mut out = format!("{pct:.1}% of {}", human(length));
+        if secs > 0.0 && done > 0 {
+            let rate = done as f64 / secs;
+            let left = (length - offset.min(length)) as f64 / rate;
+            out.push_str(&format!(
+                ", {}/s, about {} left",
+                human(rate as u64),
+                eta(left)
+            ));
         }
-        let upload = f("upload")?;
-        if !upload.starts_with("/api/v1/uploads/") || upload.len() > 100 {
-            return None;
-        }
-        Some(State {
-            upload,
-            size: f("size")?.parse().ok()?,
-            mtime: f("mtime")?.parse().ok()?,
-            length: f("length")?.parse().ok()?,
-            offset: f("offset")?.parse().ok()?,
-        })
-    }
-
-    pub(crate) fn save(&self, path: &Path) -> Result<()> {
-        let tmp = path.with_extension("tmp");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(self.encode().as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        Ok(())
+        out
     }
 }
 
-/// The state file of `file` for this server: a hash, so the name reveals nothing.
-pub(crate) fn state_path(dir: &Path, base: &str, file: &Path) -> Result<PathBuf> {
-    let canon = fs::canonicalize(file)?;
-    let mut h = Sha256::new();
-    h.update(base.as_bytes());
-    h.update([0]);
-    h.update(canon.as_os_str().as_encoded_bytes());
-    Ok(dir.join(format!(
-        "{}.state",
-        hex::encode(h.finalize().get(..16).unwrap_or_default())
-    )))
+fn eta(secs: f64) -> String {
+    let s = secs.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// What to do with a file: resume its upload, nothing (it was delivered), or start anew.
+pub(crate) enum Start {
+    Resume(State),
+    Delivered,
+    New,
+}
+
+pub(crate) fn begin(vault: &Vault, spath: &Path, fresh: &State, args: &Args) -> Start {
+    match vault.load(spath) {
+        Some(st)
+            if st.to == fresh.to
+                && st.size == fresh.size
+                && st.mtime == fresh.mtime
+                && st.length == fresh.length =>
+        {
+            if !st.delivered {
+                Start::Resume(st)
+            } else if args.again {
+                Start::New
+            } else {
+                Start::Delivered
+            }
+        }
+        _ => Start::New,
+    }
+}
+
+/// The server confirmed every byte: say so, and keep only the sealed "delivered" marker.
+pub(crate) fn delivered(vault: &Vault, spath: &Path, state: &State, file: &Path) -> Result<()> {
+    let marker = State {
+        upload: String::new(),
+        offset: state.length,
+        delivered: true,
+        ..state.clone()
+    };
+    vault.save(spath, &marker)?;
+    println!(
+        "delivered: the newsroom's server confirmed it has all of {} ({})",
+        shown(file),
+        human(state.size)
+    );
+    Ok(())
 }
 
 /// The file's bytes from `offset`, then zeros up to `end` (the padding).
@@ -522,7 +572,13 @@ impl Read for Source {
     }
 }
 
-fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Args) -> Result<()> {
+fn send_file(
+    s: &mut Session,
+    retry: &Retry,
+    vault: &Vault,
+    file: &Path,
+    args: &Args,
+) -> Result<()> {
     let meta = fs::metadata(file).context("cannot read the file")?;
     if !meta.is_file() {
         bail!("not a regular file");
@@ -538,32 +594,41 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let spath = state_path(dir, &s.net.base, file)?;
-    let saved = fs::read_to_string(&spath)
-        .ok()
-        .and_then(|t| State::parse(&t));
-    let mut state = match saved {
-        Some(st) if st.size == size && st.mtime == mtime && st.length == length => {
+    let spath = vault.path(&s.net.base, file)?;
+    let fresh = State {
+        to: s.net.base.clone(),
+        upload: String::new(),
+        size,
+        mtime,
+        length,
+        offset: 0,
+        delivered: false,
+    };
+    let mut state = match begin(vault, &spath, &fresh, args) {
+        Start::Delivered => {
+            println!(
+                "{} was delivered already: nothing sent (--again sends it once more)",
+                shown(file)
+            );
+            return Ok(());
+        }
+        Start::Resume(st) => {
             eprintln!(
-                "resuming {} at {} of {length} bytes",
-                file.display(),
-                st.offset
+                "resuming {} at {} of {}",
+                shown(file),
+                human(st.offset),
+                human(length)
             );
             st
         }
-        _ => {
+        Start::New => {
             let upload = with_retries(s, retry, |s| s.create(length, size, &name))?;
-            let st = State {
-                upload,
-                size,
-                mtime,
-                length,
-                offset: 0,
-            };
-            st.save(&spath)?;
+            let st = State { upload, ..fresh };
+            vault.save(&spath, &st)?;
             st
         }
     };
+    let mut meter: Option<Meter> = None;
     let seg = args.segment_mib << 20;
     let mut failures = 0u32;
     let mut known = false;
@@ -572,16 +637,18 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
         // arrived of a cut-off request.
         if !known {
             match with_retries(s, retry, |s| s.offset(&state.upload))? {
-                Some(o) => state.offset = o,
+                Some(o) if o <= length => state.offset = o,
+                Some(_) => bail!("the server reports more bytes than the file has"),
                 None => {
-                    let _ = fs::remove_file(&spath);
+                    vault.remove(&spath);
                     bail!(
                         "the server no longer has this upload (expired or removed); run again to start over"
                     );
                 }
             }
             known = true;
-            state.save(&spath)?;
+            meter.get_or_insert_with(|| Meter::new(state.offset));
+            vault.save(&spath, &state)?;
             continue;
         }
         let len = seg.min(length - state.offset);
@@ -594,12 +661,15 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
             end: state.offset + len,
         };
         match s.patch(&state.upload, state.offset, len, &mut src) {
-            Ok(o) => {
+            Ok(o) if o > state.offset && o <= length => {
                 failures = 0;
                 state.offset = o;
-                state.save(&spath)?;
-                eprintln!("{}: {} of {length} bytes", file.display(), state.offset);
+                vault.save(&spath, &state)?;
+                if let Some(m) = &meter {
+                    eprintln!("{}: {}", shown(file), m.line(state.offset, length));
+                }
             }
+            Ok(_) => known = false,
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Unauthorized) => known = false,
             Err(Failure::Retry(why)) => {
@@ -621,12 +691,7 @@ fn send_file(s: &mut Session, retry: &Retry, dir: &Path, file: &Path, args: &Arg
             }
         }
     }
-    let _ = fs::remove_file(&spath);
-    println!(
-        "sent {} ({size} bytes, {length} with padding)",
-        file.display()
-    );
-    Ok(())
+    delivered(vault, &spath, &state, file)
 }
 
 pub(crate) fn backoff(retry: &Retry, failures: u32) -> Duration {
@@ -667,16 +732,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn state_round_trip_holds_no_name() {
-        let st = State {
-            upload: "/api/v1/uploads/00112233445566778899aabbccddeeff".into(),
-            size: 10,
-            mtime: -5,
-            length: 12,
-            offset: 4,
-        };
-        assert_eq!(State::parse(&st.encode()), Some(st));
-        assert_eq!(State::parse("postern-send 1\nupload /etc/passwd\n"), None);
+    fn the_meter_shows_percent_rate_and_time_left() {
+        let m = Meter::new(0);
+        let l = m.line_after(10.0, 10 << 20, 40 << 20);
+        assert!(
+            l.starts_with("25.0% of 40.0 MiB, 1.0 MiB/s, about 30 s left"),
+            "{l}"
+        );
+        assert_eq!(human(1023), "1023 bytes");
+        assert_eq!(human(3 << 30), "3.0 GiB");
+        assert_eq!(eta(3725.0), "1 h 2 min");
+        // Only what this run sent counts towards the rate.
+        let resumed = Meter::new(30 << 20);
+        let l = resumed.line_after(5.0, 35 << 20, 40 << 20);
+        assert!(
+            l.starts_with("87.5% of 40.0 MiB, 1.0 MiB/s, about 5 s left"),
+            "{l}"
+        );
     }
 
     #[test]

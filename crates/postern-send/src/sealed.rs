@@ -28,7 +28,11 @@ use postern_spool::envelope::{Header, Kind, SegmentInfo, seal};
 use postern_spool::ids::{ItemId, UploadId};
 use postern_spool::recipients::{Recipients, fingerprint};
 
-use crate::{Args, Failure, Retry, Session, State, b64, backoff, state_path, with_retries};
+use crate::vault::{State, Vault};
+use crate::{
+    Args, Failure, Meter, Retry, Session, Start, b64, backoff, begin, delivered, human, shown,
+    with_retries,
+};
 
 /// Normalises a fingerprint for comparison: hex digits only, lower case.
 fn normal(fp: &str) -> String {
@@ -147,7 +151,7 @@ fn frame(age_file: Vec<u8>, size: u64) -> Result<Vec<u8>> {
 pub(crate) fn send_file(
     s: &mut Session,
     retry: &Retry,
-    dir: &Path,
+    vault: &Vault,
     file: &Path,
     args: &Args,
     to: &Recipients,
@@ -168,30 +172,38 @@ pub(crate) fn send_file(
     let full_ct = sealed_size(to, piece, &name)?;
     let last_ct = sealed_size(to, last_len, &name)?;
     let length = (pieces - 1) * full_ct + last_ct;
-    let spath = state_path(dir, &s.net.base, file)?;
-    let saved = fs::read_to_string(&spath)
-        .ok()
-        .and_then(|t| State::parse(&t));
-    let mut state = match saved {
-        Some(st) if st.size == size && st.mtime == mtime && st.length == length => {
-            eprintln!("resuming {} (sealed here)", file.display());
+    let spath = vault.path(&s.net.base, file)?;
+    let fresh = State {
+        to: s.net.base.clone(),
+        upload: String::new(),
+        size,
+        mtime,
+        length,
+        offset: 0,
+        delivered: false,
+    };
+    let mut state = match begin(vault, &spath, &fresh, args) {
+        Start::Delivered => {
+            println!(
+                "{} was delivered already: nothing sent (--again sends it once more)",
+                shown(file)
+            );
+            return Ok(());
+        }
+        Start::Resume(st) => {
+            eprintln!("resuming {} (sealed here)", shown(file));
             st
         }
-        _ => {
+        Start::New => {
             // Nothing about the file goes to the server in clear: its name is inside the pieces.
             let meta = format!("postern-encrypted {}", b64(b"1"));
             let upload = with_retries(s, retry, |s| s.create_with(length, &meta))?;
-            let st = State {
-                upload,
-                size,
-                mtime,
-                length,
-                offset: 0,
-            };
-            st.save(&spath)?;
+            let st = State { upload, ..fresh };
+            vault.save(&spath, &st)?;
             st
         }
     };
+    let mut meter: Option<Meter> = None;
     let upload = state
         .upload
         .rsplit('/')
@@ -203,16 +215,18 @@ pub(crate) fn send_file(
     loop {
         if !known {
             match with_retries(s, retry, |s| s.offset(&state.upload))? {
-                Some(o) => state.offset = o,
+                Some(o) if o <= length => state.offset = o,
+                Some(_) => bail!("the server reports more bytes than the file has"),
                 None => {
-                    let _ = fs::remove_file(&spath);
+                    vault.remove(&spath);
                     bail!(
                         "the server no longer has this upload (expired or removed); run again to start over"
                     );
                 }
             }
             known = true;
-            state.save(&spath)?;
+            meter.get_or_insert_with(|| Meter::new(state.offset));
+            vault.save(&spath, &state)?;
         }
         if state.offset == length {
             break;
@@ -241,12 +255,20 @@ pub(crate) fn send_file(
         };
         let body = frame(sealed, expected)?;
         match s.patch_checked(&state.upload, state.offset, &body) {
-            Ok(o) => {
+            Ok(o) if o > state.offset && o <= length => {
                 failures = 0;
                 state.offset = o;
-                state.save(&spath)?;
-                eprintln!("{}: piece {} of {pieces} sent", file.display(), index + 1);
+                vault.save(&spath, &state)?;
+                if let Some(m) = &meter {
+                    eprintln!(
+                        "{}: piece {} of {pieces} sent, {}",
+                        shown(file),
+                        index + 1,
+                        m.line(state.offset, length)
+                    );
+                }
             }
+            Ok(_) => known = false,
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Unauthorized) => known = false,
             Err(Failure::Retry(why)) => {
@@ -262,11 +284,11 @@ pub(crate) fn send_file(
             }
         }
     }
-    let _ = fs::remove_file(&spath);
-    println!(
-        "sent {} ({size} bytes, sealed here to {} newsroom key(s))",
-        file.display(),
+    eprintln!(
+        "{} ({}) was sealed here to {} newsroom key(s)",
+        shown(file),
+        human(size),
         to.iter().count()
     );
-    Ok(())
+    delivered(vault, &spath, &state, file)
 }

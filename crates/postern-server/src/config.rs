@@ -160,6 +160,9 @@ pub struct Limits {
     pub max_open_uploads_per_source: usize,
     /// Most open resumable uploads in all.
     pub max_open_uploads: usize,
+    /// Bundles of a selection larger than this travel in parts of at most about this many bytes
+    /// (an item larger than that is a part of its own). At least 1 MiB.
+    pub bundle_part_bytes: u64,
 }
 
 impl Default for Limits {
@@ -189,6 +192,7 @@ impl Default for Limits {
             write_timeout_seconds: 60,
             max_open_uploads_per_source: 16,
             max_open_uploads: 4096,
+            bundle_part_bytes: postern_spool::bundle::DEFAULT_PART_SIZE,
         }
     }
 }
@@ -244,6 +248,9 @@ impl Config {
             .context("the spool signing key file is damaged")?;
         if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
             bail!("upload limits must be positive");
+        }
+        if file.limits.bundle_part_bytes < postern_spool::bundle::MIN_PART_SIZE {
+            bail!("limits.bundle_part_bytes must be at least 1 MiB (1048576)");
         }
         let newsroom_key = read_newsroom_key(dir)?;
         Ok(Config {

@@ -64,6 +64,13 @@ hex_id!(
     UploadId,
     16
 );
+hex_id!(
+    /// The id of one bundle selection, shared by all its parts: derived from what the selection
+    /// holds and its part size (`bundle::selection_id`), so that the same selection always gets
+    /// the same id and the same bytes.
+    SelectionId,
+    16
+);
 
 impl ItemId {
     /// A fresh random item id.

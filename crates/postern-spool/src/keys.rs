@@ -29,6 +29,8 @@ pub enum Domain {
     ReplyBundle,
     /// A reply's record, signed by the newsroom.
     ReplyRecord,
+    /// The manifest of a bundle (or of one part of a selection), signed by the server.
+    BundleManifest,
 }
 
 impl Domain {
@@ -38,6 +40,7 @@ impl Domain {
             Domain::SourceRecord => b"postern/v1/source-record\0",
             Domain::ReplyBundle => b"postern/v1/reply-bundle\0",
             Domain::ReplyRecord => b"postern/v1/reply-record\0",
+            Domain::BundleManifest => b"postern/v1/bundle-manifest\0",
         }
     }
 }
@@ -58,6 +61,11 @@ impl SigningKey {
         let mut seed = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(seed.as_mut());
         SigningKey(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// A second handle on the same key (for a part of the server that signs on its own).
+    pub fn duplicate(&self) -> SigningKey {
+        SigningKey(self.0.clone())
     }
 
     /// The public half.

@@ -5,6 +5,7 @@
 mod accounts;
 mod login;
 mod onion;
+mod parts;
 mod replies;
 mod routes;
 mod sources;
@@ -119,6 +120,16 @@ impl JServer {
 
     /// `extra`: more lines for the [journalist] section; `top`: top-level lines.
     pub fn with_top(extra: &str, top: &str) -> (JServer, Reviewer) {
+        let top = top.to_owned();
+        Self::with_edit(extra, move |c| format!("{top}{c}"))
+    }
+
+    /// `extra`: more lines for the [journalist] section; `edit`: a last change to the config
+    /// text (say, to one of its limits).
+    pub fn with_edit(
+        extra: &str,
+        edit: impl FnOnce(String) -> String + 'static,
+    ) -> (JServer, Reviewer) {
         let reviewer = Reviewer::new();
         let jport = free_port();
         let auth_root = tempfile::tempdir().unwrap().keep();
@@ -127,9 +138,8 @@ impl JServer {
         fs::write(auth_dir.join("placeholder.auth"), PLACEHOLDER_AUTH).unwrap();
         let ad = auth_dir.clone();
         let extra = extra.to_owned();
-        let top = top.to_owned();
         let mut server = Server::new(&reviewer.recipient, move |c| {
-            format!("{top}{}", base_tweak(c, jport, &ad, &extra))
+            edit(base_tweak(c, jport, &ad, &extra))
         });
         server.wait_listening(&Addr::Port(jport), "the journalist interface");
         (

@@ -15,7 +15,6 @@ use postern_spool::record::SourceRecord;
 use postern_spool::spool::Spool;
 
 use super::{JServer, JournalistLogin, all_items, now, sid_of_page, source_submits, spool_sources};
-use crate::http::assert_headers;
 use crate::support::{Reviewer, content, stderr, stdout};
 
 #[test]
@@ -32,10 +31,7 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     let mut c = js.client();
     c.login(&mut alice);
     let list = c.get("/sources").text();
-    assert!(
-        list.contains("1 source(s), 2 new item(s) for you."),
-        "{list}"
-    );
+    assert!(list.contains("1 source, 2 new items for you."), "{list}");
     let sid = sid_of_page(&list);
     let source_id = SourceId::parse(&sid).unwrap();
     let designation = postern_spool::designation::designation(&source_id);
@@ -47,19 +43,37 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
         "{page}"
     );
 
-    // The bundle of everything new, streamed.
+    // The bundle of everything new: its page first (size and parts), then its one part.
     let csrf = c.csrf("/sources");
     let r = c.post_form("/bundle", &[("csrf", &csrf), ("source", "")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page_url = r.header("location").unwrap().to_owned();
+    let page = c.get(&page_url).text();
+    assert!(page.contains("Items: 2."), "{page}");
+    assert!(page.contains("Parts: 1,"), "{page}");
+    assert!(
+        page.contains("Total size: ") && page.contains(" KiB."),
+        "{page}"
+    );
+    // Nothing is seen before a part downloads.
+    assert!(c.get("/sources").text().contains("2 new item(s) for you."));
+    let part_url = format!("{page_url}/1");
+    assert!(page.contains(&format!("href=\"{part_url}\"")), "{page}");
+    let r = c.get(&part_url);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/x-tar"));
-    assert_eq!(r.header("transfer-encoding"), Some("chunked"), "streamed");
-    assert_headers(&r, "bundle");
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    crate::http::assert_headers_with_validator(&r, "bundle part");
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle.tar");
     fs::write(&bundle, &r.body).unwrap();
     // Downloaded items are seen now.
     let list = c.get("/sources").text();
-    assert!(list.contains("0 new item(s) for you."), "{list}");
+    assert!(list.contains("0 new items for you."), "{list}");
 
     reviewer.ok(&["trust", &js.server.signing_pub()]);
     let imported = reviewer.ok(&["import", bundle.to_str().unwrap()]);
@@ -71,13 +85,25 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
     assert!(fs::read(out.path().join("MARKER-J-FILE-31b7.bin")).unwrap() == file);
 
-    // One item, downloaded alone: exactly the spool's ciphertext.
+    // One item, downloaded alone: a one-item signed bundle that holds exactly the spool's
+    // ciphertext, and that a reviewer imports.
     let (_, iid) = all_items(&js.server)[0];
     let r = c.get(&format!("/sources/{sid}/items/{iid}"));
     assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/x-tar"));
     let spool = Spool::open(&js.server.spool()).unwrap();
     let (age, _) = spool.item_paths(&source_id, &iid);
-    assert!(r.body == fs::read(&age).unwrap());
+    let ct = fs::read(&age).unwrap();
+    assert!(r.body.windows(ct.len()).any(|w| w == ct.as_slice()));
+    let one = dir.path().join("one.tar");
+    fs::write(&one, &r.body).unwrap();
+    let single = Reviewer::new();
+    single.ok(&["trust", &js.server.signing_pub()]);
+    let imported = single.ok(&["import", one.to_str().unwrap()]);
+    assert!(
+        imported.contains("Imported 1 new item(s) from 1 source(s)"),
+        "{imported}"
+    );
 
     // A bundle altered in transit is refused: a flipped byte deep inside a ciphertext.
     let mut altered = fs::read(&bundle).unwrap();
@@ -154,10 +180,7 @@ fn journalist_star_seen_and_delete() {
     let mut a = js.client();
     a.login(&mut alice);
     let list = a.get("/sources").text();
-    assert!(
-        list.contains("2 source(s), 3 new item(s) for you."),
-        "{list}"
-    );
+    assert!(list.contains("2 sources, 3 new items for you."), "{list}");
     let sources = spool_sources(&js.server);
     let (two, one) = {
         let spool = Spool::open(&js.server.spool()).unwrap();
@@ -180,11 +203,11 @@ fn journalist_star_seen_and_delete() {
     // Mark seen: per journalist.
     let r = a.post_form(&format!("/sources/{two}/seen"), &[("csrf", &csrf)]);
     assert_eq!(r.status, 303);
-    assert!(a.get("/sources").text().contains("1 new item(s) for you."));
+    assert!(a.get("/sources").text().contains("1 new item for you."));
     let mut b = js.client();
     b.login(&mut bob);
     let list = b.get("/sources").text();
-    assert!(list.contains("3 new item(s) for you."), "{list}");
+    assert!(list.contains("3 new items for you."), "{list}");
     assert!(
         !list.contains("class=\"starred\""),
         "stars are per journalist"

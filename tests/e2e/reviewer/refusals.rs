@@ -215,9 +215,9 @@ mod altered_unsigned_or_foreign_input_is_refused_whole {
     }
 }
 
-/// A reviewer trusting a spool of one source with one item, given a bundle of a BUNDLE file and
-/// one entry named `name_of(source id)` of `kind`, holding `data_of(source record)`: refused with
-/// `expect`, and nothing is written outside.
+/// A reviewer trusting a spool of one source with one item, given a bundle of a BUNDLE file, a
+/// valid signed manifest listing that item, and one entry named `name_of(source id)` of `kind`,
+/// holding `data_of(source record)`: refused with `expect`, and nothing is written outside.
 fn trick_refused(
     name_of: impl FnOnce(&str) -> String,
     kind: tar::EntryType,
@@ -227,7 +227,7 @@ fn trick_refused(
     let reviewer = Reviewer::new();
     let mut server = ServerSpool::new(reviewer.recipients(), 5);
     let s = server.source();
-    server.store(&s, Kind::File, "a", b"a");
+    let rec = server.store(&s, Kind::File, "a", b"a");
     reviewer.ok(&["trust", &server.verifying_key()]);
     let work = tempfile::tempdir().unwrap();
     let source_rec = fs::read(server.spool.source_record_path(&s)).unwrap();
@@ -236,7 +236,21 @@ fn trick_refused(
     raw_append(
         &mut b,
         "postern-bundle/BUNDLE",
-        b"postern-bundle 1\n",
+        postern_spool::bundle::BUNDLE_TEXT.as_bytes(),
+        tar::EntryType::Regular,
+    );
+    let manifest = postern_spool::bundle::BundleManifest {
+        selection: postern_spool::ids::SelectionId::from_bytes([1; 16]),
+        part: 1,
+        parts: 1,
+        items: vec![(s, rec.item)],
+    }
+    .sign(&server.key)
+    .unwrap();
+    raw_append(
+        &mut b,
+        "postern-bundle/MANIFEST",
+        manifest.as_bytes(),
         tar::EntryType::Regular,
     );
     raw_append(&mut b, &name_of(&s.to_string()), &data_of(source_rec), kind);

@@ -1,10 +1,13 @@
 //! Resumable uploads (tus 1.0) end to end: the harness (a source on the API, a relay that cuts
 //! connections, the reviewer's view), and one module per topic.
 
+mod crash;
+mod cuts;
 mod foreign;
 mod interruptions;
 mod postern_send;
 mod protocol;
+mod seized;
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};

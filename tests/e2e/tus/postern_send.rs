@@ -83,7 +83,7 @@ fn postern_send_survives_many_cuts_and_restarts_byte_identical() {
             ])
             .arg(&file));
         if out.status.success() {
-            assert!(stdout(&out).contains("sent"), "{}", stdout(&out));
+            assert!(stdout(&out).contains("delivered: "), "{}", stdout(&out));
             break;
         }
         let err = stderr(&out);
@@ -101,12 +101,35 @@ fn postern_send_survives_many_cuts_and_restarts_byte_identical() {
         "only {cuts_done} cuts happened"
     );
     assert!(runs > 1, "the process was restarted at least once");
-    let state_text: Vec<PathBuf> = std::fs::read_dir(&state)
+    // The resume state is gone: only the sealed "delivered" marker is left, one file of the
+    // fixed sealed size, and a rerun sends nothing.
+    let left: Vec<PathBuf> = std::fs::read_dir(&state)
         .map(|d| d.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
+    assert_eq!(left.len(), 1, "only the delivered marker: {left:?}");
+    assert_eq!(std::fs::metadata(&left[0]).unwrap().len(), 552);
+    let before = relay.forwarded.load(Ordering::SeqCst);
+    let out = run(Command::new(send_bin())
+        .args([
+            "--to",
+            &format!("http://127.0.0.1:{}", relay.port),
+            "--direct",
+        ])
+        .arg("--codename-file")
+        .arg(&codename_file)
+        .arg("--state-dir")
+        .arg(&state)
+        .arg(&file));
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        state_text.is_empty(),
-        "the state file is removed when done: {state_text:?}"
+        stdout(&out).contains("delivered already: nothing sent"),
+        "{}",
+        stdout(&out)
+    );
+    let resent = relay.forwarded.load(Ordering::SeqCst) - before;
+    assert!(
+        resent < 4096,
+        "a rerun after delivery sends no file bytes ({resent} forwarded)"
     );
     let files = review(&reviewer, &server);
     assert_eq!(files.len(), 1);

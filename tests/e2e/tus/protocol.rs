@@ -171,8 +171,12 @@ fn tus_core_creation_checksum_termination_and_ownership() {
     );
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(r.header("upload-offset"), Some("300000"));
-    // Complete: the state is gone, the manifest is there.
-    assert_eq!(a.req("HEAD", &loc, &[], b"").status, 404);
+    // Complete: the manifest is there, and the upload still answers (a client whose last 204
+    // was lost is told it is whole, and sends nothing again).
+    let r = a.req("HEAD", &loc, &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("upload-offset"), Some("300000"));
+    assert_eq!(r.header("upload-length"), Some("300000"));
     assert_eq!(server.item_count(), 4, "three segments and a manifest");
 
     // Termination: an upload of source b, removed with its segments.

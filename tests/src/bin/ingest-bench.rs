@@ -27,6 +27,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
+#[path = "../bench_stats.rs"]
+mod stats;
+use stats::Samples;
+
 #[derive(Parser)]
 #[command(
     name = "ingest-bench",
@@ -36,8 +40,8 @@ struct Cli {
     /// Size of the file for the throughput comparison, in MiB.
     #[arg(long, default_value_t = 1024)]
     size_mib: u64,
-    /// Rounds of the throughput comparison (best time of each side).
-    #[arg(long, default_value_t = 3)]
+    /// Rounds of the throughput comparison (each side once per round, alternating).
+    #[arg(long, default_value_t = 5)]
     rounds: u32,
     /// Size of the single large upload for the flat-memory check, in GiB (0 to skip).
     #[arg(long, default_value_t = 10)]
@@ -57,6 +61,12 @@ struct Cli {
     /// Small messages uploaded per server for the per-item cost (0 to skip).
     #[arg(long, default_value_t = 200)]
     small: u32,
+    /// Concurrent full-speed form uploads for the memory-per-upload measure (0 to skip).
+    #[arg(long, default_value_t = 100)]
+    concurrent: usize,
+    /// MiB each concurrent upload sends.
+    #[arg(long, default_value_t = 16)]
+    concurrent_mib: u64,
     /// Size of each small message, in bytes.
     #[arg(long, default_value_t = 1024)]
     small_bytes: u64,
@@ -120,72 +130,88 @@ fn main() -> Result<()> {
     // 1. Throughput.
     let input = w.join("input.bin");
     make_random_file(&input, cli.size_mib << 20)?;
-    let mut best_age = f64::MAX;
-    let mut best_ours = f64::MAX;
-    let mut best_pq = f64::MAX;
+    println!(
+        "openssl speed -evp chacha20-poly1305 (64 KiB, one core): {:.0} MiB/s",
+        stats::openssl_chacha_mib_s().unwrap_or(f64::NAN)
+    );
+    println!("load before the rounds: {}", stats::uptime());
+    // [age -r + sync, cp + sync, postern classical, postern hybrid]
+    let mut times: [Samples; 4] = Default::default();
+    let mut cpu = Samples::default();
+    let names = [
+        "age -r + sync",
+        "cp + sync",
+        "postern (X25519 key)",
+        "postern (hybrid key)",
+    ];
     for round in 0..cli.rounds {
         let age_out = w.join("age.out");
-        // age, classical, hybrid; rotated by one every round.
-        let mut order = [0u8, 1, 2];
-        order.rotate_left((round % 3) as usize);
+        // Every side once per round, the order rotated by one every round.
+        let mut order = [0usize, 1, 2, 3];
+        order.rotate_left(round as usize % 4);
         for which in order {
-            if which == 0 {
-                let _ = fs::remove_file(&age_out);
-                let t = Instant::now();
-                run(Command::new("age")
-                    .args(["-r", &recipient, "-o"])
-                    .arg(&age_out)
-                    .arg(&input))?;
-                // age does not fsync; the server does. Sync here too, and count it, to be fair.
-                run(Command::new("sync").arg(&age_out))?;
-                best_age = best_age.min(t.elapsed().as_secs_f64());
-            } else {
-                let (sess, best) = if which == 1 {
-                    (&session, &mut best_ours)
-                } else {
-                    (&session_pq, &mut best_pq)
-                };
-                let t = Instant::now();
-                let status = sess.upload_file(&input)?;
-                if status != 200 {
-                    bail!("upload answered {status}");
+            match which {
+                0 => {
+                    let _ = fs::remove_file(&age_out);
+                    let t = Instant::now();
+                    run(Command::new("age")
+                        .args(["-r", &recipient, "-o"])
+                        .arg(&age_out)
+                        .arg(&input))?;
+                    // age does not fsync; the server does. Sync here too, and count it.
+                    run(Command::new("sync").arg(&age_out))?;
+                    times[0].push(t.elapsed().as_secs_f64());
+                    let _ = fs::remove_file(&age_out);
                 }
-                *best = best.min(t.elapsed().as_secs_f64());
+                1 => times[1].push(stats::cp_sync(&input, &age_out)?),
+                _ => {
+                    let (sess, pid) = if which == 2 {
+                        (&session, server.child.id())
+                    } else {
+                        (&session_pq, server_pq.child.id())
+                    };
+                    let c0 = stats::cpu_secs(pid)?;
+                    let t = Instant::now();
+                    let status = sess.upload_file(&input)?;
+                    if status != 200 {
+                        bail!("upload answered {status}");
+                    }
+                    times[which].push(t.elapsed().as_secs_f64());
+                    if which == 2 {
+                        cpu.push(stats::cpu_secs(pid)? - c0);
+                    }
+                }
             }
         }
-        let _ = fs::remove_file(&age_out);
+        println!("round {}/{}: {}", round + 1, cli.rounds, stats::uptime());
         clean_spool(&data.join("spool"))?;
         clean_spool(&data_pq.join("spool"))?;
     }
     let mib = cli.size_mib as f64;
     println!();
     println!(
-        "throughput, {} MiB file, best of {} (age -r + sync of its output; ours: HTTP upload, sealed, fsynced, committed):",
+        "throughput, {} MiB file, {} alternating rounds (age -r + sync of its output; ours: HTTP upload, sealed, fsynced, committed):",
         cli.size_mib, cli.rounds
     );
+    for (name, t) in names.iter().zip(&times) {
+        println!("{}", stats::side(name, t, mib));
+    }
     println!(
-        "  age -r        {:>8.2} s  {:>8.1} MiB/s",
-        best_age,
-        mib / best_age
+        "  postern (X25519) vs age -r + sync: {}  (target >= 1.0x median)",
+        stats::ratio(&times[2], &times[0])
     );
     println!(
-        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s   (classical X25519 newsroom key)",
-        best_ours,
-        mib / best_ours
+        "  postern (hybrid) vs age -r + sync: {}",
+        stats::ratio(&times[3], &times[0])
     );
     println!(
-        "  postern HTTP  {:>8.2} s  {:>8.1} MiB/s   (hybrid ML-KEM-768 + X25519 newsroom key)",
-        best_pq,
-        mib / best_pq
+        "  postern (X25519) vs cp + sync:     {}",
+        stats::ratio(&times[2], &times[1])
     );
     println!(
-        "  ratio (age time / our time): {:.2}x classical, {:.2}x hybrid  (target >= 0.80x)",
-        best_age / best_ours,
-        best_age / best_pq
-    );
-    println!(
-        "  hybrid vs classical: {:.2}x throughput (classical time / hybrid time)",
-        best_ours / best_pq
+        "  server CPU per GiB uploaded (utime + stime from /proc/PID/stat): min {:.2} s, median {:.2} s",
+        cpu.min() * 1024.0 / mib,
+        cpu.median() * 1024.0 / mib
     );
     fs::remove_file(&input)?;
 
@@ -285,6 +311,59 @@ fn main() -> Result<()> {
         clean_spool(&data.join("spool"))?;
     }
 
+    // 2b. Many full-speed uploads at once: memory per upload in flight.
+    if cli.concurrent > 0 {
+        server.stop();
+        server = Server::start(&postern, &config, port)?;
+        let session = Session::login(port)?;
+        std::thread::sleep(Duration::from_millis(500));
+        let before = server.rss_kib()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pid = server.child.id();
+        let sampler = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut max = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Ok(kib) = status_kib(pid, "VmRSS:") {
+                        max = max.max(kib);
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                max
+            })
+        };
+        let len = cli.concurrent_mib << 20;
+        let t = Instant::now();
+        let ok = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..cli.concurrent)
+                .map(|_| sc.spawn(|| session.upload_generated(len)))
+                .collect();
+            hs.into_iter()
+                .map(|h| matches!(h.join(), Ok(Ok(200))))
+                .filter(|ok| *ok)
+                .count()
+        });
+        let secs = t.elapsed().as_secs_f64();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = sampler.join().unwrap_or(0);
+        println!();
+        println!(
+            "{} concurrent form uploads of {} MiB at full speed ({ok} answered 200, {secs:.1} s, {:.1} MiB/s in total; {}):",
+            cli.concurrent,
+            cli.concurrent_mib,
+            (cli.concurrent as u64 * cli.concurrent_mib) as f64 / secs,
+            stats::uptime()
+        );
+        println!(
+            "  server VmRSS {:.1} MiB before, peak {:.1} MiB during: {:.0} KiB per upload  (target <= 256 KiB)",
+            before as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            peak.saturating_sub(before) as f64 / cli.concurrent as f64
+        );
+        clean_spool(&data.join("spool"))?;
+    }
+
     // 3. Many slow uploads.
     if cli.slow > 0 {
         // A fresh server, so that the measurement is not inflated by the large upload's peak.
@@ -292,20 +371,47 @@ fn main() -> Result<()> {
         server = Server::start(&postern, &config, port)?;
         let session = Session::login(port)?;
         std::thread::sleep(Duration::from_millis(500));
+        // A full-speed upload alone, and again while the trickles run: does their presence
+        // cost throughput?
+        let fast_len = cli.size_mib.min(256) << 20;
+        let t = Instant::now();
+        session.upload_generated(fast_len)?;
+        let alone = t.elapsed().as_secs_f64();
+        clean_spool(&data.join("spool"))?;
+        std::thread::sleep(Duration::from_millis(500));
         let base = server.rss_kib()?;
         let mut conns = Vec::with_capacity(cli.slow);
         for _ in 0..cli.slow {
             conns.push(session.start_slow_upload()?);
         }
         let chunk = vec![0x5au8; 1024];
-        for _ in 0..cli.slow_seconds {
-            let t = Instant::now();
-            for c in conns.iter_mut() {
-                c.write_all(&chunk)?;
+        let mut during = 0;
+        let mut beside = 0.0;
+        std::thread::scope(|sc| -> Result<()> {
+            let mut fast = None;
+            for second in 0..cli.slow_seconds {
+                let t = Instant::now();
+                for c in conns.iter_mut() {
+                    c.write_all(&chunk)?;
+                }
+                if second == cli.slow_seconds / 2 {
+                    // Memory is read before the full-speed upload adds its own buffers.
+                    during = server.rss_kib()?;
+                    let session = &session;
+                    fast = Some(sc.spawn(move || {
+                        let t = Instant::now();
+                        session
+                            .upload_generated(fast_len)
+                            .map(|_| t.elapsed().as_secs_f64())
+                    }));
+                }
+                std::thread::sleep(Duration::from_secs(1).saturating_sub(t.elapsed()));
             }
-            std::thread::sleep(Duration::from_secs(1).saturating_sub(t.elapsed()));
-        }
-        let during = server.rss_kib()?;
+            if let Some(h) = fast {
+                beside = h.join().map_err(|_| anyhow::anyhow!("upload thread"))??;
+            }
+            Ok(())
+        })?;
         let temporaries = fs::read_dir(data.join("spool/tmp"))?.count();
         drop(conns);
         let per = (during.saturating_sub(base)) as f64 / cli.slow as f64;
@@ -321,6 +427,12 @@ fn main() -> Result<()> {
             per
         );
         std::thread::sleep(Duration::from_secs(2));
+        println!(
+            "  one {} MiB full-speed upload: {alone:.2} s alone, {beside:.2} s beside the trickles ({:.2}x the throughput alone; one sample each, {})",
+            fast_len >> 20,
+            alone / beside,
+            stats::uptime()
+        );
         let left = fs::read_dir(data.join("spool/tmp"))?.count();
         println!("  after the clients went away: {left} temporaries left");
     }

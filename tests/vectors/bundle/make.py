@@ -54,7 +54,7 @@ def pax_record(key, value):
     return b"%d" % n + body
 
 
-MARKER = entry(b"postern-bundle/BUNDLE", b"postern-bundle 1\n")
+MARKER = entry(b"postern-bundle/BUNDLE", b"postern-bundle 2\n")
 REPLIES = entry(b"postern-replies/BUNDLE", b"postern-replies 1\n")
 ITEM = ("postern-bundle/sources/%s/items/%s.rec" % (SID, IID)).encode()
 SOURCE = ("postern-bundle/sources/%s/source.rec" % SID).encode()
@@ -84,11 +84,11 @@ vectors = {
     "escape-in-longname.tar": MARKER + long_named(b"postern-bundle/" + ESC_NAME * 3, b"x") + end(),
     "escape-raw-c1.tar": MARKER + entry(b"postern-bundle/\x9b31m\x9d0;x\x07", b"x") + end(),
     "escape-in-size.tar": MARKER + header(b"postern-bundle/x", ord("0"), 0, size_field=b"\x1b[2J\x07\0\0\0\0\0\0") + end(),
-    "escape-in-magic.tar": header(b"postern-bundle/BUNDLE", ord("0"), 17, magic="none") + b"postern-bundle 1\n" + b"\0" * 495 + end(),
+    "escape-in-magic.tar": header(b"postern-bundle/BUNDLE", ord("0"), 17, magic="none") + b"postern-bundle 2\n" + b"\0" * 495 + end(),
     "escape-in-prefix.tar": MARKER + entry(b"source.rec", b"x", magic="ustar", prefix=ESC_NAME) + end(),
     # Damage.
     "bad-checksum.tar": MARKER[:148] + b"0000000\0" + MARKER[156:] + end(),
-    "truncated-in-entry.tar": MARKER + entry(SOURCE, b"x" * 300)[:-400],
+    "truncated-in-entry.tar": MARKER + entry(b"postern-bundle/MANIFEST", b"x" * 300)[:-400],
     "truncated-in-header.tar": MARKER + long_named(ITEM, b"x")[:700],
 }
 

@@ -77,7 +77,7 @@ j-replies-cut-off = انقطع الرفع؛ لم يُستورد شيء.
 j-replies-none-chosen = لم تُختر أي حزمة.
 j-replies-failed = فشل الاستيراد؛ لم يُستورد شيء.
 j-replies-imported-title = استُوردت الردود
-j-replies-imported-text = الردود الجديدة المستوردة: { $new }، لعدد من المصادر: { $sources }؛ سُلّم من قبل: { $already }. سيراها المصدر عند تسجيل الدخول.
+j-replies-imported-text = الردود الجديدة المستوردة: { $new }، لعدد من المصادر: { $sources }؛ سُلّم من قبل: { $already }. ستراها المصادر عند تسجيل دخولها.
 j-replies-refused-title = رُفضت الردود
 j-replies-refused-text = رُفضت حزمة الردود ولم يُستورد شيء. السبب (بالإنجليزية): { $reason }
 
@@ -114,3 +114,24 @@ j-confirm-text = سيحذف هذا { $what } من الخادم مع جميع أ�
 j-confirm-yes = نعم، احذفه
 j-confirm-no = لا، أبقِه
 j-notice-upload-deleted = حُذف الرفع وجميع أجزائه.
+
+## Bundle selections and their parts
+
+j-dates-from = أو كل العناصر من
+j-dates-to = إلى
+j-dates-choose = اختر هذه الأيام
+j-date-bad-title = ليس تاريخًا
+j-date-bad = اكتب التواريخ بالشكل YYYY-MM-DD.
+j-bundle-none-title = لا شيء للتنزيل
+j-bundle-none = لا يحتوي هذا التحديد على أي عنصر.
+j-selection-title = تنزيل تحديد
+j-selection-summary = العناصر: { $items }. الحجم الكلي: { $total }. الأجزاء: { $parts }، كل منها نحو { $size } على الأكثر (العنصر الأكبر من ذلك جزء قائم بذاته).
+j-selection-import = كل جزء حزمة موقّعة قائمة بذاتها: استورد الأجزاء باستخدام { $command } بأي ترتيب، وسيخبرك بالأجزاء التي ما زالت ناقصة من هذا التحديد. التنزيل المقطوع يُستأنف من حيث توقف.
+j-selection-caption = أجزاء التحديد { $id }
+j-col-part = الجزء
+j-col-part-size = الحجم
+j-part-link = الجزء { $part } من { $parts }
+j-selection-expired-title = انتهت صلاحية التحديد
+j-selection-expired = لم يعد هذا التحديد محفوظًا (أُعيد تشغيل الخادم، أو أُنشئت تحديدات كثيرة منذ ذلك الحين). اختره مرة أخرى من صفحة المصادر: العناصر نفسها تعطي الأجزاء نفسها.
+j-selection-changed-title = تغيّر التحديد
+j-selection-changed = حُذف عنصر من هذا التحديد أو تغيّر منذ إنشائه. اختره مرة أخرى من صفحة المصادر.

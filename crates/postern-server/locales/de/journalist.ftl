@@ -132,3 +132,24 @@ j-confirm-text = Dies löscht { $what } mit allen seinen Teilen vom Server. Das 
 j-confirm-yes = Ja, löschen
 j-confirm-no = Nein, behalten
 j-notice-upload-deleted = Der Upload und alle seine Teile wurden gelöscht.
+
+## Bundle selections and their parts
+
+j-dates-from = Oder jedes Element vom
+j-dates-to = bis
+j-dates-choose = Diese Tage wählen
+j-date-bad-title = Kein Datum
+j-date-bad = Geben Sie Daten als JJJJ-MM-TT an.
+j-bundle-none-title = Nichts herunterzuladen
+j-bundle-none = Diese Auswahl enthält kein Element.
+j-selection-title = Eine Auswahl herunterladen
+j-selection-summary = Elemente: { $items }. Gesamtgröße: { $total }. Teile: { $parts }, jeder höchstens etwa { $size } (ein größeres Element ist ein eigener Teil).
+j-selection-import = Jeder Teil ist ein eigenes signiertes Paket: Importieren Sie die Teile mit { $command } in beliebiger Reihenfolge; es sagt Ihnen, welche Teile dieser Auswahl noch fehlen. Ein abgebrochener Download setzt dort fort, wo er stehen blieb.
+j-selection-caption = Teile der Auswahl { $id }
+j-col-part = Teil
+j-col-part-size = Größe
+j-part-link = Teil { $part } von { $parts }
+j-selection-expired-title = Auswahl abgelaufen
+j-selection-expired = Diese Auswahl wird nicht mehr vorgehalten (der Server wurde neu gestartet, oder seitdem wurden viele erstellt). Wählen Sie sie auf der Quellenseite erneut: dieselben Elemente ergeben dieselben Teile.
+j-selection-changed-title = Auswahl geändert
+j-selection-changed = Ein Element dieser Auswahl wurde seit ihrer Erstellung gelöscht oder geändert. Wählen Sie sie auf der Quellenseite erneut.

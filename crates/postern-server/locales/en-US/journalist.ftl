@@ -135,3 +135,24 @@ j-error-text = Something went wrong on the server. Try again; if it persists, te
 j-not-found-title = Not found
 j-not-found-item = There is no such source or item (it may have been deleted).
 j-not-found-page = There is no such page.
+
+## Bundle selections and their parts
+
+j-dates-from = Or every item from
+j-dates-to = to
+j-dates-choose = Choose these days
+j-date-bad-title = Not a date
+j-date-bad = Give dates as YYYY-MM-DD.
+j-bundle-none-title = Nothing to download
+j-bundle-none = This selection holds no item.
+j-selection-title = Download a selection
+j-selection-summary = Items: { $items }. Total size: { $total }. Parts: { $parts }, each at most about { $size } (an item larger than that is a part of its own).
+j-selection-import = Each part is a signed bundle of its own: import the parts with { $command } in any order, and it tells you which parts of this selection it still lacks. A cut download resumes where it stopped.
+j-selection-caption = Parts of selection { $id }
+j-col-part = Part
+j-col-part-size = Size
+j-part-link = Part { $part } of { $parts }
+j-selection-expired-title = Selection expired
+j-selection-expired = This selection is no longer kept (the server restarted, or many were made since). Choose it again from the sources page: the same items give the same parts.
+j-selection-changed-title = Selection changed
+j-selection-changed = An item of this selection was deleted or changed since it was made. Choose it again from the sources page.

@@ -125,3 +125,24 @@ j-confirm-text = Esto borra { $what } del servidor, con todas sus partes. No se 
 j-confirm-yes = Sí, borrarlo
 j-confirm-no = No, conservarlo
 j-notice-upload-deleted = La subida y todas sus partes se borraron.
+
+## Bundle selections and their parts
+
+j-dates-from = O todos los elementos desde
+j-dates-to = hasta
+j-dates-choose = Elegir estos días
+j-date-bad-title = No es una fecha
+j-date-bad = Escriba las fechas como AAAA-MM-DD.
+j-bundle-none-title = Nada que descargar
+j-bundle-none = Esta selección no contiene ningún elemento.
+j-selection-title = Descargar una selección
+j-selection-summary = Elementos: { $items }. Tamaño total: { $total }. Partes: { $parts }, cada una de unos { $size } como mucho (un elemento más grande es una parte por sí solo).
+j-selection-import = Cada parte es un paquete firmado por sí mismo: importe las partes con { $command } en cualquier orden, y le dirá qué partes de esta selección le faltan todavía. Una descarga cortada continúa donde se detuvo.
+j-selection-caption = Partes de la selección { $id }
+j-col-part = Parte
+j-col-part-size = Tamaño
+j-part-link = Parte { $part } de { $parts }
+j-selection-expired-title = La selección caducó
+j-selection-expired = Esta selección ya no se conserva (el servidor se reinició, o se hicieron muchas desde entonces). Vuelva a elegirla en la página de fuentes: los mismos elementos dan las mismas partes.
+j-selection-changed-title = La selección cambió
+j-selection-changed = Un elemento de esta selección se borró o cambió desde que se hizo. Vuelva a elegirla en la página de fuentes.

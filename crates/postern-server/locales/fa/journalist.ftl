@@ -114,3 +114,24 @@ j-confirm-text = این کار { $what } را با همهٔ بخش‌هایش ا
 j-confirm-yes = بله، حذف شود
 j-confirm-no = نه، نگه دار
 j-notice-upload-deleted = بارگذاری و همهٔ بخش‌هایش حذف شد.
+
+## Bundle selections and their parts
+
+j-dates-from = یا همهٔ موارد از
+j-dates-to = تا
+j-dates-choose = انتخاب این روزها
+j-date-bad-title = تاریخ نیست
+j-date-bad = تاریخ‌ها را به شکل YYYY-MM-DD بنویسید.
+j-bundle-none-title = چیزی برای بارگیری نیست
+j-bundle-none = این انتخاب هیچ موردی ندارد.
+j-selection-title = بارگیری یک انتخاب
+j-selection-summary = موارد: { $items }. اندازهٔ کل: { $total }. بخش‌ها: { $parts }، هر کدام حداکثر حدود { $size } (موردی بزرگ‌تر از این، خودش یک بخش است).
+j-selection-import = هر بخش بسته‌ای امضاشده و مستقل است: بخش‌ها را با { $command } به هر ترتیبی وارد کنید؛ به شما می‌گوید کدام بخش‌های این انتخاب هنوز کم است. بارگیریِ قطع‌شده از همان جایی که مانده ادامه می‌یابد.
+j-selection-caption = بخش‌های انتخاب { $id }
+j-col-part = بخش
+j-col-part-size = اندازه
+j-part-link = بخش { $part } از { $parts }
+j-selection-expired-title = انتخاب منقضی شد
+j-selection-expired = این انتخاب دیگر نگه داشته نمی‌شود (سرور دوباره راه‌اندازی شد، یا از آن زمان انتخاب‌های زیادی ساخته شده است). آن را دوباره از صفحهٔ منبع‌ها انتخاب کنید: موارد یکسان بخش‌های یکسان می‌دهند.
+j-selection-changed-title = انتخاب تغییر کرد
+j-selection-changed = یکی از موارد این انتخاب پس از ساخته شدنش حذف یا تغییر داده شد. آن را دوباره از صفحهٔ منبع‌ها انتخاب کنید.

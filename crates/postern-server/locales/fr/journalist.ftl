@@ -125,3 +125,24 @@ j-confirm-text = Ceci supprime { $what } du serveur, avec toutes ses parties. C�
 j-confirm-yes = Oui, supprimer
 j-confirm-no = Non, garder
 j-notice-upload-deleted = L’envoi et toutes ses parties ont été supprimés.
+
+## Bundle selections and their parts
+
+j-dates-from = Ou chaque élément du
+j-dates-to = au
+j-dates-choose = Choisir ces jours
+j-date-bad-title = Ce n’est pas une date
+j-date-bad = Donnez les dates au format AAAA-MM-JJ.
+j-bundle-none-title = Rien à télécharger
+j-bundle-none = Cette sélection ne contient aucun élément.
+j-selection-title = Télécharger une sélection
+j-selection-summary = Éléments : { $items }. Taille totale : { $total }. Parties : { $parts }, chacune d’environ { $size } au plus (un élément plus grand forme une partie à lui seul).
+j-selection-import = Chaque partie est un paquet signé à part entière : importez les parties avec { $command } dans n’importe quel ordre ; il vous dit quelles parties de cette sélection manquent encore. Un téléchargement coupé reprend là où il s’est arrêté.
+j-selection-caption = Parties de la sélection { $id }
+j-col-part = Partie
+j-col-part-size = Taille
+j-part-link = Partie { $part } sur { $parts }
+j-selection-expired-title = Sélection expirée
+j-selection-expired = Cette sélection n’est plus conservée (le serveur a redémarré, ou beaucoup d’autres ont été faites depuis). Choisissez-la de nouveau depuis la page des sources : les mêmes éléments donnent les mêmes parties.
+j-selection-changed-title = Sélection modifiée
+j-selection-changed = Un élément de cette sélection a été supprimé ou modifié depuis sa création. Choisissez-la de nouveau depuis la page des sources.

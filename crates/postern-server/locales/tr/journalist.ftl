@@ -114,3 +114,24 @@ j-confirm-text = Bu, { $what } öğesini tüm parçalarıyla sunucudan siler. Ge
 j-confirm-yes = Evet, sil
 j-confirm-no = Hayır, kalsın
 j-notice-upload-deleted = Yükleme ve tüm parçaları silindi.
+
+## Bundle selections and their parts
+
+j-dates-from = Ya da şu tarihten itibaren her öğe:
+j-dates-to = şu tarihe kadar:
+j-dates-choose = Bu günleri seç
+j-date-bad-title = Tarih değil
+j-date-bad = Tarihleri YYYY-AA-GG biçiminde yazın.
+j-bundle-none-title = İndirilecek bir şey yok
+j-bundle-none = Bu seçimde hiç öğe yok.
+j-selection-title = Bir seçimi indir
+j-selection-summary = Öğe: { $items }. Toplam boyut: { $total }. Parça: { $parts }, her biri en fazla yaklaşık { $size } (bundan büyük bir öğe tek başına bir parçadır).
+j-selection-import = Her parça kendi başına imzalı bir pakettir: parçaları { $command } ile herhangi bir sırada içe aktarın; bu seçimin hangi parçalarının hâlâ eksik olduğunu size söyler. Kesilen bir indirme kaldığı yerden sürer.
+j-selection-caption = { $id } seçiminin parçaları
+j-col-part = Parça
+j-col-part-size = Boyut
+j-part-link = Parça { $part } / { $parts }
+j-selection-expired-title = Seçimin süresi doldu
+j-selection-expired = Bu seçim artık tutulmuyor (sunucu yeniden başladı ya da o zamandan beri çok sayıda seçim yapıldı). Kaynaklar sayfasından yeniden seçin: aynı öğeler aynı parçaları verir.
+j-selection-changed-title = Seçim değişti
+j-selection-changed = Bu seçimin bir öğesi, seçim yapıldıktan sonra silindi ya da değişti. Kaynaklar sayfasından yeniden seçin.

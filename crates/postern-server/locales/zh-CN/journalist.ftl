@@ -114,3 +114,24 @@ j-confirm-text = 这将从服务器删除 { $what } 及其所有部分。此操�
 j-confirm-yes = 是，删除
 j-confirm-no = 不，保留
 j-notice-upload-deleted = 该上传及其所有部分已删除。
+
+## Bundle selections and their parts
+
+j-dates-from = 或从以下日期起的全部条目：
+j-dates-to = 至
+j-dates-choose = 选择这些日期
+j-date-bad-title = 不是日期
+j-date-bad = 请按 YYYY-MM-DD 格式填写日期。
+j-bundle-none-title = 没有可下载的内容
+j-bundle-none = 此选择中没有任何条目。
+j-selection-title = 下载一个选择
+j-selection-summary = 条目：{ $items }。总大小：{ $total }。分卷：{ $parts }，每卷最多约 { $size }（更大的条目单独成卷）。
+j-selection-import = 每个分卷都是一个独立的已签名数据包：用 { $command } 按任意顺序导入各分卷，它会告诉你此选择还缺哪些分卷。中断的下载会从中断处继续。
+j-selection-caption = 选择 { $id } 的分卷
+j-col-part = 分卷
+j-col-part-size = 大小
+j-part-link = 第 { $part } 卷，共 { $parts } 卷
+j-selection-expired-title = 选择已过期
+j-selection-expired = 此选择已不再保留（服务器重启过，或此后又创建了许多选择）。请在来源页面重新选择：相同的条目会得到相同的分卷。
+j-selection-changed-title = 选择已变化
+j-selection-changed = 此选择中的某个条目在创建后被删除或更改。请在来源页面重新选择。

@@ -103,12 +103,23 @@ pub enum Command {
         /// The config file written by `postern init`.
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
-        /// The folder to write the bundle into.
+        /// The folder to write the bundle parts into. Run again after an interruption: parts
+        /// already there whole are checked and skipped.
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
         /// Only items stored on this day or later (YYYY-MM-DD).
         #[arg(long, value_name = "DAY")]
         since: Option<String>,
+        /// Only this source (its id, 64 hex digits).
+        #[arg(long, value_name = "SOURCE_ID")]
+        source: Option<String>,
+        /// Only the upload this item belongs to (the id of one of its segments or its manifest).
+        #[arg(long, value_name = "ITEM_ID")]
+        upload: Option<String>,
+        /// Size of one part (1GiB, 512MiB, or bytes); default: the config's
+        /// `limits.bundle_part_bytes` (1 GiB).
+        #[arg(long, value_name = "SIZE")]
+        part_size: Option<String>,
     },
     /// Try Postern on this machine: a data folder, a demo newsroom key, and the server on loopback.
     Demo {
@@ -221,9 +232,24 @@ pub fn run(cli: Cli) -> ExitCode {
             };
         }
         Command::Journalist { action } => journalist_command(action),
-        Command::Export { config, to, since } => Config::load(&config)
-            .and_then(|cfg| export::export(&cfg, &to, since.as_deref()))
-            .map(|(path, n)| export::print_summary(&path, n)),
+        Command::Export {
+            config,
+            to,
+            since,
+            source,
+            upload,
+            part_size,
+        } => Config::load(&config)
+            .and_then(|cfg| {
+                let choice = export::Choice {
+                    since: since.as_deref(),
+                    source: source.as_deref(),
+                    upload: upload.as_deref(),
+                    part_size: part_size.as_deref(),
+                };
+                export::export(&cfg, &to, &choice)
+            })
+            .map(|s| export::print_summary(&s)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
-//! The journalist's view of the spool: a cached index of sources and items, deletion, retention
-//! and bundles.
+//! The journalist's view of the spool: a cached index of sources and items, deletion and
+//! retention (bundles are made from it by `selection`).
 //!
 //! Listing 10,000 sources must not mean reading 100,000 records on every page load. The index
 //! keeps, per source, what its signed records say (kind, day and size of each item), and reloads a
@@ -19,13 +19,12 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use postern_spool::bundle::BundleWriter;
 use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 use postern_spool::ids::{ItemId, SourceId, UploadId};
@@ -35,7 +34,7 @@ use postern_spool::spool::{Spool, sync_dir};
 
 use crate::fsutil::read_bounded;
 use crate::storage::upload_parts::{self, UploadParts, Which};
-use crate::storage::uploads::{self, UploadState};
+use crate::storage::uploads::{self, Progress};
 
 /// One committed item, as its record states it.
 #[derive(Clone, Debug)]
@@ -84,8 +83,8 @@ pub struct SpoolIndex {
 /// What one file of `uploads/` says.
 #[derive(Debug)]
 pub enum UploadFile {
-    /// An upload in progress.
-    State(UploadId, UploadState),
+    /// An upload with a log: in progress, or complete and kept until its day (its segments).
+    State(UploadId, Progress, Vec<ItemId>),
     /// A complete upload's items.
     Parts(UploadId, UploadParts),
     /// A deletion recorded and not finished.
@@ -95,7 +94,7 @@ pub enum UploadFile {
 impl UploadFile {
     fn source(&self) -> SourceId {
         match self {
-            UploadFile::State(_, s) => s.source,
+            UploadFile::State(_, p, _) => p.source,
             UploadFile::Parts(_, p) | UploadFile::Deleting(_, p) => p.source,
         }
     }
@@ -164,6 +163,11 @@ impl SpoolIndex {
             cache: Mutex::new(HashMap::new()),
             upload_files: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The server's key, which every record is checked with.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
     }
 
     pub fn spool(&self) -> &Spool {
@@ -311,8 +315,10 @@ impl SpoolIndex {
                 continue;
             }
             let file = match which {
-                None => match uploads::load(&self.spool, &id) {
-                    Ok(Some(s)) => UploadFile::State(id, s),
+                None => match uploads::read_one(&self.spool, &id) {
+                    Ok(Some((p, segs))) => {
+                        UploadFile::State(id, p, segs.iter().map(|e| e.item).collect())
+                    }
                     _ => continue,
                 },
                 Some(w) => match upload_parts::load(&self.spool, &id, w) {
@@ -398,29 +404,29 @@ impl SpoolIndex {
         for f in uploads {
             let e = match f.as_ref() {
                 UploadFile::Deleting(..) => None,
-                UploadFile::Parts(id, _) | UploadFile::State(id, _) if deleting.contains(id) => {
+                UploadFile::Parts(id, _) | UploadFile::State(id, ..) if deleting.contains(id) => {
                     None
                 }
-                UploadFile::State(id, s) if with_parts.contains(id) => {
-                    claimed.extend(s.segments.iter().map(|e| e.item));
+                UploadFile::State(id, p, segs) if with_parts.contains(id) => {
+                    claimed.extend(segs.iter().copied().chain(p.manifest));
                     None
                 }
                 UploadFile::Parts(id, p) => {
                     group(*id, &mut p.items(), UploadStatus::Complete, &mut claimed)
                 }
-                UploadFile::State(id, s) => {
-                    let (offset, length) = (s.offset, s.length);
+                UploadFile::State(id, p, segs) => {
+                    let (offset, length) = (p.offset, p.length);
                     let status = if offset == length {
-                        // The manifest is being committed (or a crash stopped just there).
+                        // Complete, or its manifest is being committed.
                         UploadStatus::Complete
-                    } else if s.expires < today {
+                    } else if p.expires < today {
                         UploadStatus::Expired { offset, length }
                     } else {
                         UploadStatus::InProgress { offset, length }
                     };
                     group(
                         *id,
-                        &mut s.segments.iter().map(|e| &e.item),
+                        &mut segs.iter().chain(p.manifest.as_ref()),
                         status,
                         &mut claimed,
                     )
@@ -475,13 +481,13 @@ impl SpoolIndex {
             .context("reading an upload's parts")?
         {
             Some(p) => p,
-            None => match uploads::load(&self.spool, upload).context("reading an upload")? {
-                Some(s) => UploadParts {
-                    source: s.source,
-                    manifest: None,
-                    length: s.length,
-                    day: s.expires,
-                    segments: s.segments.iter().map(|e| e.item).collect(),
+            None => match uploads::read_one(&self.spool, upload).context("reading an upload")? {
+                Some((p, segs)) => UploadParts {
+                    source: p.source,
+                    manifest: p.manifest,
+                    length: p.length,
+                    day: p.expires,
+                    segments: segs.iter().map(|e| e.item).collect(),
                 },
                 None => return Ok(None),
             },
@@ -498,7 +504,7 @@ impl SpoolIndex {
 
     fn finish_deletion(&self, upload: &UploadId, parts: &UploadParts) -> Result<()> {
         upload_parts::remove(&self.spool, upload, Which::Parts).context("deleting an upload")?;
-        uploads::remove(&self.spool, upload).context("deleting an upload")?;
+        uploads::remove_log(&self.spool, upload).context("deleting an upload")?;
         for item in parts.items() {
             let (age, rec) = self.spool.item_paths(&parts.source, item);
             remove_if_present(&rec)?;
@@ -553,11 +559,11 @@ impl SpoolIndex {
         let files = self.upload_files()?;
         for f in files.get(source).into_iter().flatten() {
             let id = match f.as_ref() {
-                UploadFile::State(id, _)
+                UploadFile::State(id, ..)
                 | UploadFile::Parts(id, _)
                 | UploadFile::Deleting(id, _) => id,
             };
-            uploads::remove(&self.spool, id).context("deleting an upload")?;
+            uploads::remove_log(&self.spool, id).context("deleting an upload")?;
             for w in [Which::Parts, Which::Deleting] {
                 upload_parts::remove(&self.spool, id, w).context("deleting an upload")?;
             }
@@ -572,47 +578,11 @@ impl SpoolIndex {
         }
         Ok(true)
     }
-
-    /// Writes a bundle of the selected items (each source's record, then its items) to `out`.
-    /// Items deleted meanwhile are skipped. Returns the items written.
-    pub fn write_bundle<W: Write>(
-        &self,
-        out: W,
-        selection: &[(Arc<SourceInfo>, Vec<ItemId>)],
-    ) -> Result<(W, Vec<ItemId>)> {
-        let mut w = BundleWriter::new(out).context("writing the bundle")?;
-        let mut written = Vec::new();
-        for (source, items) in selection {
-            if items.is_empty() {
-                continue;
-            }
-            let rec = match read_record(&self.spool.source_record_path(&source.id)) {
-                Ok(r) => r,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).context("reading a source record"),
-            };
-            w.add_source(&source.id, &rec)
-                .context("writing the bundle")?;
-            for item in items {
-                let (age, rec_path) = self.spool.item_paths(&source.id, item);
-                let (rec, mut data) = match (read_record(&rec_path), fs::File::open(&age)) {
-                    (Ok(r), Ok(f)) => (r, f),
-                    _ => continue,
-                };
-                let size = data.metadata().context("reading an item")?.len();
-                w.add_item(&source.id, item, &rec, size, &mut data)
-                    .context("writing the bundle")?;
-                written.push(*item);
-            }
-        }
-        let out = w.finish().context("writing the bundle")?;
-        Ok((out, written))
-    }
 }
 
-/// `<id>.state` (`None`), `<id>.parts` or `<id>.deleting`.
+/// `<id>.log` (`None`), `<id>.parts` or `<id>.deleting`.
 fn upload_file_name(name: &str) -> Option<(UploadId, Option<Which>)> {
-    if let Some(id) = name.strip_suffix(".state") {
+    if let Some(id) = name.strip_suffix(".log") {
         return Some((UploadId::parse(id)?, None));
     }
     for w in [Which::Parts, Which::Deleting] {

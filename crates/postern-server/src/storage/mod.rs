@@ -12,6 +12,7 @@
 //!   and disk reserve, fsync, commit);
 //! - [`replies`]: pinning the newsroom key, importing reply bundles;
 //! - [`retention`]: the optional policy that deletes old items;
+//! - [`selection`]: what goes into a bundle, frozen, cut into parts of deterministic bytes;
 //! - [`client_auth`]: the check that journalist client authorization is really in effect.
 
 pub mod accounts;
@@ -20,6 +21,7 @@ pub mod index;
 pub mod journalist_state;
 pub mod replies;
 pub mod retention;
+pub mod selection;
 pub mod staging;
 pub mod upload_parts;
 pub mod uploads;

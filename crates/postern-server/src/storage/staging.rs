@@ -1,24 +1,30 @@
 //! The one staging pipeline: every upload, from the form, from tus, or from anything later, goes
-//! temporary → sink → seal → limits and disk reserve → fsync → commit, here.
+//! temporary → seal → limits and disk reserve → fsync → commit, here.
 //!
-//! [`Store::stage`] opens a temporary under the spool's `tmp/` and starts sealing an envelope to
-//! the newsroom into it, through a [`BlockingSink`] that writes and hashes on the blocking
-//! threads. [`Staging::write`] enforces the item's byte limit and re-checks the disk reserve
-//! every few MiB as content streams in; [`Staging::finish`] completes the envelope and fsyncs.
-//! Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place with their
-//! signed records; a [`Staging`] or [`Staged`] dropped before that removes its temporary, and
-//! after a crash the startup sweep does.
+//! [`Store::stage`] opens a temporary under the spool's `tmp/` and gives it to the upload's
+//! writer: one blocking job per upload that seals the content into an envelope to the newsroom,
+//! hashes the ciphertext while it is still in cache, writes it, and starts a background flush to
+//! disk every few MiB. [`Staging::write`] enforces the item's byte limit and re-checks the disk
+//! reserve every few MiB as content streams in, gathering it into one envelope frame at a time
+//! for the writer, through a queue one frame deep. [`Staging::finish`] completes the envelope and
+//! fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
+//! with their signed records; a [`Staging`] or [`Staged`] dropped before that removes its
+//! temporary, and after a crash the startup sweep does.
+//!
+//! The writer holds a blocking thread only while it has work: at full speed it stays on one
+//! thread for the whole upload, and a trickling upload gives its thread back after each frame,
+//! so hundreds of slow sources never pin hundreds of threads.
 
-use std::future::Future;
-use std::io;
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io::{self, Write};
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Poll, Waker};
+use std::time::Duration;
 
-use futures_io::AsyncWrite;
 use postern_spool::day::Day;
-use postern_spool::envelope::{AsyncSealer, Header, Kind, seal_async};
+use postern_spool::envelope::{FRAME_LEN, Header, Kind, Sealer, seal};
 use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::keys::SigningKey;
 use postern_spool::recipients::Recipients;
@@ -103,19 +109,24 @@ impl Store {
             .temp_file(&mut rand::rng())
             .map_err(|_| StageError::Server("temporary"))?;
         let tmp = TempGuard::new(tmp);
-        let sink = BlockingSink::new(file);
-        let parts = sink.parts();
-        let sealer = seal_async(&self.recipients, &header, sink)
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| StageError::Server("runtime"))?;
+        let kind = header.kind;
+        let day = header.day;
+        let store = self.clone();
+        let state = tokio::task::spawn_blocking(move || WriterState::new(&store, &header, file))
             .await
-            .map_err(|_| StageError::Server("seal"))?;
+            .map_err(|_| StageError::Server("seal task"))??;
         Ok(Staging {
             store: self.clone(),
-            sealer,
-            parts,
+            pipe: Pipe::new(state),
+            runtime,
+            batch: Vec::new(),
+            content: 0,
             tmp,
             item,
-            kind: header.kind,
-            day: header.day,
+            kind,
+            day,
             max,
             since_check: 0,
         })
@@ -178,8 +189,11 @@ impl Store {
 /// An item being sealed into its temporary.
 pub struct Staging {
     store: Arc<Store>,
-    sealer: AsyncSealer<BlockingSink>,
-    parts: SinkParts,
+    pipe: Arc<Pipe>,
+    runtime: tokio::runtime::Handle,
+    /// Content gathered for the writer, up to one frame.
+    batch: Vec<u8>,
+    content: u64,
     tmp: TempGuard,
     item: ItemId,
     kind: Kind,
@@ -205,13 +219,13 @@ pub struct Staged {
 impl Staging {
     /// Content bytes written so far.
     pub fn content_len(&self) -> u64 {
-        self.sealer.content_len()
+        self.content
     }
 
     /// Appends content: refused beyond the item's limit, or when the disk reserve is reached.
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StageError> {
+    pub async fn write(&mut self, mut chunk: &[u8]) -> Result<(), StageError> {
         let n = chunk.len() as u64;
-        if self.content_len().saturating_add(n) > self.max {
+        if self.content.saturating_add(n) > self.max {
             return Err(StageError::TooLarge);
         }
         self.since_check += n;
@@ -221,38 +235,87 @@ impl Staging {
                 return Err(StageError::DiskFull);
             }
         }
-        self.sealer
-            .write_all(chunk)
-            .await
-            .map_err(|_| StageError::Server("seal"))
+        self.content += n;
+        while !chunk.is_empty() {
+            if self.batch.capacity() == 0 {
+                self.batch.reserve_exact(BATCH);
+            }
+            let room = BATCH.saturating_sub(self.batch.len());
+            let (now, rest) = chunk.split_at(room.min(chunk.len()));
+            self.batch.extend_from_slice(now);
+            chunk = rest;
+            if self.batch.len() >= BATCH {
+                self.send().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands the gathered batch to the writer, waiting while its queue is full.
+    async fn send(&mut self) -> Result<(), StageError> {
+        poll_fn(|cx| {
+            let mut s = self.pipe.lock();
+            if let Some(what) = s.failed {
+                return Poll::Ready(Err(StageError::Server(what)));
+            }
+            if s.queue.len() >= QUEUE {
+                s.producer = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            let next = s.spare.take().unwrap_or_default();
+            let batch = std::mem::replace(&mut self.batch, next);
+            s.queue.push_back(batch);
+            self.pipe.kick(&mut s, &self.runtime);
+            Poll::Ready(Ok(()))
+        })
+        .await
     }
 
     /// Completes the envelope and makes the temporary durable.
-    pub async fn finish(self) -> Result<Staged, StageError> {
-        let content = self.content_len();
-        self.sealer
-            .finish()
-            .await
-            .map_err(|_| StageError::Server("seal"))?;
-        let (file, sha256, size) = self
-            .parts
-            .lock()
-            .ok()
-            .and_then(|mut p| p.take())
-            .ok_or(StageError::Server("sink"))?;
-        tokio::task::spawn_blocking(move || file.sync_all())
-            .await
-            .map_err(|_| StageError::Server("fsync task"))?
-            .map_err(|_| StageError::Server("fsync"))?;
+    pub async fn finish(mut self) -> Result<Staged, StageError> {
+        if !self.batch.is_empty() {
+            self.send().await?;
+        }
+        {
+            let mut s = self.pipe.lock();
+            s.finishing = true;
+            self.pipe.kick(&mut s, &self.runtime);
+        }
+        let (sha256, size) = poll_fn(|cx| {
+            let mut s = self.pipe.lock();
+            if let Some(what) = s.failed {
+                return Poll::Ready(Err(StageError::Server(what)));
+            }
+            if let Some(done) = s.done.take() {
+                return Poll::Ready(Ok(done));
+            }
+            if !s.running && s.state.is_none() {
+                return Poll::Ready(Err(StageError::Server("writer lost")));
+            }
+            s.producer = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await?;
+        let tmp = std::mem::replace(&mut self.tmp, TempGuard(None));
         Ok(Staged {
             item: self.item,
             kind: self.kind,
             day: self.day,
             size,
             sha256,
-            content,
-            tmp: self.tmp,
+            content: self.content,
+            tmp,
         })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // An upload that went away: the writer drops what is queued and stops.
+        let mut s = self.pipe.lock();
+        s.cancelled = true;
+        s.queue.clear();
+        self.pipe.more.notify_all();
     }
 }
 
@@ -279,228 +342,271 @@ impl Drop for TempGuard {
     }
 }
 
-/// Where a closed sink leaves its file, the SHA-256 of everything written and its length.
-type SinkParts = Arc<Mutex<Option<(std::fs::File, [u8; 32], u64)>>>;
-
-/// Bytes gathered before they are handed to the blocking threads.
-const SINK_BUF: usize = 256 * 1024;
-/// After this many bytes written since the last flush started, another flush to disk is started
-/// in the background, so that the fsync at the end of an upload has only the tail left to do.
+/// Content gathered on the connection's task before it goes to the writer: one envelope frame,
+/// which the envelope seals without copying it again.
+const BATCH: usize = FRAME_LEN;
+/// Batches waiting for the writer beside the one it is sealing.
+const QUEUE: usize = 1;
+/// How long an idle writer waits for the next batch before it gives its thread back.
+const IDLE: Duration = Duration::from_millis(2);
+/// After this many content bytes sealed since the last flush started, another flush to disk is
+/// started in the background, so that the fsync at the end of an upload has only the tail left.
 const EARLY_SYNC: u64 = 8 << 20;
 
-/// One buffer in flight: written by one blocking task and hashed by another, at the same time.
-struct SinkJob {
-    data: Arc<Vec<u8>>,
-    write: Option<tokio::task::JoinHandle<io::Result<std::fs::File>>>,
-    hash: Option<tokio::task::JoinHandle<Sha256>>,
-    file: Option<std::fs::File>,
-    hasher: Option<Sha256>,
+/// What the connection's task and the upload's writer share.
+struct Pipe {
+    shared: Mutex<Shared>,
+    /// Signalled when a batch is queued, the upload finishes or it is cancelled.
+    more: Condvar,
 }
 
-/// The file end of an upload: gathers ciphertext into 256 KiB buffers and hands each to two
-/// blocking tasks, one writing it and one hashing it (SHA-256, for the record), while the
-/// connection's task goes on parsing and encrypting the next one. One buffer is in flight at a
-/// time, so memory stays at two buffers, allocated only as data arrives.
-pub struct BlockingSink {
-    idle: Option<(std::fs::File, Sha256)>,
-    job: Option<SinkJob>,
-    buf: Vec<u8>,
-    spare: Vec<u8>,
-    len: u64,
+struct Shared {
+    queue: VecDeque<Vec<u8>>,
+    /// A batch buffer the writer is done with, for the connection's task to fill again.
+    spare: Option<Vec<u8>>,
+    /// The sealing state while no writer job holds it.
+    state: Option<Box<WriterState>>,
+    /// A writer job holds the state.
+    running: bool,
+    /// Everything was sent: seal the end, fsync and report.
+    finishing: bool,
+    /// The upload went away.
+    cancelled: bool,
+    failed: Option<&'static str>,
+    /// SHA-256 and length of the finished ciphertext.
+    done: Option<([u8; 32], u64)>,
+    /// The connection's task, waiting for room in the queue or for the end.
+    producer: Option<Waker>,
+}
+
+impl Pipe {
+    fn new(state: WriterState) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::with_capacity(QUEUE),
+                spare: None,
+                state: Some(Box::new(state)),
+                running: false,
+                finishing: false,
+                cancelled: false,
+                failed: None,
+                done: None,
+                producer: None,
+            }),
+            more: Condvar::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes sure a writer job sees what was just queued: wakes the one running, or starts one.
+    fn kick(self: &Arc<Pipe>, s: &mut Shared, runtime: &tokio::runtime::Handle) {
+        if s.running {
+            self.more.notify_one();
+            return;
+        }
+        if let Some(state) = s.state.take() {
+            s.running = true;
+            let pipe = self.clone();
+            drop(runtime.spawn_blocking(move || pipe.run(state)));
+        }
+    }
+
+    /// The writer job: seals, hashes and writes queued batches until the queue stays empty
+    /// for [`IDLE`] (then it gives the state back), the upload finishes or it is cancelled.
+    fn run(self: Arc<Pipe>, mut state: Box<WriterState>) {
+        let _guard = JobGuard(&self);
+        let rt = tokio::runtime::Handle::try_current().ok();
+        let mut s = self.lock();
+        let mut waited = false;
+        loop {
+            if s.cancelled {
+                s.running = false;
+                return;
+            }
+            if let Some(mut batch) = s.queue.pop_front() {
+                waited = false;
+                if let Some(w) = s.producer.take() {
+                    w.wake();
+                }
+                drop(s);
+                let r = state.seal(&batch, rt.as_ref());
+                s = self.lock();
+                if let Err(what) = r {
+                    return self.fail(s, what);
+                }
+                batch.clear();
+                s.spare = Some(batch);
+                continue;
+            }
+            if s.finishing {
+                drop(s);
+                let r = state.finish();
+                s = self.lock();
+                match r {
+                    Ok(done) => s.done = Some(done),
+                    Err(what) => return self.fail(s, what),
+                }
+                s.running = false;
+                if let Some(w) = s.producer.take() {
+                    w.wake();
+                }
+                return;
+            }
+            if waited {
+                s.state = Some(state);
+                s.running = false;
+                return;
+            }
+            s = self
+                .more
+                .wait_timeout(s, IDLE)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            waited = true;
+        }
+    }
+
+    fn fail(&self, mut s: MutexGuard<'_, Shared>, what: &'static str) {
+        s.failed = Some(what);
+        s.running = false;
+        s.queue.clear();
+        if let Some(w) = s.producer.take() {
+            w.wake();
+        }
+    }
+}
+
+/// Fails the upload if its writer job panics, so that the connection's task is not left waiting.
+struct JobGuard<'a>(&'a Arc<Pipe>);
+
+impl Drop for JobGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let s = self.0.lock();
+            self.0.fail(s, "writer");
+        }
+    }
+}
+
+/// The upload's sealing state: the envelope and age stream over the hashing file.
+struct WriterState {
+    sealer: Sealer<HashingFile>,
     /// The same open file, for background flushes (`fdatasync` while writing goes on).
     flusher: Option<Arc<std::fs::File>>,
-    /// A background flush in flight. Its error is the upload's error: after a failed flush the
-    /// kernel may not report the loss again to the final fsync.
-    flush: Option<tokio::task::JoinHandle<io::Result<()>>>,
+    flushes: Arc<Flushes>,
     unflushed: u64,
-    /// Filled when the sink is closed.
-    parts: SinkParts,
 }
 
-impl BlockingSink {
-    pub fn new(file: std::fs::File) -> BlockingSink {
+impl WriterState {
+    /// Starts the envelope (the age header and the envelope header are written here).
+    fn new(store: &Store, header: &Header, file: std::fs::File) -> Result<WriterState, StageError> {
         // Without a second handle there are no background flushes; the final fsync does all.
         let flusher = file.try_clone().ok().map(Arc::new);
-        BlockingSink {
-            idle: Some((file, Sha256::new())),
-            job: None,
-            buf: Vec::new(),
-            spare: Vec::new(),
+        let out = HashingFile {
+            file,
+            hasher: Sha256::new(),
             len: 0,
-            flusher,
-            flush: None,
-            unflushed: 0,
-            parts: Arc::new(Mutex::new(None)),
-        }
-    }
-
-    /// Collects a finished background flush; `Pending` while one runs.
-    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(handle) = self.flush.as_mut() else {
-            return Poll::Ready(Ok(()));
         };
-        match Pin::new(handle).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(r) => {
-                self.flush = None;
-                Poll::Ready(r.map_err(|_| io::Error::other("flush task failed"))?)
-            }
-        }
+        let sealer =
+            seal(&store.recipients, header, out).map_err(|_| StageError::Server("seal"))?;
+        Ok(WriterState {
+            sealer,
+            flusher,
+            flushes: Arc::new(Flushes::default()),
+            unflushed: 0,
+        })
     }
 
-    /// Starts a background flush when enough was written since the last one (and none runs).
-    fn maybe_flush(&mut self, cx: &mut Context<'_>, written: usize) -> io::Result<()> {
-        self.unflushed += written as u64;
-        if let Poll::Ready(r) = self.poll_flushed(cx) {
-            r?;
-        }
+    fn seal(
+        &mut self,
+        batch: &[u8],
+        runtime: Option<&tokio::runtime::Handle>,
+    ) -> Result<(), &'static str> {
+        self.sealer.write_all(batch).map_err(|_| "seal")?;
+        self.unflushed += batch.len() as u64;
+        self.flushes.check()?;
         if self.unflushed >= EARLY_SYNC
-            && self.flush.is_none()
-            && let Some(f) = &self.flusher
+            && let (Some(f), Some(rt)) = (&self.flusher, runtime)
+            && self.flushes.start(f.clone(), rt)
         {
-            let f = f.clone();
-            self.flush = Some(tokio::task::spawn_blocking(move || f.sync_data()));
             self.unflushed = 0;
         }
         Ok(())
     }
 
-    /// Waits for the buffer in flight, if any.
-    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(job) = self.job.as_mut() else {
-            return Poll::Ready(Ok(()));
-        };
-        if let Some(handle) = job.write.as_mut() {
-            match Pin::new(handle).poll(cx) {
-                Poll::Pending => {}
-                Poll::Ready(r) => {
-                    job.write = None;
-                    job.file = Some(r.map_err(|_| io::Error::other("write task failed"))??);
-                }
-            }
-        }
-        if let Some(handle) = job.hash.as_mut() {
-            match Pin::new(handle).poll(cx) {
-                Poll::Pending => {}
-                Poll::Ready(r) => {
-                    job.hash = None;
-                    job.hasher = Some(r.map_err(|_| io::Error::other("hash task failed"))?);
-                }
-            }
-        }
-        if job.write.is_some() || job.hash.is_some() {
-            return Poll::Pending;
-        }
-        let (Some(file), Some(hasher)) = (job.file.take(), job.hasher.take()) else {
-            return Poll::Ready(Err(io::Error::other("sink in an impossible state")));
-        };
-        let data = std::mem::take(&mut job.data);
-        self.job = None;
-        // Both tasks are done, so the buffer is ours again: reuse it.
-        if let Ok(mut old) = Arc::try_unwrap(data) {
-            old.clear();
-            self.spare = old;
-        }
-        self.idle = Some((file, hasher));
-        Poll::Ready(Ok(()))
-    }
-
-    /// Hands the gathered bytes over (after the previous buffer is done).
-    fn poll_hand_over(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Poll::Ready(r) = self.poll_job(cx) {
-            r?;
-        } else {
-            return Poll::Pending;
-        }
-        if self.buf.is_empty() {
-            return Poll::Ready(Ok(()));
-        }
-        let Some((mut file, mut hasher)) = self.idle.take() else {
-            return Poll::Ready(Err(io::Error::other("sink in an impossible state")));
-        };
-        let data = Arc::new(std::mem::replace(
-            &mut self.buf,
-            std::mem::take(&mut self.spare),
-        ));
-        // Data handed over before now is written by the time the next buffer goes: flush it
-        // in the background.
-        self.maybe_flush(cx, data.len())?;
-        let for_write = data.clone();
-        let for_hash = data.clone();
-        self.job = Some(SinkJob {
-            data,
-            write: Some(tokio::task::spawn_blocking(move || {
-                use std::io::Write as _;
-                file.write_all(&for_write)?;
-                Ok(file)
-            })),
-            hash: Some(tokio::task::spawn_blocking(move || {
-                hasher.update(&*for_hash);
-                hasher
-            })),
-            file: None,
-            hasher: None,
-        });
-        Poll::Ready(Ok(()))
-    }
-
-    /// Where the sink leaves the file, the SHA-256 of everything written and its length once
-    /// it is closed.
-    fn parts(&self) -> SinkParts {
-        self.parts.clone()
+    /// Ends the envelope and the age stream and makes the file durable.
+    fn finish(self) -> Result<([u8; 32], u64), &'static str> {
+        let out = self.sealer.finish().map_err(|_| "seal")?;
+        // A failed background flush is the upload's error: the kernel may not report the loss
+        // again to the final fsync.
+        self.flushes.wait()?;
+        out.file.sync_all().map_err(|_| "fsync")?;
+        Ok((out.hasher.finalize().into(), out.len))
     }
 }
 
-impl AsyncWrite for BlockingSink {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        if this.buf.len() >= SINK_BUF {
-            match this.poll_hand_over(cx) {
-                Poll::Ready(Ok(())) => {}
-                other => return other.map(|r| r.map(|()| 0)),
-            }
-        }
-        let room = SINK_BUF.saturating_sub(this.buf.len()).max(1);
-        let take = room.min(data.len());
-        this.buf.extend_from_slice(data.get(..take).unwrap_or(data));
-        this.len += take as u64;
-        Poll::Ready(Ok(take))
+/// The temporary file, hashing (SHA-256, for the record) each piece of ciphertext just before
+/// it is written, while it is in cache.
+struct HashingFile {
+    file: std::fs::File,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or(buf));
+        self.len += n as u64;
+        Ok(n)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        loop {
-            match this.poll_hand_over(cx) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
-            }
-            if this.buf.is_empty() {
-                return match this.poll_job(cx) {
-                    Poll::Ready(Ok(())) => this.poll_flushed(cx),
-                    other => other,
-                };
-            }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Background flushes of one upload: at most one at a time; a failure is kept.
+#[derive(Default)]
+struct Flushes {
+    state: Mutex<(bool, bool)>,
+    idle: Condvar,
+}
+
+impl Flushes {
+    /// Starts a flush unless one runs; says whether it started one.
+    fn start(self: &Arc<Flushes>, file: Arc<std::fs::File>, rt: &tokio::runtime::Handle) -> bool {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.0 {
+            return false;
         }
+        st.0 = true;
+        drop(st);
+        let me = self.clone();
+        drop(rt.spawn_blocking(move || {
+            let ok = file.sync_data().is_ok();
+            let mut st = me.state.lock().unwrap_or_else(PoisonError::into_inner);
+            st.0 = false;
+            st.1 |= !ok;
+            me.idle.notify_all();
+        }));
+        true
     }
 
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.as_mut().poll_flush(cx) {
-            Poll::Ready(Ok(())) => {}
-            other => return other,
+    fn check(&self) -> Result<(), &'static str> {
+        let st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.1 { Err("flush") } else { Ok(()) }
+    }
+
+    /// Waits for the flush in flight, if any.
+    fn wait(&self) -> Result<(), &'static str> {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while st.0 {
+            st = self.idle.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
-        let this = &mut *self;
-        if let Some((file, hasher)) = this.idle.take() {
-            let digest: [u8; 32] = hasher.finalize().into();
-            let mut slot = this
-                .parts
-                .lock()
-                .map_err(|_| io::Error::other("sink lock poisoned"))?;
-            *slot = Some((file, digest, this.len));
-        }
-        Poll::Ready(Ok(()))
+        if st.1 { Err("flush") } else { Ok(()) }
     }
 }

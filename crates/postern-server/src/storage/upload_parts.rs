@@ -1,13 +1,13 @@
 //! Which spool items make up one resumable upload, kept by the server so that a journalist sees
 //! (and deletes) an upload as one entry although the server cannot open its manifest.
 //!
-//! While an upload runs, its state (`uploads/<id>.state`, [`crate::storage::uploads`]) lists its
-//! segments. Once its manifest is committed, the state goes; before it goes, the server writes
-//! `uploads/<id>.parts`: the source, the manifest item, the upload's length and day, and every
-//! segment item. Deleting an upload first writes `uploads/<id>.deleting` (the same text), then
-//! removes the parts and state files and the items; a crash midway leaves the `.deleting` file,
-//! and [`crate::storage::index::SpoolIndex::finish_deletions`] (at startup, and on every delete)
-//! finishes the job. None of this is secret (the server saw it all when the upload arrived), and
+//! While an upload runs, its log (`uploads/<id>.log`, kept by the uploads module) lists its
+//! segments; the log goes on the upload's expiry day, complete or not. Once the manifest is
+//! committed, and before that is recorded in the log, the server writes `uploads/<id>.parts`: the
+//! source, the manifest item, the upload's length and day, and every segment item. Deleting an
+//! upload first writes `uploads/<id>.deleting` (the same text), then removes the log, the parts
+//! file and the items; a crash midway leaves the `.deleting` file, and the index's
+//! `finish_deletions` (at startup) finishes the job. None of this is secret (the server saw it all when the upload arrived), and
 //! `uploads/` is never exported.
 //!
 //! ```text

@@ -19,7 +19,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Listen};
 use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
-use crate::storage::{retention, uploads};
+use crate::storage::retention;
 use kit::listen::{ConnLimits, Listener, raise_fd_limit, shutdown_signal};
 
 /// Builds the runtime and serves until Ctrl+C or SIGTERM.
@@ -106,7 +106,8 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             ring.keyring.prune();
         }
     });
-    // Abandoned resumable uploads are removed with their segments, hourly.
+    // Hourly: abandoned resumable uploads are removed with their segments, and what a failed
+    // request left in flight is settled (orphan segments removed, manifests written).
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -114,7 +115,8 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             tick.tick().await;
             let st = sweeper.clone();
             let _ = tokio::task::spawn_blocking(move || {
-                uploads::expire(&st.store.spool, st.store.today())
+                st.uploads.expire(&st.store, st.store.today());
+                st.uploads.sweep_orphans(&st.store, |id| st.tus.lock(*id))
             })
             .await;
         }

@@ -9,12 +9,11 @@ use axum::http::StatusCode;
 use postern_server::config::{CONFIG_FILE, Config};
 use postern_server::storage::index::SpoolIndex;
 use postern_server::storage::upload_parts::{self, UploadParts, Which};
-use postern_server::storage::uploads::{self, UploadState};
+use postern_server::storage::uploads;
 use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 use postern_spool::ids::{ItemId, SourceId, UploadId};
 use postern_spool::record::{ItemRecord, SourceRecord};
-use postern_spool::segments::SegmentEntry;
 use postern_spool::spool::Spool;
 
 use crate::web::{Browser, Harness, journalist_login};
@@ -84,34 +83,44 @@ impl Synth {
         (id, all)
     }
 
-    /// An upload in progress: `n` segments of `size` bytes of `length`.
+    /// An upload in progress: `n` segments of `size` bytes of `length`, with its log written as
+    /// the server writes it (spool-format §13.5).
     fn open_upload(&self, n: u64, size: u64, length: u64, expires: Day) -> (UploadId, Vec<ItemId>) {
-        let mut entries = Vec::new();
-        for i in 0..n {
-            let item = self.item(Kind::Segment, Day(TODAY.0 - 1), size);
-            entries.push(SegmentEntry {
-                index: i,
-                item,
-                offset: i * size,
-                length: size,
-                sha256: [0; 32],
-            });
-        }
-        let st = UploadState {
-            source: self.source,
-            length,
-            content: length,
-            offset: n * size,
-            expires,
-            checksum: false,
-            encrypted: false,
-            meta: Vec::new(),
-            segments: entries.clone(),
-        };
         let id = UploadId::random(&mut rand::rng());
+        let items: Vec<ItemId> = (0..n)
+            .map(|_| self.item(Kind::Segment, Day(TODAY.0 - 1), size))
+            .collect();
+        let mut log = vec![format!(
+            "postern-upload-log 2 {} {length} {length} 0 {} 01",
+            self.source, expires.0
+        )];
+        for (i, item) in items.iter().enumerate() {
+            let i = i as u64;
+            log.push(format!("pending {item}"));
+            log.push(format!(
+                "segment {i} {item} {} {size} {} 0 {}",
+                i * size,
+                "00".repeat(32),
+                expires.0
+            ));
+        }
+        self.write_log(&id, &log);
+        (id, items)
+    }
+
+    fn write_log(&self, id: &UploadId, lines: &[String]) {
+        use sha2::Digest;
         uploads::ensure_dir(&self.spool).unwrap();
-        uploads::store(&self.spool, &id, &st).unwrap();
-        (id, entries.iter().map(|e| e.item).collect())
+        let text: String = lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{l} {}\n",
+                    hex::encode(&sha2::Sha256::digest(l.as_bytes())[..4])
+                )
+            })
+            .collect();
+        std::fs::write(self.parts_file(id, "log"), text).unwrap();
     }
 
     fn exists(&self, item: &ItemId) -> bool {
@@ -144,30 +153,28 @@ async fn an_upload_is_one_entry_with_its_size_and_state_newest_first() {
     let message = s.item(Kind::Message, Day(TODAY.0 - 10), 1024);
     let (done, done_items) = s.complete_upload(3, 16 << 20, Day(TODAY.0 - 2));
     let (open, open_items) = s.open_upload(2, 8 << 20, 64 << 20, Day(TODAY.0 + 5));
-    // The server may keep a complete upload's state until it expires (to answer HEAD): still
-    // one row.
-    let kept = UploadState {
-        source: s.source,
-        length: 48 << 20,
-        content: 48 << 20,
-        offset: 48 << 20,
-        expires: Day(TODAY.0 + 5),
-        checksum: false,
-        encrypted: false,
-        meta: Vec::new(),
-        segments: done_items[..3]
-            .iter()
-            .enumerate()
-            .map(|(i, item)| SegmentEntry {
-                index: i as u64,
-                item: *item,
-                offset: (i as u64) << 24,
-                length: 16 << 20,
-                sha256: [0; 32],
-            })
-            .collect(),
-    };
-    uploads::store(&s.spool, &done, &kept).unwrap();
+    // The server keeps a complete upload's log until its day (to answer HEAD): still one row.
+    let size = 16u64 << 20;
+    let mut log = vec![format!(
+        "postern-upload-log 2 {} {} {} 0 {} 01",
+        s.source,
+        3 * size,
+        3 * size,
+        TODAY.0 + 5
+    )];
+    for (i, item) in done_items[..3].iter().enumerate() {
+        let i = i as u64;
+        log.push(format!("pending {item}"));
+        log.push(format!(
+            "segment {i} {item} {} {size} {} 0 {}",
+            i * size,
+            "00".repeat(32),
+            TODAY.0 + 5
+        ));
+    }
+    log.push(format!("finishing {}", done_items[3]));
+    log.push(format!("complete {}", done_items[3]));
+    s.write_log(&done, &log);
     let mut b = Browser::new(&h.journalist);
     journalist_login(&h, &mut b, "alice").await;
     let page = b.get(&format!("/sources/{}", s.source)).await;
@@ -287,7 +294,7 @@ async fn deleting_an_upload_asks_first_then_removes_every_part() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(open_items.iter().all(|i| !s.exists(i)));
-    assert!(uploads::load(&s.spool, &open).unwrap().is_none());
+    assert!(uploads::read_one(&s.spool, &open).unwrap().is_none());
     // A file asks too, and the other items stay.
     let action = format!("{base}/items/{keep}/delete");
     let r = b.post_form(&action, &[("csrf", &csrf)]).await;

@@ -14,4 +14,5 @@ mod abuse;
 mod i18n;
 mod items;
 mod layers;
+mod tus;
 mod web;

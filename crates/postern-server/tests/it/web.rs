@@ -290,6 +290,8 @@ mod source_headers {
         root => "/",
         landing_en => "/en/",
         landing_ru => "/ru/",
+        safety => "/fa/safety",
+        large => "/zh/large",
         login => "/en/login",
         home => "/en/home",
         generate => "/en/generate",

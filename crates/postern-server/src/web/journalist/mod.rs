@@ -49,11 +49,12 @@ use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
 use crate::web::kit::csrf::{csrf_ok, csrf_token};
 use crate::web::kit::error::{WebError, html_response};
-use crate::web::kit::headers::{content_type, log_request, security_headers};
+use crate::web::kit::headers::{content_type, log_request, security_headers_keeping_validators};
 use crate::web::kit::i18n::{self, Lang};
 use crate::web::kit::session::{BoundedStore, had_cookie};
 
 pub use self::auth::{LOGIN_FAILED, MAX_FAILURES};
+pub use self::downloads::readable;
 pub use self::sources::source_rows;
 
 /// The journalist session cookie's name (another origin than the source interface's).
@@ -92,6 +93,12 @@ pub struct JournalistApp {
     newsroom_key: Option<postern_spool::keys::VerifyingKey>,
     /// The spool's own key: source records are checked with it.
     server_key: postern_spool::keys::VerifyingKey,
+    /// The same key's secret half: bundle manifests are signed with it.
+    signer: postern_spool::keys::SigningKey,
+    /// Bundle selections made here, so that part links stay valid while they download.
+    selections: crate::storage::selection::Selections,
+    /// Size of one bundle part.
+    part_size: u64,
 }
 
 pub type Shared = Arc<JournalistApp>;
@@ -126,6 +133,9 @@ impl JournalistApp {
             clock,
             newsroom_key: cfg.newsroom_key,
             server_key: cfg.signing_key.verifying_key(),
+            signer: cfg.signing_key.duplicate(),
+            selections: crate::storage::selection::Selections::new(64),
+            part_size: cfg.file.limits.bundle_part_bytes,
         }
     }
 }
@@ -218,7 +228,9 @@ pub fn app(st: Shared) -> Router {
     // Downloads can take long over Tor: no total deadline.
     let downloads = Router::new()
         .route("/sources/{sid}/items/{iid}", get(downloads::download_item))
-        .route("/bundle", post(downloads::bundle));
+        .route("/bundle", post(downloads::bundle))
+        .route("/bundle/{sel}", get(downloads::selection_page))
+        .route("/bundle/{sel}/{part}", get(downloads::download_part));
     // Reply bundles: a bounded body, read whole, then checked like `postern import-replies`.
     let uploads = Router::new()
         .route("/replies", post(uploads::upload_replies))
@@ -235,7 +247,9 @@ pub fn app(st: Shared) -> Router {
         .with_state(st)
         .layer(csrf)
         .layer(axum::middleware::from_fn(log_request))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(
+            security_headers_keeping_validators,
+        ))
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -285,6 +285,84 @@ struct SourcePage<'a> {
     items: &'a [ItemRow],
 }
 
+/// One part of a selection, as its page lists it.
+pub struct PartRow {
+    pub number: u32,
+    pub items: usize,
+    pub size: String,
+    pub href: String,
+    pub file: String,
+}
+
+/// What the page of a selection shows.
+pub struct SelectionView<'a> {
+    pub id: &'a str,
+    pub items: usize,
+    pub total: &'a str,
+    pub part_size: &'a str,
+    pub parts: &'a [PartRow],
+}
+
+#[derive(Template)]
+#[template(path = "journalist/selection.html")]
+struct SelectionPage<'a> {
+    j: Chrome,
+    title: String,
+    org: &'a str,
+    csrf: &'a str,
+    user: Option<&'a str>,
+    summary: String,
+    /// HTML: escaped here, with the command in `<code>`.
+    import_html: String,
+    caption: String,
+    /// Each part with the text of its link.
+    parts: Vec<(&'a PartRow, String)>,
+}
+
+/// The page of a selection: its size and parts, with their links.
+pub fn selection(l: &Layout<'_>, v: &SelectionView<'_>) -> String {
+    let j = Chrome::new(l);
+    let n = v.parts.len() as u64;
+    let summary = i18n::t_args(
+        l.lang,
+        "j-selection-summary",
+        &[
+            ("items", Arg::Num(v.items as u64)),
+            ("total", Arg::from(v.total)),
+            ("parts", Arg::Num(n)),
+            ("size", Arg::from(v.part_size)),
+        ],
+    );
+    let import_html = j.with_code("j-selection-import", "command", "postern-review import");
+    let caption = i18n::t_args(l.lang, "j-selection-caption", &[("id", Arg::from(v.id))]);
+    let parts = v
+        .parts
+        .iter()
+        .map(|p| {
+            let text = i18n::t_args(
+                l.lang,
+                "j-part-link",
+                &[
+                    ("part", Arg::Num(u64::from(p.number))),
+                    ("parts", Arg::Num(n)),
+                ],
+            );
+            (p, text)
+        })
+        .collect();
+    render(&SelectionPage {
+        title: i18n::t(l.lang, "j-selection-title"),
+        j,
+        org: l.org,
+        csrf: l.csrf,
+        user: l.user,
+        summary,
+        import_html,
+        caption,
+        parts,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "journalist/confirm.html")]
 struct ConfirmPage<'a> {

@@ -75,6 +75,7 @@ pub async fn bound_upload(bounds: UploadBounds, req: Request, next: Next) -> Res
             inner: stream,
             scan: MultipartScan::new(&b, bounds.max_parts),
             failed: false,
+            unyielded: 0,
         }),
         None => Body::from_stream(stream),
     };
@@ -144,7 +145,14 @@ struct Scanned<S> {
     inner: S,
     scan: MultipartScan,
     failed: bool,
+    /// Bytes handed out since the body last had nothing ready.
+    unyielded: usize,
 }
+
+/// Most bytes a multipart body hands out in one go before it yields once. multer's buffer takes
+/// every chunk that is ready before it parses any, so a fast client would otherwise fill it
+/// with whatever the socket holds; this keeps it at about one envelope frame.
+const MULTIPART_RUN: usize = 64 * 1024;
 
 impl<S> Stream for Scanned<S>
 where
@@ -157,9 +165,21 @@ where
         if this.failed {
             return Poll::Ready(None);
         }
+        if this.unyielded >= MULTIPART_RUN {
+            this.unyielded = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Pending => {
+                this.unyielded = 0;
+                Poll::Pending
+            }
             Poll::Ready(Some(Ok(b))) => match this.scan.feed(&b) {
-                Ok(()) => Poll::Ready(Some(Ok(b))),
+                Ok(()) => {
+                    this.unyielded = this.unyielded.saturating_add(b.len());
+                    Poll::Ready(Some(Ok(b)))
+                }
                 Err(e) => {
                     this.failed = true;
                     Poll::Ready(Some(Err(Box::new(e))))
@@ -291,6 +311,43 @@ impl MultipartScan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fast_multipart_body_yields_after_one_run() {
+        let body = {
+            let mut b = b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".to_vec();
+            b.resize(1 << 20, b'a');
+            b
+        };
+        let chunks: Vec<Result<Bytes, BoxError>> = body
+            .chunks(16 * 1024)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let mut s = Scanned {
+            inner: futures_util::stream::iter(chunks),
+            scan: MultipartScan::new("XyZ", 10),
+            failed: false,
+            unyielded: 0,
+        };
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut runs = Vec::new();
+        let mut run = 0;
+        let mut total = 0;
+        loop {
+            match Pin::new(&mut s).poll_next(&mut cx) {
+                Poll::Ready(Some(Ok(b))) => {
+                    run += b.len();
+                    total += b.len();
+                }
+                Poll::Ready(None) => break,
+                Poll::Ready(Some(Err(e))) => panic!("{e}"),
+                Poll::Pending => runs.push(std::mem::take(&mut run)),
+            }
+        }
+        assert_eq!(total, body.len(), "every byte came through");
+        assert_eq!(runs.len(), (1 << 20) / MULTIPART_RUN, "one pause per run");
+        assert!(runs.iter().all(|r| *r == MULTIPART_RUN), "{runs:?}");
+    }
 
     fn body(parts: usize) -> Vec<u8> {
         let mut b = Vec::new();

@@ -31,7 +31,10 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 pub const FORBIDDEN_HEADERS: &[&str] = &["server", "x-powered-by", "etag", "last-modified", "date"];
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+    security_headers_of(next.run(req).await)
+}
+
+fn security_headers_of(mut res: Response) -> Response {
     let h = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         h.insert(
@@ -43,6 +46,27 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         h.remove(*name);
     }
     undate_cookies(h);
+    res
+}
+
+/// Marks a response whose `ETag` is a content-derived validator of a resumable download (a
+/// journalist's bundle part), put in the response's extensions by its handler.
+#[derive(Clone, Copy, Debug)]
+pub struct RangeValidator;
+
+/// [`security_headers`], except that a response marked [`RangeValidator`] keeps its `ETag`, so a
+/// browser can resume it with `If-Range`. Only the journalist listener uses this layer: the
+/// source interface never sends a validator.
+pub async fn security_headers_keeping_validators(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let etag = res
+        .extensions()
+        .get::<RangeValidator>()
+        .and_then(|_| res.headers().get(header::ETAG).cloned());
+    let mut res = security_headers_of(res);
+    if let Some(v) = etag {
+        res.headers_mut().insert(header::ETAG, v);
+    }
     res
 }
 

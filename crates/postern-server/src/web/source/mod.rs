@@ -73,6 +73,8 @@ pub struct AppState {
     pub keyring: keyring::Keyring,
     /// Resumable uploads: API bearer tokens and per-upload locks, in memory only.
     pub tus: tus::Tus,
+    /// Resumable uploads' state, indexed in memory (`storage::uploads`).
+    pub uploads: uploads::Uploads,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -89,24 +91,34 @@ pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
             "removed leftovers of interrupted uploads"
         );
     }
-    uploads::ensure_dir(&spool).context("creating the uploads folder")?;
-    let expired = uploads::expire(&spool, clock.today());
-    if expired > 0 {
-        tracing::info!(expired, "removed abandoned resumable uploads");
-    }
     let limits = cfg.file.limits.clone();
     let per_second = std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN);
     let burst = std::num::NonZeroU32::new(60).unwrap_or(std::num::NonZeroU32::MIN);
     let idle = Duration::from_secs(u64::from(limits.session_idle_minutes).saturating_mul(60));
+    let store = Arc::new(Store {
+        spool,
+        recipients: cfg.recipients,
+        signing_key: cfg.signing_key,
+        disk_reserve: limits.disk_reserve_bytes,
+        clock,
+    });
+    // The resumable uploads' logs, read once: torn appends dropped, orphan segments of a crash
+    // removed, unrecorded manifests settled, expired uploads removed.
+    let (uploads, found) = uploads::Uploads::open(&store).context("reading the upload logs")?;
+    if found.orphans + found.torn + found.finished + found.expired + found.damaged > 0 {
+        tracing::info!(
+            orphans = found.orphans,
+            torn = found.torn,
+            finished = found.finished,
+            expired = found.expired,
+            damaged = found.damaged,
+            "settled resumable uploads"
+        );
+    }
     Ok(Arc::new(AppState {
         org: cfg.file.organization.clone(),
-        store: Arc::new(Store {
-            spool,
-            recipients: cfg.recipients,
-            signing_key: cfg.signing_key,
-            disk_reserve: limits.disk_reserve_bytes,
-            clock,
-        }),
+        store,
+        uploads,
         kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
         login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
         newsroom_key: cfg.newsroom_key,
@@ -125,6 +137,7 @@ pub fn app(state: SharedState, cookie_secure: bool) -> Router {
     });
     routes(state, cookie_secure)
         .layer(csrf)
+        .layer(axum::middleware::from_fn(tus::api_version_header))
         .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -166,6 +179,8 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
         .route("/{lang}/replies/delete", post(replies::delete))
         .route("/{lang}/home", get(home))
         .route("/{lang}/", get(landing))
+        .route("/{lang}/safety", get(safety))
+        .route("/{lang}/large", get(large))
         .route("/", get(root))
         .route("/static/style.css", get(stylesheet))
         .route("/public-key", get(public_key))
@@ -227,6 +242,16 @@ async fn root() -> Redirect {
 async fn landing(v: Visit) -> Response {
     let ctx = v.ctx("").await;
     html(StatusCode::OK, pages::landing(&ctx))
+}
+
+async fn safety(v: Visit) -> Response {
+    let ctx = v.ctx("safety").await;
+    html(StatusCode::OK, pages::safety(&ctx))
+}
+
+async fn large(v: Visit) -> Response {
+    let ctx = v.ctx("large").await;
+    html(StatusCode::OK, pages::large(&ctx))
 }
 
 #[derive(Deserialize)]

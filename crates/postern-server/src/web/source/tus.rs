@@ -41,7 +41,7 @@ use tower_sessions::Session;
 use super::submit::truncate_utf8;
 use super::{SharedState, current_source};
 use crate::storage::staging::{StageError, Staged};
-use crate::storage::uploads::{self as state, NewUpload, UploadState};
+use crate::storage::uploads::{self as state, NewUpload, Progress};
 use crate::web::kit::bounds::{UploadBounds, bound_upload};
 use crate::web::kit::error::{WebError, WebResult};
 use crate::web::kit::headers::content_type;
@@ -110,7 +110,22 @@ impl Tus {
         Some((e.source, e.reply.clone()))
     }
 
-    fn lock(&self, id: UploadId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    /// The lock of one upload, waiting at most `wait` for a request that holds it.
+    async fn lock_within(
+        &self,
+        id: UploadId,
+        wait: Duration,
+    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let m = {
+            let mut map = self.locks.lock().ok()?;
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+            map.entry(id).or_default().clone()
+        };
+        tokio::time::timeout(wait, m.lock_owned()).await.ok()
+    }
+
+    /// The lock of one upload, unless a request holds it.
+    pub fn lock(&self, id: UploadId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         let m = {
             let mut map = self.locks.lock().ok()?;
             map.retain(|_, l| Arc::strong_count(l) > 1);
@@ -166,6 +181,23 @@ pub fn upload_bounds(limits: &crate::config::Limits, max_parts: u64) -> UploadBo
     }
 }
 
+/// `Tus-Resumable` on every response under `/api/`, whatever answered it (a 404 or 405 of the
+/// router, the cross-origin check's 403, a timeout, the login), as tus 1.0 asks.
+pub async fn api_version_header(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if api {
+        res.headers_mut().insert(
+            HeaderName::from_static("tus-resumable"),
+            HeaderValue::from_static(TUS_VERSION),
+        );
+    }
+    res
+}
+
 /// Headers on every tus response.
 fn tus(status: StatusCode, extra: &[(HeaderName, String)]) -> Response {
     let mut res = status.into_response();
@@ -215,9 +247,10 @@ async fn caller(
             .with_header(hn("tus-resumable"), TUS_VERSION)
             .with_header(hn("tus-version"), TUS_VERSION));
     }
-    who(st, session, headers)
-        .await
-        .ok_or_else(|| refused(StatusCode::UNAUTHORIZED, "not logged in"))
+    who(st, session, headers).await.ok_or_else(|| {
+        refused(StatusCode::UNAUTHORIZED, "not logged in")
+            .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"postern\"")
+    })
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -243,7 +276,11 @@ async fn who(
     headers: &HeaderMap,
 ) -> Option<(SourceId, String)> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let token = auth.to_str().ok()?.strip_prefix("Bearer ")?;
+        // The scheme is case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer`, `BEARER`.
+        let (scheme, token) = auth.to_str().ok()?.trim().split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
         return st.tus.check(token.trim());
     }
     let s = current_source(session).await?;
@@ -358,6 +395,19 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
     if headers.contains_key("upload-defer-length") {
         return refuse(StatusCode::BAD_REQUEST, "deferred length not supported");
     }
+    // Parallel pieces (concatenation) are not offered: each would be committed as an item of
+    // its own. Refused before anything is written.
+    if headers.contains_key("upload-concat") {
+        return refuse(StatusCode::BAD_REQUEST, "concatenation not supported");
+    }
+    // A body with the creation request (creation-with-upload) is not offered either: refused,
+    // never dropped, so a client cannot believe those bytes arrived.
+    if has_body(&headers) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "creation with a body not supported",
+        );
+    }
     let Some(length) = header_u64(&headers, "upload-length") else {
         return refuse(StatusCode::BAD_REQUEST, "no upload length");
     };
@@ -394,7 +444,8 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
         max_open: st.limits.max_open_uploads,
         expire_days: st.limits.upload_expire_days,
     };
-    match tokio::task::spawn_blocking(move || state::create(&store, new)).await {
+    let st2 = st.clone();
+    match tokio::task::spawn_blocking(move || st2.uploads.create(&store, new)).await {
         Ok(Ok((id, expires))) => tus(
             StatusCode::CREATED,
             &[
@@ -416,29 +467,29 @@ async fn create(State(st): State<SharedState>, session: Session, headers: Header
     }
 }
 
-/// The upload `id` of `source`, or the response to give: 404 for an unknown id or another
-/// source's upload (which therefore looks exactly like a missing one), 410 once expired.
-async fn owned(
-    st: &SharedState,
-    id: &str,
-    source: &SourceId,
-) -> WebResult<(UploadId, UploadState)> {
+/// Whether a request declares a body (a length other than 0, or a chunked one).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// The upload `id` of `source`, from the in-memory index, or the response to give: 404 for an
+/// unknown id or another source's upload (which therefore looks exactly like a missing one), 410
+/// once expired. A complete upload is still found until its day.
+fn owned(st: &SharedState, id: &str, source: &SourceId) -> WebResult<(UploadId, Progress)> {
     let Some(id) = UploadId::parse(id) else {
         return Err(refused(StatusCode::NOT_FOUND, "unknown upload"));
     };
-    let store = st.store.clone();
-    let loaded = tokio::task::spawn_blocking(move || state::load(&store.spool, &id))
-        .await
-        .map_err(|_| refused(StatusCode::INTERNAL_SERVER_ERROR, "task failed"))?;
-    match loaded {
-        Ok(Some(s)) if s.source == *source => {
+    match st.uploads.progress(&id) {
+        Some(s) if s.source == *source => {
             if s.expires < st.store.today() {
                 return Err(refused(StatusCode::GONE, "expired"));
             }
             Ok((id, s))
         }
-        Ok(_) => Err(refused(StatusCode::NOT_FOUND, "unknown upload")),
-        Err(_) => Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "damaged state")),
+        _ => Err(refused(StatusCode::NOT_FOUND, "unknown upload")),
     }
 }
 
@@ -449,7 +500,12 @@ async fn head(
     Path(id): Path<String>,
 ) -> WebResult {
     let (source, _) = caller(&st, &session, &headers).await?;
-    let (_, s) = owned(&st, &id, &source).await?;
+    let (id, _) = owned(&st, &id, &source)?;
+    // A PATCH cut off a moment ago may still be committing what arrived: wait for it (briefly),
+    // so that the offset given is the one the client should resume from. Otherwise the client
+    // resends from an older offset, to a 409, and pushes a body for nothing.
+    let _guard = st.tus.lock_within(id, Duration::from_secs(5)).await;
+    let (_, s) = owned(&st, &id.to_string(), &source)?;
     Ok(tus(
         StatusCode::OK,
         &[
@@ -468,13 +524,17 @@ async fn terminate(
     Path(id): Path<String>,
 ) -> WebResult {
     let (source, _) = caller(&st, &session, &headers).await?;
-    let (id, s) = owned(&st, &id, &source).await?;
+    let (id, s) = owned(&st, &id, &source)?;
+    if s.complete() {
+        // Delivered: the segments and the manifest are the newsroom's now.
+        return Err(refused(StatusCode::FORBIDDEN, "upload already delivered"));
+    }
     let _guard = st
         .tus
         .lock(id)
         .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || state::discard(&store.spool, &id, &s)).await {
+    let st2 = st.clone();
+    match tokio::task::spawn_blocking(move || st2.uploads.discard(&st2.store.spool, &id)).await {
         Ok(Ok(())) => Ok(tus(StatusCode::NO_CONTENT, &[])),
         _ => Err(refused(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -523,7 +583,7 @@ impl Checksum {
 /// One PATCH, checked and locked: what the body task needs.
 struct Patch {
     id: UploadId,
-    state: UploadState,
+    state: Progress,
     record: SourceRecord,
     checksum: Option<Checksum>,
     _guard: tokio::sync::OwnedMutexGuard<()>,
@@ -548,14 +608,38 @@ async fn patch(
     }
     let offset = header_u64(&headers, "upload-offset")
         .ok_or_else(|| refused(StatusCode::BAD_REQUEST, "no upload offset"))?;
+    if headers.contains_key("upload-concat") {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "concatenation not supported",
+        ));
+    }
     let checksum = Checksum::parse(&headers)?;
-    let (id, _) = owned(&st, &id, &source).await?;
+    let (id, _) = owned(&st, &id, &source)?;
     let guard = st
         .tus
         .lock(id)
         .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
     // Read again under the lock: another request may have committed meanwhile.
-    let (_, s) = owned(&st, &id.to_string(), &source).await?;
+    let (_, s) = owned(&st, &id.to_string(), &source)?;
+    if s.offset == s.length && offset == s.length && !has_body(&headers) {
+        // The last response may have been lost: an empty PATCH at the end is answered as the
+        // last one was (and writes a manifest a failed request left unwritten), so the client
+        // never sends the file again.
+        let st2 = st.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            st2.uploads.finish_due(&st2.store, id)
+        })
+        .await;
+        return match done {
+            Ok(Ok(p)) if p.complete() => Ok(patched(&p)),
+            _ => Err(refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot complete",
+            )),
+        };
+    }
     if s.encrypted && checksum.is_none() {
         // A cut-off body of a client-sealed upload would be a broken age file: all or nothing.
         return Err(refused(
@@ -575,7 +659,7 @@ async fn patch(
             "body beyond the upload length",
         ));
     }
-    if s.segments.len() as u64 >= MAX_SEGMENTS {
+    if s.segments >= MAX_SEGMENTS {
         return Err(refused(StatusCode::PAYLOAD_TOO_LARGE, "too many segments"));
     }
     if !st
@@ -621,7 +705,7 @@ async fn receive(st: SharedState, p: Patch, body: Body) -> WebResult {
         _guard,
     } = p;
     let had_checksum = checksum.is_some();
-    let index = s.segments.len() as u64;
+    let index = s.segments;
     let mut header = Header::new(Kind::Segment, ItemId::from_bytes([0; 16]), record.day);
     header.segment = Some(SegmentInfo {
         upload_id: id,
@@ -666,10 +750,11 @@ async fn receive(st: SharedState, p: Patch, body: Body) -> WebResult {
         return Ok(patched(&s));
     }
     let staged: Staged = staging.finish().await.map_err(stage_refused)?;
-    let store = st.store.clone();
     let expire_days = st.limits.upload_expire_days;
+    let st2 = st.clone();
     let committed = tokio::task::spawn_blocking(move || {
-        state::record_segment(&store, id, s, &record, staged, had_checksum, expire_days)
+        st2.uploads
+            .record_segment(&st2.store, id, &record, staged, had_checksum, expire_days)
     })
     .await;
     match committed {
@@ -690,7 +775,7 @@ async fn receive(st: SharedState, p: Patch, body: Body) -> WebResult {
     }
 }
 
-fn patched(s: &UploadState) -> Response {
+fn patched(s: &Progress) -> Response {
     tus(
         StatusCode::NO_CONTENT,
         &[
