@@ -1,7 +1,8 @@
 //! Both interfaces in all eleven languages, in a real browser with JavaScript off: headless
 //! Chromium over WebDriver walks every source page (landing, staying safe, big archive, codename,
 //! home, logged out, login, a refused login) and every journalist page (login, a refused login,
-//! sources, one source, not found; the language switched with the header's form) in each
+//! sources, one source, a bundle's selection page, not found; the language switched with the
+//! header's form) in each
 //! language, at 1280 px and at 320 px, and keeps every page as a screenshot under
 //! `target/screenshots/<lang>/i18n-NN-<page>.png` and `journalist-NN-<page>.png` (the prefixes keep
 //! them apart from the English and Russian walk in `browser.rs`, which empties its own folders).
@@ -564,6 +565,20 @@ async fn walk_journalist(
             )
             .await;
         }
+        // The bundle of this source: its selection page (one part, its size, the download).
+        c.find(Locator::Css(".actions form[action='/bundle'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !t.path().await.starts_with("/bundle/") {
+            assert!(Instant::now() < deadline, "{code}: no selection page");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        c.find(Locator::Css("footer.site")).await.unwrap();
+        t.check(&format!("selection-{w}"), lang, rtl).await;
         t.goto("/login").await;
         t.check(&format!("login-{w}"), lang, rtl).await;
         t.goto("/no-such-page").await;

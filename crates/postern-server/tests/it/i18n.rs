@@ -882,6 +882,19 @@ mod journalist {
         pages.push(("sources", list.status, list.body));
         let page = b.get(&format!("/sources/{sid}")).await;
         pages.push(("source", page.status, page.body));
+        let bundle = b
+            .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])
+            .await;
+        assert_eq!(bundle.status, StatusCode::SEE_OTHER, "{}", bundle.body);
+        let selection = b.get(bundle.header("location").unwrap_or("/nowhere")).await;
+        pages.push(("selection", selection.status, selection.body));
+        let bad_day = b
+            .post_form(
+                "/bundle",
+                &[("csrf", &csrf), ("source", ""), ("since", "yesterday")],
+            )
+            .await;
+        pages.push(("bad-date", bad_day.status, bad_day.body));
         let wrong = b
             .post_form(
                 &format!("/sources/{sid}/delete"),
@@ -924,7 +937,9 @@ mod journalist {
             let statuses: Vec<u16> = pages.iter().map(|p| p.1.as_u16()).collect();
             assert_eq!(
                 statuses,
-                [200, 401, 200, 200, 200, 400, 404, 404, 403, 200, 401],
+                [
+                    200, 401, 200, 200, 200, 400, 200, 400, 404, 404, 403, 200, 401
+                ],
                 "{lang:?}"
             );
             for (name, status, html) in pages {
