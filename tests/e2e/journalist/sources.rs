@@ -218,9 +218,21 @@ fn journalist_star_seen_and_delete() {
     let items = spool.items(&two).unwrap();
     let (age, rec) = spool.item_paths(&two, &items[0]);
     assert!(age.exists() && rec.exists());
+    // The first POST only asks again; nothing is deleted yet.
     let r = a.post_form(
         &format!("/sources/{two}/items/{}/delete", items[0]),
         &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Confirm deletion"), "{}", r.text());
+    assert!(!r.text().contains("The item was deleted."));
+    assert!(
+        age.exists() && rec.exists(),
+        "nothing deleted before confirmation"
+    );
+    let r = a.post_form(
+        &format!("/sources/{two}/items/{}/delete", items[0]),
+        &[("csrf", &csrf), ("confirm", "yes")],
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("The item was deleted."));
