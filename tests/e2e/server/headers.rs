@@ -47,6 +47,8 @@ const ROUTES: &[&str] = &[
     "/en/generate",
     "/en/submit",
     "/en/logout",
+    "/en/safety",
+    "/ar/large",
     "/static/style.css",
     "/public-key",
     "/metadata",

@@ -40,7 +40,8 @@ fn postern_send_through_30_cuts_and_a_lost_last_answer_delivers_one_identical_up
         }
     }
     let len = mib << 20;
-    let segment_mib = 8u64;
+    // 64 request bodies at 256 MiB, so that the 58 planned PATCH connections all happen.
+    let segment_mib = 4u64;
     let seg = segment_mib << 20;
     // 29 cuts inside PATCH bodies, each followed by a PATCH that passes (so postern-send's
     // backoff never grows), and the 30th: the answer to the PATCH that ends the file is dropped.

@@ -8,9 +8,16 @@
 //! 3. Server memory during `--concurrent` resumable uploads at once (each PATCHes
 //!    `--concurrent-mib` MiB as fast as it can): VmRSS before, and its peak during (sampled).
 //!
+//! 4. With `--scale-segments N` (and nothing else): tus at constant cost. Two servers side by
+//!    side, one holding an open upload of 1 segment, the other one of N (its log extended with N
+//!    synthetic segment records, spool-format §13.5, then restarted so it reads them once);
+//!    alternating rounds time a creation (then its termination) and a 64 KiB PATCH on each, and
+//!    print min and median per server, their ratio (N / 1), and each server's peak RSS.
+//!
 //! ```text
 //! cargo build --release -p postern-server -p postern-send -p postern-e2e
 //! target/release/tus-bench --size-mib 1024 --cuts 50 --concurrent 100
+//! target/release/tus-bench --scale-segments 100000 --scale-rounds 9
 //! ```
 #![allow(clippy::indexing_slicing)] // A developer tool over data it builds itself.
 
@@ -51,6 +58,12 @@ struct Cli {
     /// MiB each concurrent upload sends.
     #[arg(long, default_value_t = 16)]
     concurrent_mib: u64,
+    /// Only the constant-cost measurement, with an upload of this many segments (0: skip).
+    #[arg(long, default_value_t = 0)]
+    scale_segments: u64,
+    /// Alternating rounds of the constant-cost measurement (at least 5).
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u64).range(5..))]
+    scale_rounds: u64,
     /// Work directory (default: a temporary directory under the target dir).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -80,6 +93,9 @@ fn main() -> Result<()> {
         None => tempfile::tempdir_in(bin_dir.parent().unwrap_or(&bin_dir))?,
     };
     let w = work.path();
+    if cli.scale_segments > 0 {
+        return scale(&cli, &postern, w);
+    }
     println!("== tus-bench: resumable uploads (tus, postern-send) vs the plain form ==");
     println!(
         "command: {}",
@@ -642,5 +658,184 @@ fn pipe(
     let _ = u_w.shutdown(std::net::Shutdown::Both);
     let _ = c_r.shutdown(std::net::Shutdown::Both);
     let _ = back.join();
+    Ok(())
+}
+
+/// A server of its own for the constant-cost measurement: init, a session, one open upload
+/// whose log is extended to `segments` segments, restarted.
+struct ScaleSide {
+    server: Server,
+    port: u16,
+    /// `Bearer <token>` of the upload's source (the browser session ended with the restart).
+    auth: String,
+    loc: String,
+    offset: u64,
+    label: String,
+}
+
+/// Bytes of each timed PATCH.
+const SCALE_PATCH: u64 = 64 << 10;
+
+fn scale_side(postern: &Path, dir: &Path, segments: u64, rounds: u64) -> Result<ScaleSide> {
+    let id = age::x25519::Identity::generate();
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let data = dir.join("data");
+    run(Command::new(postern)
+        .args([
+            "init",
+            "--recipient",
+            &id.to_public().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(&data))?;
+    let config = data.join("postern.toml");
+    let mut server = Server::start(postern, &config, port)?;
+    let session = Session::generate(port)?;
+    // One byte per synthetic segment, then room for the timed PATCHes.
+    let length = segments + (rounds + 1) * SCALE_PATCH;
+    let loc = session.create(length)?;
+    server.stop();
+    let upload = loc.rsplit('/').next().context("upload id")?;
+    let log = data.join("spool/uploads").join(format!("{upload}.log"));
+    let header = fs::read_to_string(&log)?;
+    let expires = header
+        .lines()
+        .next()
+        .and_then(|l| l.split(' ').nth(6))
+        .context("log header")?
+        .to_owned();
+    let mut out = std::io::BufWriter::new(fs::OpenOptions::new().append(true).open(&log)?);
+    let line = |body: String| {
+        let check = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes())[..4]);
+        format!("{body} {check}\n")
+    };
+    for i in 0..segments {
+        let mut raw = [0u8; 48];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut raw);
+        let item = hex::encode(&raw[..16]);
+        out.write_all(line(format!("pending {item}")).as_bytes())?;
+        out.write_all(
+            line(format!(
+                "segment {i} {item} {i} 1 {} 0 {expires}",
+                hex::encode(&raw[16..])
+            ))
+            .as_bytes(),
+        )?;
+    }
+    out.flush()?;
+    drop(out);
+    let server = Server::start(postern, &config, port)?;
+    let (st, _, body) = http(
+        port,
+        "POST",
+        "/api/v1/login",
+        &[],
+        session.codename.as_bytes(),
+    )?;
+    if st != 200 {
+        bail!("the API login answered {st}");
+    }
+    let token = body
+        .split('"')
+        .nth(3)
+        .filter(|t| t.len() == 64)
+        .context("no token")?;
+    Ok(ScaleSide {
+        server,
+        port,
+        auth: format!("Bearer {token}"),
+        loc,
+        offset: segments,
+        label: format!("{segments} segment(s)"),
+    })
+}
+
+/// One PATCH of `len` generated bytes at `offset`; its status.
+fn patch_at(port: u16, auth: &str, loc: &str, offset: u64, len: u64) -> Result<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.write_all(format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: {auth}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: {offset}\r\nContent-Length: {len}\r\n\r\n"
+    ).as_bytes())?;
+    s.write_all(&vec![7u8; usize::try_from(len)?])?;
+    status_line(s)
+}
+
+fn min_median(v: &mut [f64]) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[0], v[v.len() / 2])
+}
+
+fn scale(cli: &Cli, postern: &Path, w: &Path) -> Result<()> {
+    let n = cli.scale_segments;
+    println!("preparing: one server with an upload of 1 segment, one with {n} ...");
+    let mut sides = [
+        scale_side(postern, &w.join("one"), 1, cli.scale_rounds)?,
+        scale_side(postern, &w.join("many"), n, cli.scale_rounds)?,
+    ];
+    let mut create = [Vec::new(), Vec::new()];
+    let mut patch = [Vec::new(), Vec::new()];
+    for round in 0..cli.scale_rounds {
+        // Alternate which side goes first.
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for k in order {
+            let side = &mut sides[k];
+            let api = [
+                ("Authorization", side.auth.as_str()),
+                ("Tus-Resumable", "1.0.0"),
+            ];
+            let t = Instant::now();
+            let (st, h, _) = http(
+                side.port,
+                "POST",
+                "/api/v1/uploads",
+                &[api[0], api[1], ("Upload-Length", "1024")],
+                b"",
+            )?;
+            create[k].push(t.elapsed().as_secs_f64() * 1e3);
+            if st != 201 {
+                bail!("creation answered {st}");
+            }
+            let loc = h
+                .lines()
+                .find_map(|l| l.strip_prefix("location: "))
+                .context("no location")?
+                .trim()
+                .to_owned();
+            let (st, _, _) = http(side.port, "DELETE", &loc, &api, b"")?;
+            if st != 204 {
+                bail!("termination answered {st}");
+            }
+            let t = Instant::now();
+            let st = patch_at(side.port, &side.auth, &side.loc, side.offset, SCALE_PATCH)?;
+            patch[k].push(t.elapsed().as_secs_f64() * 1e3);
+            if st != 204 {
+                bail!("PATCH answered {st} ({})", side.label);
+            }
+            side.offset += SCALE_PATCH;
+        }
+    }
+    println!();
+    println!(
+        "tus at constant cost, {} alternating rounds (ms; ratio = {n} segments / 1 segment):",
+        cli.scale_rounds
+    );
+    for (what, v) in [("creation", &mut create), ("PATCH 64 KiB", &mut patch)] {
+        let (a_min, a_med) = min_median(&mut v[0]);
+        let (b_min, b_med) = min_median(&mut v[1]);
+        println!(
+            "  {what:<13} 1 segment: min {a_min:.2} median {a_med:.2}   {n} segments: min {b_min:.2} median {b_med:.2}   ratio min {:.2} median {:.2}",
+            b_min / a_min,
+            b_med / a_med
+        );
+    }
+    for side in &sides {
+        println!(
+            "  peak RSS, server with {}: {:.1} MiB",
+            side.label,
+            status_kib(side.server.child.id(), "VmHWM:")? as f64 / 1024.0
+        );
+    }
     Ok(())
 }

@@ -48,6 +48,7 @@ use postern_spool::spool::{Spool, StagedItem};
 use sha2::Digest;
 
 use crate::storage::staging::{Staged, Store};
+use crate::storage::upload_parts;
 
 /// The first word of a log's first line, with the format version.
 const MAGIC: &str = "postern-upload-log 2";
@@ -451,7 +452,8 @@ fn remove_item(spool: &Spool, source: &SourceId, item: &ItemId) -> io::Result<bo
     Ok(existed)
 }
 
-fn remove_log(spool: &Spool, id: &UploadId) -> io::Result<()> {
+/// Removes an upload's log (and fsyncs `uploads/`).
+pub fn remove_log(spool: &Spool, id: &UploadId) -> io::Result<()> {
     match fs::remove_file(log_path(spool, id)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => fs::File::open(dir(spool))?.sync_all(),
@@ -486,6 +488,16 @@ pub fn read_all(spool: &Spool) -> io::Result<Vec<(UploadId, Progress)>> {
         }
     }
     Ok(out)
+}
+
+/// One upload's progress and committed segments, replayed from its log (`None` without one).
+pub fn read_one(spool: &Spool, id: &UploadId) -> io::Result<Option<(Progress, Vec<SegmentEntry>)>> {
+    let mut segs = Vec::new();
+    match replay(&log_path(spool, id), Some(&mut segs)) {
+        Ok(r) => Ok(Some((r.entry.p, segs))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The committed segments of one upload, in order, read from its log.
@@ -675,7 +687,10 @@ impl Uploads {
             let (_, rec) = store.spool.item_paths(&e.p.source, &m);
             if rec.exists() {
                 // Committed (its signed record is in place): never commit it twice.
-                if append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
+                let parts = segment_items(&store.spool, &id)
+                    .map_err(|_| "state")
+                    .and_then(|segs| record_parts(store, &id, &e.p, m, &segs));
+                if parts.is_err() || append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
                     return (orphans, false);
                 }
                 e.finishing = None;
@@ -939,6 +954,7 @@ impl Uploads {
             return Err("manifest");
         }
         fault("after-manifest-commit");
+        record_parts(store, &id, &e.p, item, &m.segments)?;
         append(&store.spool, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
         e.finishing = None;
         e.p.manifest = Some(item);
@@ -946,6 +962,25 @@ impl Uploads {
         tracing::info!("resumable upload complete");
         Ok(())
     }
+}
+
+/// Which items make up a complete upload, kept after its log goes (`uploads/<id>.parts`), so that
+/// the journalist interface shows and deletes it as one entry.
+fn record_parts(
+    store: &Store,
+    id: &UploadId,
+    p: &Progress,
+    manifest: ItemId,
+    segments: &[SegmentEntry],
+) -> Result<(), &'static str> {
+    let parts = upload_parts::UploadParts {
+        source: p.source,
+        manifest: Some(manifest),
+        length: p.length,
+        day: store.today(),
+        segments: segments.iter().map(|e| e.item).collect(),
+    };
+    upload_parts::store(&store.spool, id, upload_parts::Which::Parts, &parts).map_err(|_| "parts")
 }
 
 /// A file writer that hashes and counts what it writes (the manifest's ciphertext).
@@ -1082,5 +1117,139 @@ mod tests {
         let bad = text.replacen("pending", "pendinG", 1) + &line(&seg(0, 0, 300, 9).body());
         fs::write(&p, bad).unwrap();
         assert!(replay(&p, None).is_err());
+    }
+
+    fn store(dir: &Path) -> Store {
+        let mut rng = rand::rng();
+        Store {
+            spool: Spool::create(&dir.join("spool"), &mut rng).unwrap(),
+            recipients: postern_spool::recipients::Recipients::new(vec![
+                age::x25519::Identity::generate().to_public(),
+            ])
+            .unwrap(),
+            signing_key: postern_spool::keys::SigningKey::generate(&mut rng),
+            disk_reserve: 0,
+            // 2026-12-01, day 20,788.
+            clock: std::sync::Arc::new(crate::clock::FixedClock(20_788 * 86_400)),
+        }
+    }
+
+    /// Commits a segment item of upload `id` at index 0 (as a request would).
+    fn segment(store: &Store, source: &SourceId, id: UploadId, content: &[u8]) -> ItemId {
+        let mut h = Header::new(Kind::Segment, ItemId::from_bytes([0; 16]), store.today());
+        h.segment = Some(postern_spool::envelope::SegmentInfo {
+            upload_id: id,
+            index: 0,
+            offset: 0,
+        });
+        store.store_small(source, h, content).unwrap().item
+    }
+
+    fn new_upload(source: SourceId, length: u64) -> NewUpload {
+        NewUpload {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            length,
+            content: length,
+            encrypted: false,
+            name: "n".into(),
+            ctype: String::new(),
+            max_open_bytes: 1 << 40,
+            max_open_per_source: 2,
+            max_open: 10,
+            expire_days: 7,
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_an_orphan_only_when_no_request_holds_its_upload() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let (uploads, rep) = Uploads::open(&store).unwrap();
+        assert_eq!(rep, Recovered::default());
+        let source = SourceId::from_bytes([5; 32]);
+        let record = SourceRecord {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: store.today(),
+        };
+        store
+            .spool
+            .ensure_source(&mut rand::rng(), &record, &store.signing_key)
+            .unwrap();
+        let (id, _) = uploads.create(&store, new_upload(source, 100)).unwrap();
+        // A request announced a segment, committed it, and failed before recording it.
+        let item = segment(&store, &source, id, b"orphan");
+        append(&store.spool, &id, &[Rec::Pending(item)]).unwrap();
+        let mut e = uploads.entry(&id).unwrap();
+        e.pending = Some(item);
+        uploads.put(id, e);
+        assert_eq!(
+            uploads.sweep_orphans(&store, |_| None::<()>),
+            0,
+            "busy: left alone"
+        );
+        assert_eq!(store.spool.items(&source).unwrap(), vec![item]);
+        assert_eq!(uploads.sweep_orphans(&store, |_| Some(())), 1);
+        assert!(
+            store.spool.items(&source).unwrap().is_empty(),
+            "the orphan is gone"
+        );
+        assert_eq!(uploads.sweep_orphans(&store, |_| Some(())), 0, "once");
+        // Read again from disk: the log says so, nothing is in flight.
+        let (again, rep) = Uploads::open(&store).unwrap();
+        assert_eq!((rep.uploads, rep.orphans, rep.torn), (1, 0, 0));
+        let p = again.progress(&id).unwrap();
+        assert_eq!((p.offset, p.segments, p.complete()), (0, 0, false));
+        // The caps still hold: this source may have two open uploads.
+        uploads.create(&store, new_upload(source, 10)).unwrap();
+        assert!(matches!(
+            uploads.create(&store, new_upload(source, 10)),
+            Err(CreateError::TooMany)
+        ));
+    }
+
+    #[test]
+    fn expiry_removes_an_open_upload_with_its_segments_and_only_the_log_of_a_complete_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let (uploads, _) = Uploads::open(&store).unwrap();
+        let source = SourceId::from_bytes([6; 32]);
+        // An empty upload is complete at once: its manifest is committed.
+        let (done, _) = uploads.create(&store, new_upload(source, 0)).unwrap();
+        let manifest = uploads.progress(&done).unwrap().manifest.unwrap();
+        let (open, _) = uploads.create(&store, new_upload(source, 100)).unwrap();
+        let item = segment(&store, &source, open, b"seg");
+        let seg = Rec::Segment {
+            entry: SegmentEntry {
+                index: 0,
+                item,
+                offset: 0,
+                length: 3,
+                sha256: [1; 32],
+            },
+            checksum: false,
+            expires: Day(store.today().0 + 7),
+        };
+        append(&store.spool, &open, &[Rec::Pending(item), seg]).unwrap();
+        let (uploads, rep) = Uploads::open(&store).unwrap();
+        assert_eq!(rep.uploads, 2);
+        assert_eq!(uploads.progress(&open).unwrap().offset, 3);
+        assert_eq!(
+            uploads.expire(&store, Day(store.today().0 + 7)),
+            0,
+            "not yet"
+        );
+        assert_eq!(uploads.expire(&store, Day(store.today().0 + 8)), 2);
+        assert_eq!(
+            store.spool.items(&source).unwrap(),
+            vec![manifest],
+            "the manifest stays"
+        );
+        assert!(uploads.all().is_empty());
+        assert!(
+            read_all(&store.spool).unwrap().is_empty(),
+            "both logs are gone"
+        );
     }
 }

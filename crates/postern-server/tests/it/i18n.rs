@@ -14,8 +14,9 @@ use crate::web::{Browser, Harness, csrf_of};
 
 const COUNTS: [u64; 8] = [0, 1, 2, 5, 21, 22, 25, 101];
 
-/// The Fluent files of each language: the source interface's and the journalist interface's.
-const FILES: [&str; 2] = ["postern.ftl", "journalist.ftl"];
+/// The Fluent files of each language: the source interface's, the journalist interface's and
+/// the source interface's two guides.
+const FILES: [&str; 3] = ["postern.ftl", "journalist.ftl", "guides.ftl"];
 
 fn ftl_file(lang: Lang, file: &str) -> String {
     let path = format!(
@@ -64,6 +65,12 @@ fn args() -> Vec<(&'static str, Arg)> {
         ("already", Arg::Num(1)),
         ("size", Arg::from("64 MB")),
         ("reason", Arg::from("bad signature")),
+        ("have", Arg::from("1.0 GiB")),
+        ("percent", Arg::Num(25)),
+        ("kind", Arg::from("File")),
+        ("name", Arg::from("0123.age")),
+        ("what", Arg::from("File 0123.age (1.0 KiB)")),
+        ("speed", Arg::from("5 MB/s")),
         ("total", Arg::from("3.0 GiB")),
         ("parts", Arg::Num(3)),
         ("part", Arg::Num(2)),
@@ -92,7 +99,7 @@ fn every_locale_folder_is_a_language_and_has_every_english_id() {
 fn same_ids_in_every_language(file: &str) {
     let en = ids(&ftl_file(Lang::En, file));
     assert!(
-        en.len() > 60,
+        en.len() > 45,
         "only {} ids in {file}: is the parser right?",
         en.len()
     );
@@ -361,6 +368,10 @@ async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)
     let landing = b.get(&format!("/{code}/")).await;
     let csrf = csrf_of(&landing.body);
     pages.push(("landing", landing.status, landing.body));
+    let safety = b.get(&format!("/{code}/safety")).await;
+    pages.push(("safety", safety.status, safety.body));
+    let large = b.get(&format!("/{code}/large")).await;
+    pages.push(("large", large.status, large.body));
     let codename = b
         .post_form(&format!("/{code}/generate"), &[("csrf", &csrf)])
         .await;
@@ -661,6 +672,106 @@ async fn a_login_with_an_unseen_codename_still_gets_the_typo_note() {
     assert!(!home.body.contains(&i18n::t(Lang::En, "home-welcome")));
 }
 
+/// The two guides: linked from the landing and home pages, in every language, with the time
+/// table written in the language's words and numbers.
+#[tokio::test]
+async fn the_staying_safe_and_big_archive_pages() {
+    let h = harness();
+    for lang in Lang::ALL {
+        let pages = walk(&h, lang).await;
+        let page = |n: &str| {
+            pages
+                .iter()
+                .find(|(name, _, _)| *name == n)
+                .map(|(_, s, html)| (*s, html.clone()))
+                .unwrap()
+        };
+        let code = lang.code();
+        let t = |id| i18n::t(lang, id);
+        let (_, landing) = page("landing");
+        assert!(
+            landing.contains(&format!(
+                "<a href=\"/{code}/safety\">{}</a>",
+                t("landing-safety-more")
+            )),
+            "{lang:?}"
+        );
+        let (_, home) = page("home-new");
+        assert!(
+            home.contains(&format!(
+                "<a href=\"/{code}/large\">{}</a>",
+                t("home-large-more")
+            )),
+            "{lang:?}"
+        );
+        let (status, safety) = page("safety");
+        assert_eq!(status, StatusCode::OK);
+        for id in [
+            "safety-promise-2",
+            "safety-bridges-1",
+            "safety-bridges-2",
+            "safety-metadata-1",
+            "safety-metadata-3",
+            "safety-logged-1",
+            "safety-knows-yes",
+            "safety-knows-no",
+            "safety-after-1",
+        ] {
+            assert!(text_of(&safety).contains(&t(id)), "{lang:?} {id}");
+        }
+        // Bridges where Tor is blocked: the four countries are named in every language.
+        let bridges = t("safety-bridges-1");
+        assert!(
+            bridges.split(['.', '。', ',', '،', '、', '，']).count() >= 2,
+            "{lang:?}"
+        );
+        let (status, large) = page("large");
+        assert_eq!(status, StatusCode::OK);
+        let minutes = |n| i18n::t_args(lang, "large-minutes", &[("n", Arg::Num(n))]);
+        let hours = |n| i18n::t_args(lang, "large-hours", &[("n", Arg::Num(n))]);
+        // 1 GB at 1 and 5 MB/s, 10 GB, 100 GB: 1000 s, 200 s, 10 000 s, 2000 s, 100 000 s,
+        // 20 000 s.
+        let want = [
+            minutes(17),
+            minutes(4),
+            hours(3),
+            minutes(34),
+            hours(28),
+            hours(6),
+        ];
+        for (i, cell) in want.iter().enumerate() {
+            assert!(
+                large.contains(&format!("<td>{cell}</td>")),
+                "{lang:?} cell {i}: {cell}\n{large}"
+            );
+        }
+        for gb in [1, 10, 100] {
+            let size = i18n::size_mib(lang, gb * 1024);
+            assert!(
+                large.contains(&format!("<th scope=\"row\">{size}</th>")),
+                "{lang:?} {size}"
+            );
+        }
+        assert!(large.contains("postern-send --to http://ADDRESS.onion"));
+        assert!(large.contains("<caption>"));
+    }
+    // The words, where a language has more than one form.
+    let m = |lang, n| i18n::t_args(lang, "large-minutes", &[("n", Arg::Num(n))]);
+    let hr = |lang, n| i18n::t_args(lang, "large-hours", &[("n", Arg::Num(n))]);
+    assert_eq!(m(Lang::En, 17), "17 minutes");
+    assert_eq!(hr(Lang::En, 28), "about 28 hours");
+    assert_eq!(m(Lang::Ru, 4), "4 минуты");
+    assert_eq!(m(Lang::Ru, 17), "17 минут");
+    assert_eq!(hr(Lang::Ru, 21), "около 21 часа");
+    assert_eq!(hr(Lang::Ru, 3), "около 3 часов");
+    assert_eq!(m(Lang::Uk, 34), "34 хвилини");
+    assert_eq!(m(Lang::Be, 34), "34 хвіліны");
+    assert_eq!(m(Lang::Be, 17), "17 хвілін");
+    assert_eq!(m(Lang::Ar, 4), "4 دقائق");
+    assert_eq!(m(Lang::Ar, 17), "17 دقيقة");
+    assert_eq!(m(Lang::De, 1), "1 Minute");
+}
+
 /// The journalist interface's plural forms resolve at every count, in every language, and pick
 /// the right Slavic form.
 #[test]
@@ -771,6 +882,19 @@ mod journalist {
         pages.push(("sources", list.status, list.body));
         let page = b.get(&format!("/sources/{sid}")).await;
         pages.push(("source", page.status, page.body));
+        let bundle = b
+            .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])
+            .await;
+        assert_eq!(bundle.status, StatusCode::SEE_OTHER, "{}", bundle.body);
+        let selection = b.get(bundle.header("location").unwrap_or("/nowhere")).await;
+        pages.push(("selection", selection.status, selection.body));
+        let bad_day = b
+            .post_form(
+                "/bundle",
+                &[("csrf", &csrf), ("source", ""), ("since", "yesterday")],
+            )
+            .await;
+        pages.push(("bad-date", bad_day.status, bad_day.body));
         let wrong = b
             .post_form(
                 &format!("/sources/{sid}/delete"),
@@ -813,7 +937,9 @@ mod journalist {
             let statuses: Vec<u16> = pages.iter().map(|p| p.1.as_u16()).collect();
             assert_eq!(
                 statuses,
-                [200, 401, 200, 200, 200, 400, 404, 404, 403, 200, 401],
+                [
+                    200, 401, 200, 200, 200, 400, 200, 400, 404, 404, 403, 200, 401
+                ],
                 "{lang:?}"
             );
             for (name, status, html) in pages {

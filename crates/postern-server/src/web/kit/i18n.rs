@@ -1,9 +1,12 @@
-//! Translations of the source interface.
+//! Translations of both interfaces.
 //!
-//! Every string a source reads comes from a Fluent file under `locales/<language>/postern.ftl`, embedded
-//! into the binary at compile time, so a page never depends on files on the server's disk. The language
-//! is chosen by the URL prefix (`/en/…`, `/ru/…`) and never guessed from `Accept-Language`: Tor Browser
-//! makes every user claim the same language, to look like everyone else.
+//! Every string a source or a journalist reads comes from a Fluent file under `locales/<language>/`
+//! (`postern.ftl` and `guides.ftl` for the source interface, `journalist.ftl` for the journalist
+//! interface), embedded into the binary at compile time, so a page never depends on files on the
+//! server's disk (the loader does not notice a new file: touch this one after adding one). The
+//! source interface takes the language from the URL prefix (`/en/…`, `/ru/…`), the journalist
+//! interface from a cookie its language form sets; neither guesses from `Accept-Language`: Tor
+//! Browser makes every user claim the same language, to look like everyone else.
 //!
 //! A message missing from one language falls back to English, then to its own id, so a gap in a
 //! translation shows up as a visible id rather than as an error page. The tests below keep the two files

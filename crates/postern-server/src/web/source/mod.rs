@@ -179,6 +179,8 @@ fn routes(state: SharedState, cookie_secure: bool) -> Router {
         .route("/{lang}/replies/delete", post(replies::delete))
         .route("/{lang}/home", get(home))
         .route("/{lang}/", get(landing))
+        .route("/{lang}/safety", get(safety))
+        .route("/{lang}/large", get(large))
         .route("/", get(root))
         .route("/static/style.css", get(stylesheet))
         .route("/public-key", get(public_key))
@@ -240,6 +242,16 @@ async fn root() -> Redirect {
 async fn landing(v: Visit) -> Response {
     let ctx = v.ctx("").await;
     html(StatusCode::OK, pages::landing(&ctx))
+}
+
+async fn safety(v: Visit) -> Response {
+    let ctx = v.ctx("safety").await;
+    html(StatusCode::OK, pages::safety(&ctx))
+}
+
+async fn large(v: Visit) -> Response {
+    let ctx = v.ctx("large").await;
+    html(StatusCode::OK, pages::large(&ctx))
 }
 
 #[derive(Deserialize)]

@@ -72,6 +72,111 @@ pub fn landing(ctx: &Ctx) -> String {
     render(&LandingPage { c, intro })
 }
 
+/// The sections of the "staying safe" page: (anchor, heading id, paragraph ids).
+const SAFETY: [(&str, &str, &[&str]); 6] = [
+    (
+        "promise",
+        "safety-promise-heading",
+        &["safety-promise-1", "safety-promise-2", "safety-promise-3"],
+    ),
+    (
+        "bridges",
+        "safety-bridges-heading",
+        &[
+            "safety-bridges-1",
+            "safety-bridges-2",
+            "safety-bridges-3",
+            "safety-bridges-4",
+        ],
+    ),
+    (
+        "metadata",
+        "safety-metadata-heading",
+        &[
+            "safety-metadata-1",
+            "safety-metadata-2",
+            "safety-metadata-3",
+            "safety-metadata-4",
+            "safety-metadata-5",
+        ],
+    ),
+    (
+        "logged",
+        "safety-logged-heading",
+        &["safety-logged-1", "safety-logged-2", "safety-logged-3"],
+    ),
+    (
+        "knows",
+        "safety-knows-heading",
+        &[
+            "safety-knows-yes",
+            "safety-knows-no",
+            "safety-knows-codename",
+        ],
+    ),
+    (
+        "after",
+        "safety-after-heading",
+        &["safety-after-1", "safety-after-2"],
+    ),
+];
+
+/// The "staying safe" page, linked from the landing page.
+pub fn safety(ctx: &Ctx) -> String {
+    render(&SafetyPage {
+        c: Common::new(ctx, "safety-title"),
+        sections: &SAFETY,
+    })
+}
+
+/// The sizes (GB, decimal) and Tor speeds (MB/s) of the big-archive page's table.
+pub const ESTIMATE_GB: [u64; 3] = [1, 10, 100];
+pub const ESTIMATE_MBPS: [u64; 2] = [1, 5];
+
+/// How long `gb` gigabytes take at `mbps` megabytes a second, in words: whole minutes under an
+/// hour, else about so many hours (rounded).
+pub fn duration(lang: Lang, gb: u64, mbps: u64) -> String {
+    let seconds = gb.saturating_mul(1000) / mbps.max(1);
+    let minutes = seconds.div_ceil(60);
+    if minutes < 60 {
+        i18n::t_args(lang, "large-minutes", &[("n", Arg::Num(minutes))])
+    } else {
+        let hours = (minutes + 30) / 60;
+        i18n::t_args(lang, "large-hours", &[("n", Arg::Num(hours))])
+    }
+}
+
+/// The big-archive page: a time estimate table and the `postern-send` steps.
+pub fn large(ctx: &Ctx) -> String {
+    let lang = ctx.lang;
+    let speeds = ESTIMATE_MBPS
+        .iter()
+        .map(|&m| {
+            let speed = i18n::t_args(
+                lang,
+                "large-speed",
+                &[("n", Arg::Str(i18n::number(lang, m)))],
+            );
+            i18n::t_args(lang, "large-col-speed", &[("speed", Arg::Str(speed))])
+        })
+        .collect();
+    let rows = ESTIMATE_GB
+        .iter()
+        .map(|&gb| {
+            let times = ESTIMATE_MBPS
+                .iter()
+                .map(|&m| duration(lang, gb, m))
+                .collect();
+            (i18n::size_mib(lang, gb * 1024), times)
+        })
+        .collect();
+    render(&LargePage {
+        c: Common::new(ctx, "large-title"),
+        speeds,
+        rows,
+    })
+}
+
 /// The new codename, shown once, with advice on keeping it.
 pub fn codename(ctx: &Ctx, codename: &str) -> String {
     let mut c = Common::new(ctx, "codename-title");
@@ -341,6 +446,23 @@ struct ErrorPage<'a> {
 }
 
 /// A heading, a few paragraphs and one link: logged out, expired, busy.
+#[derive(Template)]
+#[template(path = "safety.html")]
+struct SafetyPage<'a> {
+    c: Common<'a>,
+    sections: &'static [(&'static str, &'static str, &'static [&'static str])],
+}
+
+#[derive(Template)]
+#[template(path = "large.html")]
+struct LargePage<'a> {
+    c: Common<'a>,
+    /// The column headings: "At 1 MB/s", …
+    speeds: Vec<String>,
+    /// Per size: the size in words and the time at each speed.
+    rows: Vec<(String, Vec<String>)>,
+}
+
 #[derive(Template)]
 #[template(path = "simple.html")]
 struct SimplePage<'a> {

@@ -110,6 +110,20 @@ impl Tus {
         Some((e.source, e.reply.clone()))
     }
 
+    /// The lock of one upload, waiting at most `wait` for a request that holds it.
+    async fn lock_within(
+        &self,
+        id: UploadId,
+        wait: Duration,
+    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let m = {
+            let mut map = self.locks.lock().ok()?;
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+            map.entry(id).or_default().clone()
+        };
+        tokio::time::timeout(wait, m.lock_owned()).await.ok()
+    }
+
     /// The lock of one upload, unless a request holds it.
     pub fn lock(&self, id: UploadId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         let m = {
@@ -486,7 +500,12 @@ async fn head(
     Path(id): Path<String>,
 ) -> WebResult {
     let (source, _) = caller(&st, &session, &headers).await?;
-    let (_, s) = owned(&st, &id, &source)?;
+    let (id, _) = owned(&st, &id, &source)?;
+    // A PATCH cut off a moment ago may still be committing what arrived: wait for it (briefly),
+    // so that the offset given is the one the client should resume from. Otherwise the client
+    // resends from an older offset, to a 409, and pushes a body for nothing.
+    let _guard = st.tus.lock_within(id, Duration::from_secs(5)).await;
+    let (_, s) = owned(&st, &id.to_string(), &source)?;
     Ok(tus(
         StatusCode::OK,
         &[
