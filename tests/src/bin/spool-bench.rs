@@ -162,7 +162,7 @@ enum Cmd {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Some(Cmd::Primitives { size_mib, rounds }) => return primitives(size_mib, rounds),
+        Some(Cmd::Primitives { size_mib, rounds }) => primitives(size_mib, rounds),
         Some(Cmd::Seal {
             recipient,
             input,
@@ -1065,15 +1065,17 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
             if side == 0 {
                 for (i, c) in data.chunks_mut(64 << 10).enumerate() {
                     let mut nonce = [0u8; 12];
-                    nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                    for (n, b) in nonce.iter_mut().zip((i as u64).to_be_bytes()) {
+                        *n = b;
+                    }
                     let tag = aead
                         .encrypt_in_place_detached(&nonce.into(), b"", c)
                         .map_err(|_| anyhow::anyhow!("encrypt"))?;
-                    sink ^= tag[0];
+                    sink ^= tag.first().copied().unwrap_or(0);
                 }
                 chacha.push(stats::cpu_secs(me)? - t);
             } else {
-                sink ^= sha2::Sha256::digest(&data)[0];
+                sink ^= sha2::Sha256::digest(&data).first().copied().unwrap_or(0);
                 sha.push(stats::cpu_secs(me)? - t);
             }
         }
