@@ -30,10 +30,14 @@ impl Samples {
     pub fn median(&self) -> f64 {
         let mut v = self.0.clone();
         v.sort_by(|a, b| a.total_cmp(b));
-        match v.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => v[n / 2],
-            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        let n = v.len();
+        let at = |i: usize| v.get(i).copied().unwrap_or(f64::NAN);
+        if n % 2 == 1 {
+            at(n / 2)
+        } else if n == 0 {
+            f64::NAN
+        } else {
+            (at(n / 2 - 1) + at(n / 2)) / 2.0
         }
     }
 
