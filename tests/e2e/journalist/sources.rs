@@ -56,7 +56,7 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
         "{page}"
     );
     // Nothing is seen before a part downloads.
-    assert!(c.get("/sources").text().contains("2 new item(s) for you."));
+    assert!(c.get("/sources").text().contains("2 new items for you."));
     let part_url = format!("{page_url}/1");
     assert!(page.contains(&format!("href=\"{part_url}\"")), "{page}");
     let r = c.get(&part_url);
