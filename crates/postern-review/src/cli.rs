@@ -107,20 +107,61 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
-    /// Decrypt files and messages into a folder (safe names, mode 0600, never overwriting).
+    /// Decrypt what is new into one folder per source (safe names, mode 0600, never
+    /// overwriting)
+    ///
+    /// Without ITEMS or --all: every file, message and complete upload not extracted before
+    /// (recorded in the reviewer's home), into DIR/<designation>-<short id>/, each named by its day
+    /// and original name. An upload still missing bytes is reported with the ranges it lacks, and
+    /// not extracted. With ITEMS or --all: those items, into DIR itself, every time.
     Extract {
-        /// Items, by the start of their ids.
+        /// Items, by the start of their ids (written into DIR itself).
         items: Vec<String>,
-        /// Every file and message (of --source, if given).
+        /// Every file and message (of --source, if given), into DIR itself, whether extracted
+        /// before or not.
         #[arg(long)]
         all: bool,
-        /// Restrict --all to one source.
+        /// Only this source: its designation ("quiet harbor") or the start of its id.
         #[arg(long, value_name = "SOURCE")]
         source: Option<String>,
+        /// Only items of this day or later (YYYY-MM-DD).
+        #[arg(long, value_name = "DAY", value_parser = parse_day)]
+        since: Option<postern_spool::day::Day>,
+        /// Extract again what earlier runs extracted (new names; nothing is overwritten).
+        #[arg(long)]
+        again: bool,
         /// Destination folder (created if missing).
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+}
+
+/// A day as `YYYY-MM-DD` (the form every listing prints).
+fn parse_day(text: &str) -> Result<postern_spool::day::Day, String> {
+    let bad = || format!("{text:?} is not a day of the form YYYY-MM-DD");
+    let mut it = text.split('-');
+    let (Some(y), Some(m), Some(d), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    let (y, m, d): (i64, i64, i64) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
+    // Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let day = postern_spool::day::Day(u32::try_from(days).map_err(|_| bad())?);
+    // Only a date that prints back as given (no 2026-02-31).
+    if day.to_string() != text {
+        return Err(bad());
+    }
+    Ok(day)
 }
 
 fn default_home() -> Result<PathBuf> {
@@ -357,47 +398,103 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         s.record.day
                     ));
 
-                    // The conversation in day order: the source's items and the newsroom's
+                    // The conversation, newest first: the source's items and the newsroom's
                     // replies, with what the last import brought marked "new". A resumable
-                    // upload shows as its manifest ("upload"); its segments are counted below.
-                    let segments = s.items.iter().filter(|i| i.kind == Kind::Segment).count();
+                    // upload is one line with its true size and state (which needs the key: its
+                    // manifest and segments say which is which).
+                    let has_uploads = s
+                        .items
+                        .iter()
+                        .any(|i| matches!(i.kind, Kind::Segment | Kind::Manifest));
+                    let mut uploads: std::collections::HashMap<_, (String, String)> =
+                        std::collections::HashMap::new();
+                    let mut arriving = Vec::new();
+                    if has_uploads {
+                        let identities = home.unlock()?;
+                        let mut named = std::collections::HashSet::new();
+                        for m in s.items.iter().filter(|i| i.kind == Kind::Manifest) {
+                            match crate::reassemble::read_manifest(&store, s, m, &identities) {
+                                Ok(man) => {
+                                    let present: std::collections::HashSet<_> =
+                                        s.items.iter().map(|i| i.item).collect();
+                                    let lacking: u64 = man
+                                        .segments
+                                        .iter()
+                                        .filter(|e| !present.contains(&e.item))
+                                        .map(|e| e.length)
+                                        .sum();
+                                    named.extend(man.segments.iter().map(|e| e.item));
+                                    let state = if lacking == 0 {
+                                        format!("complete, in {} segment(s)", man.segments.len())
+                                    } else {
+                                        format!(
+                                            "incomplete: lacks {} (import the rest)",
+                                            human_size(lacking)
+                                        )
+                                    };
+                                    uploads.insert(m.item, (human_size(man.content), state));
+                                }
+                                Err(e) => {
+                                    crate::ui::report_error(&e);
+                                    uploads.insert(
+                                        m.item,
+                                        ("?".into(), "refused: see the error above".into()),
+                                    );
+                                }
+                            }
+                        }
+                        arriving =
+                            crate::reassemble::incomplete_uploads(&store, s, &identities, &named)?;
+                    }
                     let mut all: Vec<_> = s
                         .items
                         .iter()
                         .filter(|i| i.kind != Kind::Segment)
                         .chain(&s.replies)
                         .collect();
-                    all.sort_by_key(|i| (i.day, i.kind == Kind::Reply, i.item));
+                    all.sort_by_key(|i| (std::cmp::Reverse(i.day), i.kind == Kind::Reply, i.item));
                     let width = crate::list::unique_len(all.iter().map(|i| i.item.to_string()));
-                    let rows: Vec<Vec<String>> = all
-                        .iter()
-                        .map(|i| {
-                            let mark = if new.contains(&i.item) { "new" } else { "" };
-                            let kind = match i.kind {
-                                Kind::Manifest => "upload",
-                                other => other.as_str(),
-                            };
-                            vec![
-                                crate::list::prefix(&i.item, width),
-                                i.day.to_string(),
-                                kind.to_owned(),
-                                human_size(i.size),
-                                mark.to_owned(),
-                            ]
-                        })
-                        .collect();
+                    let mut rows: Vec<Vec<String>> = Vec::new();
+                    for u in &arriving {
+                        rows.push(vec![
+                            crate::list::prefix(&u.upload, width),
+                            u.day.to_string(),
+                            "upload".into(),
+                            human_size(u.have.iter().map(|(a, b)| b - a).sum()),
+                            format!(
+                                "in progress: has bytes {}, the rest not imported yet",
+                                crate::reassemble::ranges_text(&u.have)
+                            ),
+                            String::new(),
+                        ]);
+                    }
+                    for i in &all {
+                        let mark = if new.contains(&i.item) { "new" } else { "" };
+                        let (kind, size, state) = match i.kind {
+                            Kind::Manifest => {
+                                let (size, state) = uploads
+                                    .get(&i.item)
+                                    .cloned()
+                                    .unwrap_or_else(|| (human_size(i.size), String::new()));
+                                ("upload", size, state)
+                            }
+                            other => (other.as_str(), human_size(i.size), String::new()),
+                        };
+                        rows.push(vec![
+                            crate::list::prefix(&i.item, width),
+                            i.day.to_string(),
+                            kind.to_owned(),
+                            size,
+                            state,
+                            mark.to_owned(),
+                        ]);
+                    }
                     for line in crate::ui::table(
-                        &["ITEM", "DAY", "KIND", "SIZE", ""],
-                        &[false, false, false, true, false],
+                        &["ITEM", "DAY", "KIND", "SIZE", "STATE", ""],
+                        &[false, false, false, true, false, false],
                         &rows,
                     ) {
                         say(&line);
-                    }
-                    if segments > 0 {
-                        let uploads = s.items.iter().filter(|i| i.kind == Kind::Manifest).count();
-                        say(&format!(
-                            "{segments} segment(s) of resumable uploads; {uploads} upload(s) complete. Segments without an `upload` line belong to an upload still in progress (incomplete): they cannot be extracted yet."
-                        ));
                     }
                 }
             }
@@ -449,8 +546,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             items,
             all,
             source,
+            since,
+            again,
             to,
         } => {
+            if items.is_empty() && !all {
+                return extract_new(&home, source.as_deref(), since, again, &to);
+            }
             let key = home.pinned()?;
             let store = home.store_shared()?;
             let sources = load(&store, &key, home.signing_public().as_ref())?;
@@ -462,23 +564,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 for s in sources.iter().filter(|s| only.is_none_or(|o| o == s.id)) {
                     for i in &s.items {
-                        if matches!(
-                            i.kind,
-                            postern_spool::envelope::Kind::File
-                                | postern_spool::envelope::Kind::Message
-                                | postern_spool::envelope::Kind::Manifest
-                        ) {
+                        if matches!(i.kind, Kind::File | Kind::Message | Kind::Manifest)
+                            && since.is_none_or(|d| i.day >= d)
+                        {
                             chosen.push((s, i));
                         }
                     }
                 }
             } else {
-                if items.is_empty() {
-                    return Err(user_error(
-                        "nothing to extract",
-                        "name items by id, or pass --all",
-                    ));
-                }
                 for it in &items {
                     chosen.push(find_item(&sources, it)?);
                 }
@@ -488,12 +581,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let dest = Dest::open(&to)?;
             let mut failed = 0usize;
             for (s, rec) in chosen {
-                let done = if rec.kind == Kind::Manifest {
-                    crate::reassemble::extract_upload(&store, s, rec, &identities, &dest)
-                } else {
-                    extract_item(&store, &s.id, rec, &identities, &dest)
-                };
-                match done {
+                match extract_one(&store, s, rec, &identities, &dest, "") {
                     Ok(x) => say(&format!(
                         "{}  {}  {}",
                         short(&rec.item),
@@ -515,6 +603,166 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ));
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract_one(
+    store: &postern_spool::spool::Spool,
+    s: &crate::list::SourceEntry,
+    rec: &postern_spool::record::ItemRecord,
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+    dest: &Dest,
+    prefix: &str,
+) -> Result<crate::extract::Extracted> {
+    if rec.kind == Kind::Manifest {
+        crate::reassemble::extract_upload(store, s, rec, identities, dest, prefix)
+    } else {
+        extract_item(store, &s.id, rec, identities, dest, prefix)
+    }
+}
+
+/// `extract` without items: what is new, one folder per source, recorded in the home.
+fn extract_new(
+    home: &Home,
+    source: Option<&str>,
+    since: Option<postern_spool::day::Day>,
+    again: bool,
+    to: &std::path::Path,
+) -> Result<ExitCode> {
+    use crate::extract::{day_prefix, extracted, remember_extracted, source_folder};
+    use crate::reassemble::{incomplete_uploads, ranges_text, read_manifest};
+    let key = home.pinned()?;
+    // Exclusive: the record of what was extracted is written as we go.
+    let store = home.store()?;
+    let sources = load(&store, &key, home.signing_public().as_ref())?;
+    let only = match source {
+        Some(sel) => Some(find_source(&sources, sel)?.id),
+        None => None,
+    };
+    let done = if again {
+        std::collections::HashSet::new()
+    } else {
+        extracted(&home.dir)
+    };
+    let picked: Vec<_> = sources
+        .iter()
+        .filter(|s| only.is_none_or(|o| o == s.id))
+        .map(|s| {
+            let items: Vec<_> = s
+                .items
+                .iter()
+                .filter(|i| matches!(i.kind, Kind::File | Kind::Message | Kind::Manifest))
+                .filter(|i| since.is_none_or(|d| i.day >= d))
+                .collect();
+            let segments = s
+                .items
+                .iter()
+                .any(|i| i.kind == Kind::Segment && since.is_none_or(|d| i.day >= d));
+            (s, items, segments)
+        })
+        .collect();
+    let todo = picked
+        .iter()
+        .flat_map(|(_, items, _)| items.iter())
+        .filter(|i| !done.contains(&i.item))
+        .count();
+    let any_segments = picked.iter().any(|(_, _, segs)| *segs);
+    if todo == 0 && !any_segments {
+        say(&format!(
+            "Nothing new to extract ({} item(s) were extracted before; --again extracts them again).",
+            done.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let identities = home.unlock()?;
+    crate::cleanup::install();
+    let (mut written, mut failed, mut incomplete) = (0usize, 0usize, 0usize);
+    for (s, items, segments) in picked {
+        let fresh: Vec<_> = items
+            .into_iter()
+            .filter(|i| !done.contains(&i.item))
+            .collect();
+        // Which segments the manifests here name (the rest belong to uploads still arriving).
+        let mut named = std::collections::HashSet::new();
+        let mut lacking = Vec::new();
+        if segments {
+            for m in s.items.iter().filter(|i| i.kind == Kind::Manifest) {
+                if let Ok(man) = read_manifest(&store, s, m, &identities) {
+                    named.extend(man.segments.iter().map(|e| e.item));
+                }
+            }
+            match incomplete_uploads(&store, s, &identities, &named) {
+                Ok(list) => lacking = list,
+                Err(e) => {
+                    failed += 1;
+                    crate::ui::report_error(&e);
+                }
+            }
+        }
+        if fresh.is_empty() && lacking.is_empty() {
+            continue;
+        }
+        let folder = to.join(source_folder(&s.id));
+        let dest = Dest::open(&folder)?;
+        say(&format!(
+            "{} ({}): {}",
+            designation(&s.id),
+            short(&s.id),
+            folder.display()
+        ));
+        for rec in fresh {
+            match extract_one(&store, s, rec, &identities, &dest, &day_prefix(rec.day)) {
+                Ok(x) => {
+                    remember_extracted(&home.dir, &rec.item)?;
+                    written += 1;
+                    say(&format!(
+                        "  {}  {}  {}",
+                        short(&rec.item),
+                        human_size(x.len),
+                        x.path.display()
+                    ));
+                }
+                Err(e) => {
+                    failed += 1;
+                    crate::ui::report_error(&e);
+                }
+            }
+        }
+        for u in lacking {
+            incomplete += 1;
+            let mut lacks: Vec<String> = Vec::new();
+            if !u.gaps.is_empty() {
+                lacks.push(format!("bytes {}", ranges_text(&u.gaps)));
+            }
+            lacks.push(format!(
+                "everything from byte {} on (the total is known once the upload completes)",
+                u.end
+            ));
+            say(&format!(
+                "  upload {} ({}): incomplete, not extracted: has bytes {}; lacks {}",
+                short(&u.upload),
+                u.day,
+                ranges_text(&u.have),
+                lacks.join(" and ")
+            ));
+        }
+    }
+    say(&format!(
+        "Extracted {written} new item(s){}.",
+        if incomplete > 0 {
+            format!(
+                "; {incomplete} upload(s) still incomplete: import a newer bundle, then extract again"
+            )
+        } else {
+            String::new()
+        }
+    ));
+    if failed > 0 {
+        return Err(user_error(
+            format!("{failed} item(s) could not be extracted; no file was written for them"),
+            "see the messages above; what was extracted is recorded, so the next run tries only the rest",
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

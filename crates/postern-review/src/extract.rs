@@ -6,13 +6,15 @@
 //! opened destination folder (`dest`) and gives it its final name only afterwards, with a link
 //! that never replaces an existing file. A failure or an interrupt leaves no file behind.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use postern_spool::designation::designation;
 use postern_spool::envelope::{Kind, open};
-use postern_spool::ids::SourceId;
+use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::record::ItemRecord;
 use postern_spool::spool::Spool;
 
@@ -116,7 +118,8 @@ pub struct Extracted {
     pub len: u64,
 }
 
-/// Decrypts one file or message item into `dest`. A message (or reply) is written neutralised
+/// Decrypts one file or message item into `dest`, its name after `prefix` (empty, or the day for
+/// the by-source layout). A message (or reply) is written neutralised
 /// (`sanitize::for_terminal`: escapes, invisible and format characters shown as `\u{…}`, invalid
 /// UTF-8 as U+FFFD) under `message-<id>.txt`; when that changed anything, the exact bytes are kept
 /// beside it as `message-<id>.raw`.
@@ -126,13 +129,17 @@ pub fn extract_item(
     rec: &ItemRecord,
     identities: &Identities,
     dest: &Dest,
+    prefix: &str,
 ) -> Result<Extracted> {
     let mut reader = open_item(store, source, rec, identities)?;
     let fallback = format!("file-{}", short(&rec.item));
     let wanted = match rec.kind {
-        Kind::File => sanitize::file_name(&reader.header().name, &fallback),
-        Kind::Message => format!("message-{}.txt", short(&rec.item)),
-        Kind::Reply => format!("reply-{}.txt", short(&rec.item)),
+        Kind::File => format!(
+            "{prefix}{}",
+            sanitize::file_name(&reader.header().name, &fallback)
+        ),
+        Kind::Message => format!("{prefix}message-{}.txt", short(&rec.item)),
+        Kind::Reply => format!("{prefix}reply-{}.txt", short(&rec.item)),
         other => {
             return Err(user_error(
                 format!(
@@ -188,6 +195,50 @@ pub fn extract_item(
         path: dest.shown(&name),
         len,
     })
+}
+
+/// The folder of a source in the by-source layout: its designation and short id
+/// (`quiet-harbor-1a2b3c4d`), one safe path component.
+pub fn source_folder(id: &SourceId) -> String {
+    let name = format!("{}-{}", designation(id).replace(' ', "-"), short(id));
+    sanitize::file_name(&name, &format!("source-{}", short(id)))
+}
+
+/// The name prefix of an item in the by-source layout: its day (`2026-12-01_`).
+pub fn day_prefix(day: postern_spool::day::Day) -> String {
+    format!("{day}_")
+}
+
+/// Where the by-source `extract` records what it extracted: `<home>/extracted`, one item id a
+/// line (a file's, a message's, or an upload's manifest).
+const EXTRACTED: &str = "extracted";
+
+/// What earlier by-source extracts wrote (empty if none).
+pub fn extracted(home: &Path) -> HashSet<ItemId> {
+    crate::home::read_bounded(&home.join(EXTRACTED), 64 << 20)
+        .ok()
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .filter_map(ItemId::parse)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Records that `item` was extracted (appended and fsynced, so that an interrupted run keeps
+/// what it finished).
+pub fn remember_extracted(home: &Path, item: &ItemId) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(home.join(EXTRACTED))
+        .context("cannot record what was extracted in the reviewer's home")?;
+    f.write_all(format!("{item}\n").as_bytes())?;
+    f.sync_all()?;
+    Ok(())
 }
 
 /// Copies text through the terminal sanitizer, streaming (invalid UTF-8 becomes U+FFFD). Returns

@@ -481,3 +481,82 @@ fn import_spool_dir(store: &Spool, key: VerifyingKey, root: &Path) -> Result<Imp
     }
     st.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder under the system's temporary folder, removed on drop.
+    struct TempHome(PathBuf);
+
+    impl TempHome {
+        fn new() -> TempHome {
+            let mut b = [0u8; 8];
+            rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
+            let p = std::env::temp_dir().join(format!("postern-review-parts-{}", hex::encode(b)));
+            fs::create_dir(&p).unwrap();
+            TempHome(p)
+        }
+    }
+
+    impl Drop for TempHome {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn manifest(part: u32, parts: u32) -> BundleManifest {
+        BundleManifest {
+            selection: SelectionId::from_bytes([4; 16]),
+            part,
+            parts,
+            items: vec![(SourceId::from_bytes([1; 32]), ItemId::from_bytes([2; 16]))],
+        }
+    }
+
+    #[test]
+    fn parts_are_recorded_in_any_order_and_the_missing_ones_named() {
+        let home = TempHome::new();
+        let p = record_part(&home.0, &manifest(3, 4)).unwrap();
+        assert_eq!(p.missing(), vec![1, 2, 4]);
+        let p = record_part(&home.0, &manifest(1, 4)).unwrap();
+        assert_eq!(p.missing(), vec![2, 4]);
+        // The same part again changes nothing.
+        let p = record_part(&home.0, &manifest(1, 4)).unwrap();
+        assert_eq!(p.missing(), vec![2, 4]);
+        record_part(&home.0, &manifest(2, 4)).unwrap();
+        let p = record_part(&home.0, &manifest(4, 4)).unwrap();
+        assert!(p.missing().is_empty());
+        assert_eq!(
+            read_parts(&home.0, &SelectionId::from_bytes([4; 16])).unwrap(),
+            Some(p)
+        );
+        assert_eq!(
+            read_parts(&home.0, &SelectionId::from_bytes([5; 16])).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_damaged_record_of_parts_is_refused_not_guessed() {
+        let home = TempHome::new();
+        record_part(&home.0, &manifest(1, 2)).unwrap();
+        let path = home
+            .0
+            .join(SELECTIONS)
+            .join(SelectionId::from_bytes([4; 16]).to_string());
+        for bad in [
+            "postern-selection 2\nparts 2\npart 1\n",
+            "postern-selection 1\nparts 0\n",
+            "postern-selection 1\nparts 2\npart 3\n",
+            "postern-selection 1\nparts 2\npart x\n",
+            "postern-selection 1\nparts 100001\n",
+        ] {
+            fs::write(&path, bad).unwrap();
+            assert!(
+                read_parts(&home.0, &SelectionId::from_bytes([4; 16])).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -4,14 +4,14 @@
 //! its final name only once every segment verified to its end. Memory stays flat: one frame at a
 //! time. A failure leaves no file behind.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use postern_spool::envelope::{FRAME_LEN, Kind, open};
-use postern_spool::ids::ItemId;
+use postern_spool::ids::{ItemId, UploadId};
 use postern_spool::record::ItemRecord;
 use postern_spool::segments::{MAX_MANIFEST_LEN, Manifest, Reassembly};
 use postern_spool::spool::Spool;
@@ -59,27 +59,66 @@ fn open_checked(
     Ok(reader)
 }
 
-/// Reassembles the upload whose manifest is `rec` into `dir`.
-pub fn extract_upload(
+/// Reads and parses the manifest `rec` (whole, verified, bounded).
+pub fn read_manifest(
     store: &Spool,
     source: &SourceEntry,
     rec: &ItemRecord,
     identities: &Identities,
-    dest: &Dest,
-) -> Result<Extracted> {
+) -> Result<Manifest> {
     if rec.kind != Kind::Manifest {
         return Err(refused(rec, "not an upload manifest"));
     }
-    // 1. The manifest, whole and verified, bounded.
     let mut reader = open_checked(store, source, rec, identities)?;
     let mut text = Vec::new();
     (&mut reader)
         .take(MAX_MANIFEST_LEN + 1)
         .read_to_end(&mut text)
         .map_err(|e| refused(rec, postern_spool::OpenError::from_io(e)))?;
-    let manifest = Manifest::parse(&text).map_err(|e| refused(rec, e))?;
+    Manifest::parse(&text).map_err(|e| refused(rec, e))
+}
+
+/// Byte ranges (`start..end`) as text: `0-16777215, 33554432-50331647`.
+pub fn ranges_text(ranges: &[(u64, u64)]) -> String {
+    ranges
+        .iter()
+        .map(|(a, b)| format!("{a}-{}", b.saturating_sub(1)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reassembles the upload whose manifest is `rec` into `dest`, named after `prefix`.
+pub fn extract_upload(
+    store: &Spool,
+    source: &SourceEntry,
+    rec: &ItemRecord,
+    identities: &Identities,
+    dest: &Dest,
+    prefix: &str,
+) -> Result<Extracted> {
+    // 1. The manifest, whole and verified, bounded.
+    let manifest = read_manifest(store, source, rec, identities)?;
     // 2. The plan: every segment of the same source, tiling the whole length.
     let records: HashMap<ItemId, &ItemRecord> = source.items.iter().map(|i| (i.item, i)).collect();
+    let lacking: Vec<(u64, u64)> = manifest
+        .segments
+        .iter()
+        .filter(|e| !records.contains_key(&e.item))
+        .map(|e| (e.offset, e.offset.saturating_add(e.length)))
+        .collect();
+    if !lacking.is_empty() {
+        return Err(user_error(
+            format!(
+                "upload {}: incomplete, not extracted: {} of its {} segment(s) are not in the store; it lacks bytes {} of {}",
+                short(&rec.item),
+                lacking.len(),
+                manifest.segments.len(),
+                ranges_text(&lacking),
+                manifest.length
+            ),
+            "import the bundle (or bundle parts) that carry the missing segments, then extract again",
+        ));
+    }
     let plan = manifest
         .plan(|id| records.get(id).map(|r| (r.kind, r.sha256)))
         .map_err(|e| refused(rec, e))?;
@@ -98,7 +137,10 @@ pub fn extract_upload(
         return Err(refused(rec, "its sealed name belongs to another upload"));
     }
     let fallback = format!("upload-{}", short(&rec.item));
-    let mut wanted = sanitize::file_name(&meta_header.name, &fallback);
+    let mut wanted = format!(
+        "{prefix}{}",
+        sanitize::file_name(&meta_header.name, &fallback)
+    );
     // 4. The segments, in order, into one unnamed temporary of the destination folder.
     let temp = dest.temp()?;
     let result = (|| -> Result<Extracted> {
@@ -165,7 +207,7 @@ pub fn extract_upload(
                         ));
                     }
                     if step_index == 0 {
-                        wanted = sanitize::file_name(&h.name, &fallback);
+                        wanted = format!("{prefix}{}", sanitize::file_name(&h.name, &fallback));
                     }
                     let mut n_total = 0u64;
                     loop {
@@ -279,4 +321,98 @@ impl<R: Read> Read for CheckedContent<'_, '_, R> {
             }
         }
     }
+}
+
+/// An upload of which the store holds segments but no manifest: still arriving when the bundle
+/// was made, or its manifest not imported yet.
+pub struct Incomplete {
+    pub upload: UploadId,
+    /// The latest day of its segments.
+    pub day: postern_spool::day::Day,
+    /// Bytes held, as ranges (`start..end`).
+    pub have: Vec<(u64, u64)>,
+    /// Bytes lacking before the last one held.
+    pub gaps: Vec<(u64, u64)>,
+    /// Where what is held ends (what follows is unknown until the upload completes).
+    pub end: u64,
+}
+
+/// The uploads of `source` that have segments in the store which no manifest there names. Each
+/// segment's envelope header says which upload it belongs to and where it starts; its length is
+/// where the next segment starts or, for the last of a run, what it decrypts to.
+pub fn incomplete_uploads(
+    store: &Spool,
+    source: &SourceEntry,
+    identities: &Identities,
+    named: &HashSet<ItemId>,
+) -> Result<Vec<Incomplete>> {
+    // upload -> (index, offset, item, day)
+    let mut by_upload: HashMap<UploadId, Vec<(u64, u64, &ItemRecord)>> = HashMap::new();
+    for rec in source
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Segment && !named.contains(&i.item))
+    {
+        let seg = open_checked(store, source, rec, identities)?;
+        let Some(info) = seg.header().segment else {
+            return Err(refused(rec, "a segment without its upload"));
+        };
+        by_upload
+            .entry(info.upload_id)
+            .or_default()
+            .push((info.index, info.offset, rec));
+    }
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; FRAME_LEN];
+    for (upload, mut segs) in by_upload {
+        segs.sort_by_key(|s| s.0);
+        let mut have: Vec<(u64, u64)> = Vec::new();
+        let day = segs
+            .iter()
+            .map(|s| s.2.day)
+            .max()
+            .unwrap_or(postern_spool::day::Day(0));
+        for (pos, (index, offset, rec)) in segs.iter().enumerate() {
+            let next = segs.get(pos + 1).filter(|n| n.0 == index + 1);
+            let end = match next {
+                Some(n) => n.1,
+                None => {
+                    // The last of a run: its length is what it decrypts to.
+                    let mut seg = open_checked(store, source, rec, identities)?;
+                    let mut len = 0u64;
+                    loop {
+                        let n = seg
+                            .read_content(&mut buf)
+                            .map_err(|e| refused(rec, format!("segment {index}: {e}")))?;
+                        if n == 0 {
+                            break;
+                        }
+                        len += n as u64;
+                    }
+                    offset.saturating_add(len)
+                }
+            };
+            match have.last_mut() {
+                Some(last) if last.1 == *offset => last.1 = end,
+                _ => have.push((*offset, end)),
+            }
+        }
+        let mut gaps = Vec::new();
+        let mut at = 0u64;
+        for (a, b) in &have {
+            if *a > at {
+                gaps.push((at, *a));
+            }
+            at = at.max(*b);
+        }
+        out.push(Incomplete {
+            upload,
+            day,
+            have,
+            gaps,
+            end: at,
+        });
+    }
+    out.sort_by_key(|i| (std::cmp::Reverse(i.day), i.upload));
+    Ok(out)
 }

@@ -375,7 +375,7 @@ pub fn read_bundle<R: Read>(
                 .read_to_end(&mut text)?;
             let m = BundleManifest::parse_verified(&text, key).map_err(|e| match e {
                 RecordError::BadSignature => {
-                    bad("the manifest is not signed by the pinned server key")
+                    bad("the manifest does not verify with the pinned server key (signed by another server, or altered)")
                 }
                 RecordError::UnknownVersion => bad("manifest version not supported"),
                 _ => bad("the manifest is malformed"),
@@ -937,7 +937,7 @@ mod tests {
             (
                 "manifest-other-key.tar",
                 other_key,
-                "not signed by the pinned server key",
+                "does not verify with the pinned server key",
             ),
             (
                 "manifest-missing.tar",

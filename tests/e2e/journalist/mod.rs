@@ -9,6 +9,7 @@ mod parts;
 mod replies;
 mod routes;
 mod sources;
+mod uploads;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -99,12 +99,12 @@ fn three_parts_cut_twice_each_resume_with_range_and_import_in_any_order() {
     assert_eq!(r.status, 303, "{}", r.text());
     let page_url = r.header("location").unwrap().to_owned();
     let page = c.get(&page_url).text();
-    assert!(page.contains("4 item(s)"), "{page}");
+    assert!(page.contains("Items: 4."), "{page}");
     assert!(
-        page.contains("in 3 part(s) of at most about 1.0 MiB"),
+        page.contains("Parts: 3, each at most about 1.0 MiB"),
         "{page}"
     );
-    assert!(page.contains(" MiB in all"), "{page}");
+    assert!(page.contains("Total size: 2.1 MiB. Parts"), "{page}");
 
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
@@ -226,4 +226,89 @@ fn three_parts_cut_twice_each_resume_with_range_and_import_in_any_order() {
             .unwrap_or_else(|| panic!("{name} not extracted: {extracted:?}"));
         assert!(fs::read(found).unwrap() == *data, "{name} differs");
     }
+}
+
+/// The part files of an export folder, sorted by name.
+fn part_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn export_in_parts_is_restartable_and_checks_what_it_skips() {
+    let (js, reviewer) = JServer::new("");
+    let files: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|n| (format!("MARKER-EXPORT-{n}.bin"), content(700_000, 70 + n)))
+        .collect();
+    let named: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    source_submits(&js.server, "exported in parts", &named);
+    let to = tempfile::tempdir().unwrap();
+    let dir = to.path().to_str().unwrap();
+    let export = |extra: &[&str]| {
+        let mut args = vec!["export", "--to", dir];
+        args.extend_from_slice(extra);
+        let o = js.cli(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (crate::support::stdout(&o), stderr(&o))
+    };
+    let (out, err) = export(&["--part-size", "1MiB"]);
+    assert!(out.contains("Wrote 4 item(s) in 3 part(s)"), "{out}");
+    assert!(
+        err.contains("part 1 of 3") && err.contains("part 3 of 3"),
+        "{err}"
+    );
+    let first = part_files(to.path());
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert!(first[0].to_str().unwrap().ends_with("-part-1-of-3.tar"));
+    let bytes: Vec<Vec<u8>> = first.iter().map(|p| fs::read(p).unwrap()).collect();
+
+    // Again: every part is checked and skipped; nothing changes.
+    let (out, err) = export(&["--part-size", "1MiB"]);
+    assert!(out.contains("(3 already whole, skipped)"), "{out}");
+    assert!(err.contains("already whole, skipped"), "{err}");
+    assert_eq!(part_files(to.path()), first);
+
+    // A part damaged in place (same name, same length), a part missing and a temporary left by
+    // a killed run: the damaged part is not trusted by its name, and both are written again.
+    let mut damaged = bytes[1].clone();
+    let at = damaged.len() / 2;
+    damaged[at] ^= 0x20;
+    fs::write(&first[1], &damaged).unwrap();
+    fs::remove_file(&first[2]).unwrap();
+    let name = first[2].file_name().unwrap().to_str().unwrap().to_owned();
+    fs::write(to.path().join(format!(".{name}.partial")), b"half").unwrap();
+    let (out, _) = export(&["--part-size", "1MiB"]);
+    assert!(out.contains("(1 already whole, skipped)"), "{out}");
+    assert_eq!(part_files(to.path()), first, "no temporary left");
+    for (p, b) in first.iter().zip(&bytes) {
+        assert!(
+            fs::read(p).unwrap() == *b,
+            "{p:?} is not what the first run wrote"
+        );
+    }
+
+    // The one source is the same selection: the same parts, already there.
+    let sid = super::spool_sources(&js.server)[0].to_string();
+    let (out, _) = export(&["--part-size", "1MiB", "--source", &sid]);
+    assert!(out.contains("(3 already whole, skipped)"), "{out}");
+
+    // Parts smaller than 1 MiB are refused, as are unknown sources.
+    let o = js.cli(&["export", "--to", dir, "--part-size", "100KiB"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("at least 1MiB"), "{}", stderr(&o));
+    let o = js.cli(&["export", "--to", dir, "--source", &"0".repeat(64)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no such source"), "{}", stderr(&o));
+
+    // The parts import in any order.
+    reviewer.ok(&["trust", &js.server.signing_pub()]);
+    let out = reviewer.ok(&["import", first[1].to_str().unwrap()]);
+    assert!(out.contains("still missing part(s) 1, 3"), "{out}");
+    reviewer.ok(&["import", first[2].to_str().unwrap()]);
+    let out = reviewer.ok(&["import", first[0].to_str().unwrap()]);
+    assert!(out.contains("all 3 parts are now imported"), "{out}");
 }

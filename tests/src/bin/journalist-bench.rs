@@ -10,6 +10,11 @@
 //! ```text
 //! cargo build --release -p postern-server && cargo run --release -p postern-e2e --bin journalist-bench
 //! ```
+//!
+//! With `--upload-segments N` it measures instead one source's page when that source sent a
+//! 100 GB resumable upload in N segments (issue 12: 6,400), against the page of a source with one
+//! message, alternating the two for `--runs` rounds after a warm-up; it prints min and median of
+//! each, their ratio, and the page's weight.
 
 #![allow(
     clippy::unwrap_used,
@@ -41,6 +46,9 @@ struct Args {
     items: usize,
     #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// Measure a source's page with one 100 GB upload of this many segments instead.
+    #[arg(long, default_value_t = 0)]
+    upload_segments: usize,
 }
 
 const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -171,6 +179,68 @@ fn populate(spool: &Path, key: &SigningKey, sources: usize, items: usize) {
     }
 }
 
+/// Two sources: one with a complete upload of 100 GB in `segments` segments (records, placeholder
+/// ciphertexts and the server's parts file), one with a single message. Returns their ids.
+fn populate_upload(spool: &Path, key: &SigningKey, segments: usize) -> (SourceId, SourceId) {
+    let recipients = Recipients::parse([RECIPIENT]).unwrap();
+    let today = Day::from_unix_seconds(now());
+    let mut ids = Vec::new();
+    for s in 0..2u8 {
+        let sid = SourceId::from_bytes([s + 1; 32]);
+        let dir = spool.join("sources").join(sid.to_string());
+        fs::create_dir_all(dir.join("items")).unwrap();
+        let rec = SourceRecord {
+            source: sid,
+            reply: RECIPIENT.to_owned(),
+            day: Day(today.0 - 30),
+        };
+        fs::write(dir.join("source.rec"), rec.sign(key)).unwrap();
+        ids.push((sid, dir));
+    }
+    let item = |dir: &Path, sid: SourceId, n: u64, kind: Kind, size: u64| {
+        let mut ib = [0u8; 16];
+        ib[..8].copy_from_slice(&n.to_be_bytes());
+        ib[8..].copy_from_slice(&n.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
+        let iid = ItemId::from_bytes(ib);
+        let r = ItemRecord::new(iid, sid, kind, Day(today.0 - 1), size, [0; 32], &recipients);
+        fs::write(dir.join("items").join(format!("{iid}.rec")), r.sign(key)).unwrap();
+        fs::write(dir.join("items").join(format!("{iid}.age")), b"placeholder").unwrap();
+        iid
+    };
+    let (big, big_dir) = ids[0].clone();
+    let (small, small_dir) = ids[1].clone();
+    let per = 100_000_000_000u64 / segments.max(1) as u64;
+    let mut parts = format!("postern-upload-parts 1\nsource {big}\n");
+    let segs: Vec<ItemId> = (0..segments as u64)
+        .map(|n| item(&big_dir, big, n + 1, Kind::Segment, per))
+        .collect();
+    let manifest = item(&big_dir, big, segments as u64 + 1, Kind::Manifest, 1 << 20);
+    parts.push_str(&format!(
+        "manifest {manifest}\nlength {}\nday {}\n",
+        per * segments as u64,
+        today.0 - 1
+    ));
+    for s in &segs {
+        parts.push_str(&format!("segment {s}\n"));
+    }
+    parts.push_str(&format!("end {}\n", segs.len()));
+    fs::create_dir_all(spool.join("uploads")).unwrap();
+    fs::write(
+        spool
+            .join("uploads")
+            .join(format!("{}.parts", "ab".repeat(16))),
+        parts,
+    )
+    .unwrap();
+    item(&small_dir, small, u64::MAX / 2, Kind::Message, 1024);
+    (big, small)
+}
+
+fn min_median(mut v: Vec<Duration>) -> (Duration, Duration) {
+    v.sort();
+    (v[0], v[v.len() / 2])
+}
+
 fn main() {
     let args = Args::parse();
     let tmp = tempfile::tempdir().unwrap();
@@ -214,13 +284,30 @@ fn main() {
         SigningKey::from_secret_text(&fs::read_to_string(data.join("spool-signing.key")).unwrap())
             .unwrap();
     let t = Instant::now();
-    populate(&data.join("spool"), &key, args.sources, args.items);
-    eprintln!(
-        "spool of {} sources, {} items written in {:.1?}",
-        args.sources,
-        args.items,
-        t.elapsed()
-    );
+    let pages = if args.upload_segments > 0 {
+        Some(populate_upload(
+            &data.join("spool"),
+            &key,
+            args.upload_segments,
+        ))
+    } else {
+        populate(&data.join("spool"), &key, args.sources, args.items);
+        None
+    };
+    if args.upload_segments > 0 {
+        eprintln!(
+            "spool of 2 sources, a 100 GB upload of {} segments, written in {:.1?}",
+            args.upload_segments,
+            t.elapsed()
+        );
+    } else {
+        eprintln!(
+            "spool of {} sources, {} items written in {:.1?}",
+            args.sources,
+            args.items,
+            t.elapsed()
+        );
+    }
     let o = Command::new(bin("postern"))
         .args(["journalist", "add", "bench", "--config"])
         .arg(&config)
@@ -275,6 +362,48 @@ fn main() {
     let (status, cookie2, _) = get(jport, "/login", &cookie, Some(&body));
     assert_eq!(status, 303, "login");
     let cookie = if cookie2.is_empty() { cookie } else { cookie2 };
+    if let Some((big, small)) = pages {
+        let (bp, sp) = (format!("/sources/{big}"), format!("/sources/{small}"));
+        let t = Instant::now();
+        let (status, _, page) = get(jport, &bp, &cookie, None);
+        let cold = t.elapsed();
+        assert_eq!(status, 200);
+        let text = String::from_utf8_lossy(&page);
+        assert_eq!(
+            text.matches("<tr").count(),
+            2,
+            "a header row and one upload row"
+        );
+        assert!(text.contains(">complete<"));
+        // Past the index's two-second "racy" window, then one warm-up load of each.
+        std::thread::sleep(Duration::from_secs(3));
+        let _ = get(jport, &bp, &cookie, None);
+        let _ = get(jport, &sp, &cookie, None);
+        let (mut tb, mut ts) = (Vec::new(), Vec::new());
+        for _ in 0..args.runs.max(5) {
+            for (path, out) in [(&bp, &mut tb), (&sp, &mut ts)] {
+                let t = Instant::now();
+                let (status, _, _) = get(jport, path, &cookie, None);
+                out.push(t.elapsed());
+                assert_eq!(status, 200);
+            }
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        let ((bmin, bmed), (smin, smed)) = (min_median(tb), min_median(ts));
+        println!(
+            "source page, one 100 GB upload in {} segments: {} bytes of HTML; cold {cold:.1?}",
+            args.upload_segments,
+            page.len()
+        );
+        println!(
+            "warm, {} alternating rounds: 100 GB upload page min {bmin:.2?} median {bmed:.2?}; one-message page min {smin:.2?} median {smed:.2?}; ratio of medians {:.2}x, of mins {:.2}x",
+            args.runs.max(5),
+            bmed.as_secs_f64() / smed.as_secs_f64(),
+            bmin.as_secs_f64() / smin.as_secs_f64()
+        );
+        return;
+    }
     let t = Instant::now();
     let (status, _, page) = get(jport, "/sources", &cookie, None);
     let cold = t.elapsed();

@@ -17,7 +17,7 @@
 //! ```text
 //! cargo build --release -p postern-server -p postern-send -p postern-e2e
 //! target/release/tus-bench --size-mib 1024 --cuts 50 --concurrent 100
-//! target/release/tus-bench --scale-segments 100000 --rounds 9
+//! target/release/tus-bench --scale-segments 100000 --scale-rounds 9
 //! ```
 #![allow(clippy::indexing_slicing)] // A developer tool over data it builds itself.
 
@@ -46,8 +46,8 @@ struct Cli {
     /// postern-send's request body size, in MiB.
     #[arg(long, default_value_t = 16)]
     segment_mib: u64,
-    /// Rounds of each comparison (each side once per round, alternating; at least 5).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(5..))]
+    /// Rounds of the throughput comparison (each side once per round, alternating).
+    #[arg(long, default_value_t = 5)]
     rounds: u32,
     /// Cuts for the re-sent-bytes measurement (0 to skip).
     #[arg(long, default_value_t = 50)]
@@ -61,6 +61,9 @@ struct Cli {
     /// Only the constant-cost measurement, with an upload of this many segments (0: skip).
     #[arg(long, default_value_t = 0)]
     scale_segments: u64,
+    /// Alternating rounds of the constant-cost measurement (at least 5).
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u64).range(5..))]
+    scale_rounds: u64,
     /// Work directory (default: a temporary directory under the target dir).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -768,12 +771,12 @@ fn scale(cli: &Cli, postern: &Path, w: &Path) -> Result<()> {
     let n = cli.scale_segments;
     println!("preparing: one server with an upload of 1 segment, one with {n} ...");
     let mut sides = [
-        scale_side(postern, &w.join("one"), 1, u64::from(cli.rounds))?,
-        scale_side(postern, &w.join("many"), n, u64::from(cli.rounds))?,
+        scale_side(postern, &w.join("one"), 1, cli.scale_rounds)?,
+        scale_side(postern, &w.join("many"), n, cli.scale_rounds)?,
     ];
     let mut create = [Vec::new(), Vec::new()];
     let mut patch = [Vec::new(), Vec::new()];
-    for round in 0..u64::from(cli.rounds) {
+    for round in 0..cli.scale_rounds {
         // Alternate which side goes first.
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for k in order {
@@ -816,7 +819,7 @@ fn scale(cli: &Cli, postern: &Path, w: &Path) -> Result<()> {
     println!();
     println!(
         "tus at constant cost, {} alternating rounds (ms; ratio = {n} segments / 1 segment):",
-        cli.rounds
+        cli.scale_rounds
     );
     for (what, v) in [("creation", &mut create), ("PATCH 64 KiB", &mut patch)] {
         let (a_min, a_med) = min_median(&mut v[0]);

@@ -94,6 +94,27 @@ j-not-found-title = غير موجود
 j-not-found-item = لا يوجد هذا المصدر أو العنصر (ربما حُذف).
 j-not-found-page = لا توجد هذه الصفحة.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = عناصر هذا المصدر، الأحدث أولًا (الرفع عنصر واحد مهما كان عدد الأجزاء التي وصل بها)
+j-col-size-padded = الحجم (مع الحشو)
+j-col-state = الحالة
+j-kind-upload = رفع
+j-state-complete = مكتمل
+j-state-in-progress = جارٍ: { $have } من { $total } ({ $percent }٪)
+j-state-expired = انتهت صلاحيته عند { $have } من { $total } ({ $percent }٪): يُحذف في الصيانة التالية
+j-state-parts-missing = غير مكتمل: حُذفت أجزاء منه
+j-state-unindexed = أجزاء من عمليات رفع لا يستطيع الخادم تجميعها
+j-upload-name = رفع { $id }
+j-upload-parts = أجزاء عمليات رفع
+j-delete-entry = حذف { $kind } { $name }…
+j-confirm-title = تأكيد الحذف
+j-confirm-heading = حذف من { $designation }؟
+j-confirm-text = سيحذف هذا { $what } من الخادم مع جميع أجزائه. لا يمكن التراجع عن ذلك.
+j-confirm-yes = نعم، احذفه
+j-confirm-no = لا، أبقِه
+j-notice-upload-deleted = حُذف الرفع وجميع أجزائه.
+
 ## Bundle selections and their parts
 
 j-dates-from = أو كل العناصر من

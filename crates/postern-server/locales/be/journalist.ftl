@@ -105,6 +105,27 @@ j-not-found-title = Не знойдзена
 j-not-found-item = Такой крыніцы або матэрыялу няма (магчыма, яго выдалілі).
 j-not-found-page = Такой старонкі няма.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Матэрыялы гэтай крыніцы, новыя зверху (загрузка — адзін матэрыял, з колькіх бы частак яна ні складалася)
+j-col-size-padded = Памер (з дапаўненнем)
+j-col-state = Стан
+j-kind-upload = Загрузка
+j-state-complete = завершана
+j-state-in-progress = ідзе: { $have } з { $total } ({ $percent } %)
+j-state-expired = пратэрмінавана на { $have } з { $total } ({ $percent } %): будзе выдалена пры наступным абслугоўванні
+j-state-parts-missing = няпоўная: частка яе частак выдалена
+j-state-unindexed = часткі загрузак, якія сервер не можа згрупаваць
+j-upload-name = загрузка { $id }
+j-upload-parts = часткі загрузак
+j-delete-entry = Выдаліць: { $kind } { $name }…
+j-confirm-title = Пацвердзіце выдаленне
+j-confirm-heading = Выдаліць у крыніцы { $designation }?
+j-confirm-text = З сервера будзе выдалена: { $what }, з усімі часткамі. Гэта нельга адмяніць.
+j-confirm-yes = Так, выдаліць
+j-confirm-no = Не, пакінуць
+j-notice-upload-deleted = Загрузка і ўсе яе часткі выдалены.
+
 ## Bundle selections and their parts
 
 j-dates-from = Або ўсе матэрыялы з

@@ -112,6 +112,27 @@ j-not-found-title = Nicht gefunden
 j-not-found-item = Diese Quelle oder dieses Element gibt es nicht (vielleicht wurde es gelöscht).
 j-not-found-page = Diese Seite gibt es nicht.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Einträge dieser Quelle, neueste zuerst (ein Upload ist ein Eintrag, in wie vielen Teilen er auch ankam)
+j-col-size-padded = Größe (aufgefüllt)
+j-col-state = Status
+j-kind-upload = Upload
+j-state-complete = vollständig
+j-state-in-progress = läuft: { $have } von { $total } ({ $percent } %)
+j-state-expired = abgelaufen bei { $have } von { $total } ({ $percent } %): wird bei der nächsten Wartung entfernt
+j-state-parts-missing = unvollständig: Teile davon wurden gelöscht
+j-state-unindexed = Teile von Uploads, die der Server nicht zuordnen kann
+j-upload-name = Upload { $id }
+j-upload-parts = Upload-Teile
+j-delete-entry = { $kind } { $name } löschen…
+j-confirm-title = Löschen bestätigen
+j-confirm-heading = Aus { $designation } löschen?
+j-confirm-text = Dies löscht { $what } mit allen seinen Teilen vom Server. Das lässt sich nicht rückgängig machen.
+j-confirm-yes = Ja, löschen
+j-confirm-no = Nein, behalten
+j-notice-upload-deleted = Der Upload und alle seine Teile wurden gelöscht.
+
 ## Bundle selections and their parts
 
 j-dates-from = Oder jedes Element vom

@@ -84,6 +84,27 @@ j-notice-item-deleted = The item was deleted.
 j-notice-not-confirmed = Nothing was deleted: type the designation exactly to confirm.
 j-notice-source-deleted = The source and all its items were deleted.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Items of this source, newest first (an upload is one item, however many parts it arrived in)
+j-col-size-padded = Size (padded)
+j-col-state = State
+j-kind-upload = Upload
+j-state-complete = complete
+j-state-in-progress = in progress: { $have } of { $total } ({ $percent } %)
+j-state-expired = expired at { $have } of { $total } ({ $percent } %): removed at the next housekeeping
+j-state-parts-missing = incomplete: parts of it were deleted
+j-state-unindexed = parts of uploads the server cannot group
+j-upload-name = upload { $id }
+j-upload-parts = upload parts
+j-delete-entry = Delete { $kind } { $name }…
+j-confirm-title = Confirm deletion
+j-confirm-heading = Delete from { $designation }?
+j-confirm-text = This deletes { $what } from the server, with every part of it. It cannot be undone.
+j-confirm-yes = Yes, delete it
+j-confirm-no = No, keep it
+j-notice-upload-deleted = The upload and all its parts were deleted.
+
 ## Reply bundles
 
 j-replies-too-large = The bundle is larger than { $size }.

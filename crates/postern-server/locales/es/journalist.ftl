@@ -105,6 +105,27 @@ j-not-found-title = No encontrado
 j-not-found-item = No existe esa fuente o ese elemento (quizá se borró).
 j-not-found-page = No existe esa página.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Elementos de esta fuente, los más recientes primero (una subida es un solo elemento, aunque llegara en muchas partes)
+j-col-size-padded = Tamaño (con relleno)
+j-col-state = Estado
+j-kind-upload = Subida
+j-state-complete = completa
+j-state-in-progress = en curso: { $have } de { $total } ({ $percent } %)
+j-state-expired = caducada en { $have } de { $total } ({ $percent } %): se eliminará en el próximo mantenimiento
+j-state-parts-missing = incompleta: se borraron partes de ella
+j-state-unindexed = partes de subidas que el servidor no puede agrupar
+j-upload-name = subida { $id }
+j-upload-parts = partes de subidas
+j-delete-entry = Borrar { $kind } { $name }…
+j-confirm-title = Confirmar el borrado
+j-confirm-heading = ¿Borrar de { $designation }?
+j-confirm-text = Esto borra { $what } del servidor, con todas sus partes. No se puede deshacer.
+j-confirm-yes = Sí, borrarlo
+j-confirm-no = No, conservarlo
+j-notice-upload-deleted = La subida y todas sus partes se borraron.
+
 ## Bundle selections and their parts
 
 j-dates-from = O todos los elementos desde

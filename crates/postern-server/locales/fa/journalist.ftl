@@ -94,6 +94,27 @@ j-not-found-title = پیدا نشد
 j-not-found-item = چنین منبع یا موردی نیست (شاید حذف شده باشد).
 j-not-found-page = چنین صفحه‌ای نیست.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = موارد این منبع، جدیدترین در ابتدا (یک بارگذاری یک مورد است، در هر چند بخش که رسیده باشد)
+j-col-size-padded = اندازه (با پرکننده)
+j-col-state = وضعیت
+j-kind-upload = بارگذاری
+j-state-complete = کامل
+j-state-in-progress = در جریان: { $have } از { $total } ({ $percent }٪)
+j-state-expired = منقضی در { $have } از { $total } ({ $percent }٪): در نگهداری بعدی حذف می‌شود
+j-state-parts-missing = ناقص: بخش‌هایی از آن حذف شده است
+j-state-unindexed = بخش‌هایی از بارگذاری‌ها که سرور نمی‌تواند گروه‌بندی کند
+j-upload-name = بارگذاری { $id }
+j-upload-parts = بخش‌های بارگذاری
+j-delete-entry = حذف { $kind } { $name }…
+j-confirm-title = تأیید حذف
+j-confirm-heading = از { $designation } حذف شود؟
+j-confirm-text = این کار { $what } را با همهٔ بخش‌هایش از سرور حذف می‌کند. قابل بازگشت نیست.
+j-confirm-yes = بله، حذف شود
+j-confirm-no = نه، نگه دار
+j-notice-upload-deleted = بارگذاری و همهٔ بخش‌هایش حذف شد.
+
 ## Bundle selections and their parts
 
 j-dates-from = یا همهٔ موارد از

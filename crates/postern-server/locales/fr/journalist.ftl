@@ -105,6 +105,27 @@ j-not-found-title = Introuvable
 j-not-found-item = Cette source ou cet élément n’existe pas (il a peut-être été supprimé).
 j-not-found-page = Cette page n’existe pas.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Éléments de cette source, les plus récents d’abord (un envoi est un seul élément, en autant de parties qu’il soit arrivé)
+j-col-size-padded = Taille (remplie)
+j-col-state = État
+j-kind-upload = Envoi
+j-state-complete = complet
+j-state-in-progress = en cours : { $have } sur { $total } ({ $percent } %)
+j-state-expired = expiré à { $have } sur { $total } ({ $percent } %) : supprimé au prochain entretien
+j-state-parts-missing = incomplet : des parties ont été supprimées
+j-state-unindexed = parties d’envois que le serveur ne sait pas regrouper
+j-upload-name = envoi { $id }
+j-upload-parts = parties d’envois
+j-delete-entry = Supprimer { $kind } { $name }…
+j-confirm-title = Confirmer la suppression
+j-confirm-heading = Supprimer de { $designation } ?
+j-confirm-text = Ceci supprime { $what } du serveur, avec toutes ses parties. C’est irréversible.
+j-confirm-yes = Oui, supprimer
+j-confirm-no = Non, garder
+j-notice-upload-deleted = L’envoi et toutes ses parties ont été supprimés.
+
 ## Bundle selections and their parts
 
 j-dates-from = Ou chaque élément du

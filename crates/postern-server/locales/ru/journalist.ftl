@@ -104,6 +104,27 @@ j-not-found-title = Не найдено
 j-not-found-item = Такого источника или материала нет (возможно, он удалён).
 j-not-found-page = Такой страницы нет.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Материалы этого источника, новые сверху (загрузка — один материал, из скольких бы частей она ни состояла)
+j-col-size-padded = Размер (с дополнением)
+j-col-state = Состояние
+j-kind-upload = Загрузка
+j-state-complete = завершена
+j-state-in-progress = идёт: { $have } из { $total } ({ $percent } %)
+j-state-expired = просрочена на { $have } из { $total } ({ $percent } %): будет удалена при следующем обслуживании
+j-state-parts-missing = неполная: часть её частей удалена
+j-state-unindexed = части загрузок, которые сервер не может сгруппировать
+j-upload-name = загрузка { $id }
+j-upload-parts = части загрузок
+j-delete-entry = Удалить: { $kind } { $name }…
+j-confirm-title = Подтвердите удаление
+j-confirm-heading = Удалить у источника { $designation }?
+j-confirm-text = Будет удалено с сервера: { $what }, со всеми частями. Это нельзя отменить.
+j-confirm-yes = Да, удалить
+j-confirm-no = Нет, оставить
+j-notice-upload-deleted = Загрузка и все её части удалены.
+
 ## Bundle selections and their parts
 
 j-dates-from = Или все материалы с

@@ -94,6 +94,27 @@ j-not-found-title = Bulunamadı
 j-not-found-item = Böyle bir kaynak ya da öğe yok (silinmiş olabilir).
 j-not-found-page = Böyle bir sayfa yok.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Bu kaynağın öğeleri, en yenisi önce (bir yükleme, kaç parça hâlinde gelmiş olursa olsun tek öğedir)
+j-col-size-padded = Boyut (dolgulu)
+j-col-state = Durum
+j-kind-upload = Yükleme
+j-state-complete = tamamlandı
+j-state-in-progress = sürüyor: { $total } içinden { $have } (% { $percent })
+j-state-expired = { $total } içinden { $have } noktasında süresi doldu (% { $percent }): bir sonraki bakımda silinecek
+j-state-parts-missing = eksik: bazı parçaları silindi
+j-state-unindexed = sunucunun gruplayamadığı yükleme parçaları
+j-upload-name = yükleme { $id }
+j-upload-parts = yükleme parçaları
+j-delete-entry = { $kind } { $name } sil…
+j-confirm-title = Silmeyi onaylayın
+j-confirm-heading = { $designation } kaynağından silinsin mi?
+j-confirm-text = Bu, { $what } öğesini tüm parçalarıyla sunucudan siler. Geri alınamaz.
+j-confirm-yes = Evet, sil
+j-confirm-no = Hayır, kalsın
+j-notice-upload-deleted = Yükleme ve tüm parçaları silindi.
+
 ## Bundle selections and their parts
 
 j-dates-from = Ya da şu tarihten itibaren her öğe:

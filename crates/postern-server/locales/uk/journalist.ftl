@@ -104,6 +104,27 @@ j-not-found-title = Не знайдено
 j-not-found-item = Такого джерела або матеріалу немає (можливо, його видалено).
 j-not-found-page = Такої сторінки немає.
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = Матеріали цього джерела, нові згори (завантаження — один матеріал, зі скількох частин воно б не складалося)
+j-col-size-padded = Розмір (з доповненням)
+j-col-state = Стан
+j-kind-upload = Завантаження
+j-state-complete = завершено
+j-state-in-progress = триває: { $have } з { $total } ({ $percent } %)
+j-state-expired = прострочено на { $have } з { $total } ({ $percent } %): буде видалено під час наступного обслуговування
+j-state-parts-missing = неповне: частину його частин видалено
+j-state-unindexed = частини завантажень, які сервер не може згрупувати
+j-upload-name = завантаження { $id }
+j-upload-parts = частини завантажень
+j-delete-entry = Видалити: { $kind } { $name }…
+j-confirm-title = Підтвердьте видалення
+j-confirm-heading = Видалити в джерела { $designation }?
+j-confirm-text = Буде видалено з сервера: { $what }, з усіма частинами. Це не можна скасувати.
+j-confirm-yes = Так, видалити
+j-confirm-no = Ні, залишити
+j-notice-upload-deleted = Завантаження та всі його частини видалено.
+
 ## Bundle selections and their parts
 
 j-dates-from = Або всі матеріали з

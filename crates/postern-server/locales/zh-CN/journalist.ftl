@@ -94,6 +94,27 @@ j-not-found-title = 未找到
 j-not-found-item = 没有这个来源或条目（可能已被删除）。
 j-not-found-page = 没有这个页面。
 
+## One upload, one entry; deletions asked first
+
+j-items-caption-entries = 此来源的条目，最新的在前（一次上传无论分几部分到达，都是一个条目）
+j-col-size-padded = 大小（含填充）
+j-col-state = 状态
+j-kind-upload = 上传
+j-state-complete = 已完成
+j-state-in-progress = 进行中：{ $have } / { $total }（{ $percent }%）
+j-state-expired = 已过期，停在 { $have } / { $total }（{ $percent }%）：将在下次维护时删除
+j-state-parts-missing = 不完整：部分内容已被删除
+j-state-unindexed = 服务器无法归组的上传部分
+j-upload-name = 上传 { $id }
+j-upload-parts = 上传部分
+j-delete-entry = 删除{ $kind } { $name }…
+j-confirm-title = 确认删除
+j-confirm-heading = 从 { $designation } 删除？
+j-confirm-text = 这将从服务器删除 { $what } 及其所有部分。此操作无法撤销。
+j-confirm-yes = 是，删除
+j-confirm-no = 不，保留
+j-notice-upload-deleted = 该上传及其所有部分已删除。
+
 ## Bundle selections and their parts
 
 j-dates-from = 或从以下日期起的全部条目：

@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 use postern_spool::bundle::{MIN_PART_SIZE, PartLayout};
 use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
-use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::ids::{ItemId, SourceId, UploadId};
 use postern_spool::sanitize::for_terminal;
 use postern_spool::spool::Spool;
 
@@ -27,6 +27,7 @@ use crate::clock::parse_day;
 use crate::config::Config;
 use crate::storage::index::{SourceInfo, SpoolIndex};
 use crate::storage::selection::Selection;
+use crate::storage::uploads;
 
 /// What to export.
 #[derive(Default)]
@@ -35,7 +36,8 @@ pub struct Choice<'a> {
     pub since: Option<&'a str>,
     /// Only this source (its id).
     pub source: Option<&'a str>,
-    /// Only the upload this item (a segment or the manifest) belongs to.
+    /// Only one upload: its upload id (while the server still keeps its log), or the item id of
+    /// one of its segments or its manifest.
     pub upload: Option<&'a str>,
     /// Part size (`1GiB`, `512MiB`, `4096`), else the config's.
     pub part_size: Option<&'a str>,
@@ -69,7 +71,35 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(1u64 << shift)
 }
 
-fn choose(index: &SpoolIndex, c: &Choice<'_>) -> Result<Vec<(Arc<SourceInfo>, Vec<ItemId>)>> {
+/// The items of upload `id` (its segments, then its manifest once complete), from the server's
+/// upload log; `None` if there is no log (no such upload, or its log expired).
+fn upload_items(index: &SpoolIndex, id: &UploadId) -> Result<Option<(SourceId, Vec<ItemId>)>> {
+    let all = uploads::read_all(index.spool()).context("reading the upload logs")?;
+    let Some((_, p)) = all.into_iter().find(|(u, _)| u == id) else {
+        return Ok(None);
+    };
+    let mut items: Vec<ItemId> = uploads::segment_items(index.spool(), id)
+        .context("reading an upload log")?
+        .into_iter()
+        .map(|s| s.item)
+        .collect();
+    items.extend(p.manifest);
+    Ok(Some((p.source, items)))
+}
+
+/// Sources with the items chosen of each.
+type Chosen = Vec<(Arc<SourceInfo>, Vec<ItemId>)>;
+
+/// Chooses the items to export; `true` if they are exactly one upload's (no closure needed).
+fn choose(index: &SpoolIndex, c: &Choice<'_>) -> Result<(Chosen, bool)> {
+    if let Some(id) = c.upload.and_then(UploadId::parse)
+        && let Some((source, items)) = upload_items(index, &id)?
+    {
+        let info = index
+            .source(&source)?
+            .context("the upload's source is not in the spool")?;
+        return Ok((vec![(info, items)], true));
+    }
     let since: Option<Day> = match c.since {
         Some(s) => Some(parse_day(s).context("--since takes a day as YYYY-MM-DD")?),
         None => None,
@@ -79,10 +109,9 @@ fn choose(index: &SpoolIndex, c: &Choice<'_>) -> Result<Vec<(Arc<SourceInfo>, Ve
         None => None,
     };
     let upload = match c.upload {
-        Some(s) => Some(
-            ItemId::parse(s)
-                .context("--upload takes the item id (32 hex digits) of a segment or manifest")?,
-        ),
+        Some(s) => Some(ItemId::parse(s).context(
+            "--upload takes an upload id, or the item id of a segment or manifest (32 hex digits)",
+        )?),
         None => None,
     };
     let mut out = Vec::new();
@@ -114,9 +143,9 @@ fn choose(index: &SpoolIndex, c: &Choice<'_>) -> Result<Vec<(Arc<SourceInfo>, Ve
         bail!("there is no such source in the spool");
     }
     if upload.is_some() && out.is_empty() {
-        bail!("there is no such item in the spool");
+        bail!("there is no such upload or item in the spool");
     }
-    Ok(out)
+    Ok((out, false))
 }
 
 /// Writes the parts of the chosen selection into `to` and returns what it did.
@@ -137,14 +166,19 @@ pub fn export(cfg: &Config, to: &Path, c: &Choice<'_>) -> Result<Summary> {
     }
     let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
     let index = SpoolIndex::new(spool, cfg.signing_key.verifying_key());
-    let chosen = choose(&index, c)?;
+    let (chosen, exact) = choose(&index, c)?;
     let mut summary = Summary {
         dir: to.to_owned(),
         items: 0,
         parts: Vec::new(),
         skipped: 0,
     };
-    let Some(sel) = Selection::build(&index, &chosen, part_size)? else {
+    let built = if exact {
+        Selection::build_exact(&index, &chosen, part_size)?
+    } else {
+        Selection::build(&index, &chosen, part_size)?
+    };
+    let Some(sel) = built else {
         return Ok(summary);
     };
     summary.items = sel.entries().len();

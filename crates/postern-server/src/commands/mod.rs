@@ -98,7 +98,7 @@ pub enum Command {
         #[command(subcommand)]
         action: JournalistAction,
     },
-    /// Write a signed bundle of the spool's items to a new file in a folder, for the air gap.
+    /// Write the spool's items as signed bundle parts into a folder, for the air gap (restartable).
     Export {
         /// The config file written by `postern init`.
         #[arg(long, value_name = "FILE")]
@@ -113,8 +113,9 @@ pub enum Command {
         /// Only this source (its id, 64 hex digits).
         #[arg(long, value_name = "SOURCE_ID")]
         source: Option<String>,
-        /// Only the upload this item belongs to (the id of one of its segments or its manifest).
-        #[arg(long, value_name = "ITEM_ID")]
+        /// Only one upload: its upload id (while the server keeps its log), or the item id of one
+        /// of its segments or its manifest.
+        #[arg(long, value_name = "ID")]
         upload: Option<String>,
         /// Size of one part (1GiB, 512MiB, or bytes); default: the config's
         /// `limits.bundle_part_bytes` (1 GiB).

@@ -7,6 +7,7 @@
 //! - [`journalist_state`]: what each journalist has seen and starred;
 //! - [`index`]: the cached, signature-checked index of the spool the journalist pages read;
 //! - [`uploads`]: the non-secret state of resumable uploads, between requests;
+//! - [`upload_parts`]: which items make up a resumable upload, and recorded deletions of one;
 //! - [`staging`]: the one pipeline every upload goes through (temporary, sealing sink, limits
 //!   and disk reserve, fsync, commit);
 //! - [`replies`]: pinning the newsroom key, importing reply bundles;
@@ -22,4 +23,5 @@ pub mod replies;
 pub mod retention;
 pub mod selection;
 pub mod staging;
+pub mod upload_parts;
 pub mod uploads;

@@ -48,6 +48,7 @@ use postern_spool::spool::{Spool, StagedItem};
 use sha2::Digest;
 
 use crate::storage::staging::{Staged, Store};
+use crate::storage::upload_parts;
 
 /// The first word of a log's first line, with the format version.
 const MAGIC: &str = "postern-upload-log 2";
@@ -451,7 +452,8 @@ fn remove_item(spool: &Spool, source: &SourceId, item: &ItemId) -> io::Result<bo
     Ok(existed)
 }
 
-fn remove_log(spool: &Spool, id: &UploadId) -> io::Result<()> {
+/// Removes an upload's log (and fsyncs `uploads/`).
+pub fn remove_log(spool: &Spool, id: &UploadId) -> io::Result<()> {
     match fs::remove_file(log_path(spool, id)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => fs::File::open(dir(spool))?.sync_all(),
@@ -486,6 +488,16 @@ pub fn read_all(spool: &Spool) -> io::Result<Vec<(UploadId, Progress)>> {
         }
     }
     Ok(out)
+}
+
+/// One upload's progress and committed segments, replayed from its log (`None` without one).
+pub fn read_one(spool: &Spool, id: &UploadId) -> io::Result<Option<(Progress, Vec<SegmentEntry>)>> {
+    let mut segs = Vec::new();
+    match replay(&log_path(spool, id), Some(&mut segs)) {
+        Ok(r) => Ok(Some((r.entry.p, segs))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The committed segments of one upload, in order, read from its log.
@@ -675,7 +687,10 @@ impl Uploads {
             let (_, rec) = store.spool.item_paths(&e.p.source, &m);
             if rec.exists() {
                 // Committed (its signed record is in place): never commit it twice.
-                if append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
+                let parts = segment_items(&store.spool, &id)
+                    .map_err(|_| "state")
+                    .and_then(|segs| record_parts(store, &id, &e.p, m, &segs));
+                if parts.is_err() || append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
                     return (orphans, false);
                 }
                 e.finishing = None;
@@ -939,6 +954,7 @@ impl Uploads {
             return Err("manifest");
         }
         fault("after-manifest-commit");
+        record_parts(store, &id, &e.p, item, &m.segments)?;
         append(&store.spool, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
         e.finishing = None;
         e.p.manifest = Some(item);
@@ -946,6 +962,25 @@ impl Uploads {
         tracing::info!("resumable upload complete");
         Ok(())
     }
+}
+
+/// Which items make up a complete upload, kept after its log goes (`uploads/<id>.parts`), so that
+/// the journalist interface shows and deletes it as one entry.
+fn record_parts(
+    store: &Store,
+    id: &UploadId,
+    p: &Progress,
+    manifest: ItemId,
+    segments: &[SegmentEntry],
+) -> Result<(), &'static str> {
+    let parts = upload_parts::UploadParts {
+        source: p.source,
+        manifest: Some(manifest),
+        length: p.length,
+        day: store.today(),
+        segments: segments.iter().map(|e| e.item).collect(),
+    };
+    upload_parts::store(&store.spool, id, upload_parts::Which::Parts, &parts).map_err(|_| "parts")
 }
 
 /// A file writer that hashes and counts what it writes (the manifest's ciphertext).

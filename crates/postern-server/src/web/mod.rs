@@ -54,6 +54,13 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         cfg.signing_key.verifying_key(),
     ));
     let states = Arc::new(JournalistStates::new(&cfg.file.data_dir));
+    // An upload deletion that a crash interrupted is finished before anything listens.
+    let finished = index
+        .finish_deletions()
+        .context("finishing an interrupted deletion")?;
+    if finished > 0 {
+        tracing::info!(finished, "finished interrupted deletions of uploads");
+    }
     let journalist = journalist::prepare(&cfg, index.clone(), states.clone(), clock.clone())?;
     if journalist.is_some() {
         // Read and verify every record once now, so the first sources page is not the slow one.

@@ -12,6 +12,7 @@
 
 mod abuse;
 mod i18n;
+mod items;
 mod layers;
 mod tus;
 mod web;

@@ -340,6 +340,7 @@ mod journalist_headers {
         delete_source => &format!("/sources/{SID}/delete"),
         item => &format!("/sources/{SID}/items/00000000000000000000000000000000"),
         delete_item => &format!("/sources/{SID}/items/00000000000000000000000000000000/delete"),
+        delete_upload => &format!("/sources/{SID}/uploads/00000000000000000000000000000000/delete"),
         bundle => "/bundle",
         replies => "/replies",
         unknown => "/nope",
@@ -608,6 +609,10 @@ mod sessions {
             (
                 "POST",
                 format!("/sources/{SID}/items/00000000000000000000000000000000/delete"),
+            ),
+            (
+                "POST",
+                format!("/sources/{SID}/uploads/00000000000000000000000000000000/delete"),
             ),
             ("POST", "/bundle".to_owned()),
             ("POST", "/replies".to_owned()),

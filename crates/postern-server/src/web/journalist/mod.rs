@@ -217,6 +217,10 @@ pub fn app(st: Shared) -> Router {
             "/sources/{sid}/items/{iid}/delete",
             post(sources::delete_item),
         )
+        .route(
+            "/sources/{sid}/uploads/{uid}/delete",
+            post(sources::delete_upload),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),

@@ -97,6 +97,31 @@ impl Chrome {
         )
     }
 
+    /// The text of an entry's delete button: "Delete file 0123….age…".
+    pub fn delete_entry(&self, kind: &str, name: &str) -> String {
+        i18n::t_args(
+            self.lang,
+            "j-delete-entry",
+            &[
+                ("kind", Arg::Str(self.kind(kind))),
+                ("name", Arg::from(name)),
+            ],
+        )
+    }
+
+    /// The confirmation page's question and sentences.
+    pub fn confirm_heading(&self, designation: &str) -> String {
+        i18n::t_args(
+            self.lang,
+            "j-confirm-heading",
+            &[("designation", Arg::from(designation))],
+        )
+    }
+
+    pub fn confirm_text(&self, what: &str) -> String {
+        i18n::t_args(self.lang, "j-confirm-text", &[("what", Arg::from(what))])
+    }
+
     /// An item's kind in words (`message`, `file`, …, as the record says).
     pub fn kind(&self, kind: &str) -> String {
         let id = format!("j-kind-{kind}");
@@ -174,12 +199,48 @@ pub struct SourceRow {
     pub starred: bool,
 }
 
+/// One entry of a source's page: a message, a file, or a whole upload.
 pub struct ItemRow {
-    pub id: String,
+    /// What the row is called (`<id>.age`, or "upload <short id>"), already translated.
+    pub name: String,
+    /// Where it downloads from, if it does on its own.
+    pub link: Option<String>,
+    /// The kind as the record names it (`message`, `file`, `upload`).
     pub kind: String,
-    pub size: u64,
+    /// Padded size, in readable units.
+    pub size: String,
     pub day: String,
+    /// "complete", "in progress: 1.0 GiB of 4.0 GiB (25%)", …, already translated; empty for a
+    /// message or file.
+    pub state: String,
+    /// Where its Delete form posts to (the first post shows the confirmation page).
+    pub delete: String,
     pub new: bool,
+}
+
+/// What a confirmation page asks about.
+pub struct Confirm<'a> {
+    pub designation: &'a str,
+    pub back: &'a str,
+    /// The form's action (posted again with `confirm=yes`).
+    pub action: &'a str,
+    /// "Upload upload 1a2b3c4d (1.2 GiB, 1 March 2026, complete)", already translated.
+    pub what: &'a str,
+}
+
+/// A size in readable units: bytes below 1 KiB, else KiB, MiB, GiB or TiB with one decimal.
+pub fn readable(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
 
 #[derive(Template)]
@@ -303,6 +364,17 @@ pub fn selection(l: &Layout<'_>, v: &SelectionView<'_>) -> String {
 }
 
 #[derive(Template)]
+#[template(path = "journalist/confirm.html")]
+struct ConfirmPage<'a> {
+    j: Chrome,
+    title: String,
+    org: &'a str,
+    csrf: &'a str,
+    user: Option<&'a str>,
+    c: &'a Confirm<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "journalist/message.html")]
 struct MessagePage<'a> {
     j: Chrome,
@@ -399,6 +471,18 @@ pub fn source(l: &Layout<'_>, notice: Option<&str>, v: &SourceView<'_>) -> Strin
     })
 }
 
+/// The confirmation page of a deletion (nothing is deleted until it is posted).
+pub fn confirm(l: &Layout<'_>, c: &Confirm<'_>) -> String {
+    render(&ConfirmPage {
+        j: Chrome::new(l),
+        title: i18n::t(l.lang, "j-confirm-title"),
+        org: l.org,
+        csrf: l.csrf,
+        user: l.user,
+        c,
+    })
+}
+
 /// A page with a title, a sentence and a link, all already translated.
 pub fn message(l: &Layout<'_>, title: &str, message: &str, link: &str, link_text: &str) -> String {
     render(&MessagePage {
@@ -445,6 +529,21 @@ mod tests {
     }
 
     #[test]
+    fn sizes_are_readable() {
+        for (n, want) in [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (300 << 20, "300.0 MiB"),
+            (100 << 30, "100.0 GiB"),
+            (5 << 40, "5.0 TiB"),
+        ] {
+            assert_eq!(readable(n), want, "{n}");
+        }
+    }
+
+    #[test]
     fn pages_escape_what_they_print() {
         let evil = "<script>alert(1)</script>";
         let l = layout(evil, Lang::En);
@@ -458,10 +557,13 @@ mod tests {
             starred: true,
         }];
         let items = vec![ItemRow {
-            id: "cd".into(),
+            name: evil.into(),
+            link: Some("/sources/ab/items/cd".into()),
             kind: "file".into(),
-            size: 1024,
+            size: readable(1024),
             day: "2026-01-01".into(),
+            state: evil.into(),
+            delete: "/sources/ab/items/cd/delete".into(),
             new: true,
         }];
         let view = SourceView {
@@ -476,6 +578,15 @@ mod tests {
             login(&l, Some(evil)),
             sources(&l, Some(evil), &rows, 1),
             source(&l, Some(evil), &view),
+            confirm(
+                &l,
+                &Confirm {
+                    designation: evil,
+                    back: "/sources/ab",
+                    action: "/sources/ab/items/cd/delete",
+                    what: evil,
+                },
+            ),
             message(&l, evil, evil, "/", evil),
         ] {
             assert!(!page.contains(evil), "{page}");

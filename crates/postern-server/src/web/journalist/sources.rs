@@ -9,13 +9,16 @@ use axum::extract::Path as UrlPath;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use postern_spool::designation::designation;
-use postern_spool::ids::{ItemId, SourceId};
+use postern_spool::envelope::Kind;
+use postern_spool::ids::{ItemId, SourceId, UploadId};
 use serde::Deserialize;
 
-use super::pages::{self, ItemRow, SourceRow, SourceView};
+use super::pages::{self, Confirm, ItemRow, SourceRow, SourceView, readable};
 use super::{CsrfForm, Journalist, JournalistApp, Posted, Shared, WithCsrf, html};
-use crate::storage::index::SourceInfo;
+use crate::storage::index::{Entry, EntryKey, SourceInfo, SpoolIndex, UploadStatus};
+use crate::storage::journalist_state::JournalistState;
 use crate::web::kit::error::WebResult;
+use crate::web::kit::i18n::{self, Arg, Lang};
 
 #[derive(Deserialize)]
 pub(super) struct StarForm {
@@ -39,14 +42,115 @@ pub(super) struct ConfirmForm {
     confirm: String,
 }
 
+/// A deletion: without `confirm=yes`, it only shows the confirmation page.
+#[derive(Deserialize)]
+pub(super) struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+impl WithCsrf for DeleteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 impl WithCsrf for ConfirmForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
 }
 
-fn short(id: &SourceId) -> String {
+fn short(id: &impl ToString) -> String {
     id.to_string().chars().take(8).collect()
+}
+
+/// An entry is new for a journalist while any of its parts is unseen.
+fn is_new(e: &Entry, state: &JournalistState) -> bool {
+    e.parts.iter().any(|p| !state.has_seen(p))
+}
+
+/// The entries of a source (blocking: reads `uploads/`).
+fn entries_of(st: &JournalistApp, info: &SourceInfo) -> Result<Vec<Entry>> {
+    let uploads = st.index.upload_files()?;
+    let files = uploads.get(&info.id).map(Vec::as_slice).unwrap_or(&[]);
+    Ok(SpoolIndex::entries(info, files, st.clock.today()))
+}
+
+fn percent(offset: u64, length: u64) -> u64 {
+    if length == 0 {
+        100
+    } else {
+        u64::try_from(u128::from(offset) * 100 / u128::from(length)).unwrap_or(100)
+    }
+}
+
+/// What the state column says, in `lang`.
+fn state_text(e: &Entry, lang: Lang) -> String {
+    let progress = |id: &str, offset: u64, length: u64| {
+        i18n::t_args(
+            lang,
+            id,
+            &[
+                ("have", Arg::Str(readable(offset))),
+                ("total", Arg::Str(readable(length))),
+                ("percent", Arg::Num(percent(offset, length))),
+            ],
+        )
+    };
+    match e.upload {
+        None => String::new(),
+        Some(UploadStatus::Complete) => i18n::t(lang, "j-state-complete"),
+        Some(UploadStatus::InProgress { offset, length }) => {
+            progress("j-state-in-progress", offset, length)
+        }
+        Some(UploadStatus::Expired { offset, length }) => {
+            progress("j-state-expired", offset, length)
+        }
+        Some(UploadStatus::PartsMissing) => i18n::t(lang, "j-state-parts-missing"),
+        Some(UploadStatus::Unindexed) => i18n::t(lang, "j-state-unindexed"),
+    }
+}
+
+fn entry_name(e: &Entry, lang: Lang) -> String {
+    match e.key {
+        EntryKey::Item(id) => format!("{id}.age"),
+        EntryKey::Upload(id) => {
+            i18n::t_args(lang, "j-upload-name", &[("id", Arg::Str(short(&id)))])
+        }
+        EntryKey::Unindexed => i18n::t(lang, "j-upload-parts"),
+    }
+}
+
+/// The kind as the record names it (`upload` for an upload, whatever its parts).
+fn kind_text(e: &Entry) -> &'static str {
+    match e.kind {
+        Kind::Manifest | Kind::Segment => "upload",
+        other => other.as_str(),
+    }
+}
+
+fn entry_row(source: &SourceId, e: &Entry, new: bool, lang: Lang) -> ItemRow {
+    let (link, delete) = match e.key {
+        EntryKey::Item(id) => (
+            Some(format!("/sources/{source}/items/{id}")),
+            format!("/sources/{source}/items/{id}/delete"),
+        ),
+        EntryKey::Upload(id) => (None, format!("/sources/{source}/uploads/{id}/delete")),
+        EntryKey::Unindexed => (None, format!("/sources/{source}/uploads/unindexed/delete")),
+    };
+    ItemRow {
+        name: entry_name(e, lang),
+        link,
+        kind: kind_text(e).to_owned(),
+        size: readable(e.size),
+        day: e.day.to_string(),
+        state: state_text(e, lang),
+        delete,
+        new,
+    }
 }
 
 pub(super) async fn sources(who: Journalist) -> WebResult {
@@ -65,11 +169,15 @@ pub(super) async fn sources(who: Journalist) -> WebResult {
 /// The rows of the sources list: starred first, then by last active day (latest first).
 pub fn source_rows(st: &JournalistApp, name: &str) -> Result<(Vec<SourceRow>, usize)> {
     let all = st.index.sources()?;
+    let uploads = st.index.upload_files()?;
+    let today = st.clock.today();
     st.states.with(name, |state| {
         let mut rows: Vec<(bool, u32, SourceRow)> = all
             .iter()
             .map(|s| {
-                let new = s.items.iter().filter(|i| !state.has_seen(&i.id)).count();
+                let files = uploads.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+                let entries = SpoolIndex::entries(s, files, today);
+                let new = entries.iter().filter(|e| is_new(e, state)).count();
                 let starred = state.is_starred(&s.id);
                 let last = s.last_day();
                 (
@@ -80,7 +188,7 @@ pub fn source_rows(st: &JournalistApp, name: &str) -> Result<(Vec<SourceRow>, us
                         short: short(&s.id),
                         designation: designation(&s.id),
                         new,
-                        items: s.items.len(),
+                        items: entries.len(),
                         last_day: last.to_string(),
                         starred,
                     },
@@ -117,21 +225,14 @@ pub(super) async fn source_page(who: Journalist, UrlPath(sid): UrlPath<String>) 
 }
 
 fn render_source(who: &Journalist, info: &SourceInfo, notice: Option<&str>) -> WebResult {
+    let entries = entries_of(&who.st, info).map_err(|_| who.server_error())?;
     let (items, starred) = who
         .st
         .states
         .with(&who.name, |state| {
-            let items: Vec<ItemRow> = info
-                .items
+            let items: Vec<ItemRow> = entries
                 .iter()
-                .rev()
-                .map(|i| ItemRow {
-                    id: i.id.to_string(),
-                    kind: i.kind.to_string(),
-                    size: i.size,
-                    day: i.day.to_string(),
-                    new: !state.has_seen(&i.id),
-                })
+                .map(|e| entry_row(&info.id, e, is_new(e, state), who.lang))
                 .collect();
             (items, state.is_starred(&info.id))
         })
@@ -155,6 +256,58 @@ fn render_source(who: &Journalist, info: &SourceInfo, notice: Option<&str>) -> W
             },
         ),
     ))
+}
+
+/// The confirmation page of deleting `e` (nothing is deleted yet).
+fn confirm_page(who: &Journalist, info: &SourceInfo, e: &Entry, action: &str) -> WebResult {
+    let lang = who.lang;
+    let kind = i18n::t(lang, &format!("j-kind-{}", kind_text(e)));
+    let state = state_text(e, lang);
+    let what = format!(
+        "{kind} {} ({}, {}{})",
+        entry_name(e, lang),
+        readable(e.size),
+        i18n::date(lang, &e.day.to_string()),
+        if state.is_empty() {
+            String::new()
+        } else {
+            format!(", {state}")
+        }
+    );
+    let designation = designation(&info.id);
+    let back = format!("/sources/{}", info.id);
+    Ok(html(
+        StatusCode::OK,
+        pages::confirm(
+            &who.layout(),
+            &Confirm {
+                designation: &designation,
+                back: &back,
+                action,
+                what: &what,
+            },
+        ),
+    ))
+}
+
+/// The entry `key` of source `sid`, or the not-found page.
+async fn found_entry(
+    who: &Journalist,
+    sid: &str,
+    key: EntryKey,
+) -> WebResult<(Arc<SourceInfo>, Entry)> {
+    let info = found(who, sid).await?;
+    let st = who.st.clone();
+    let info2 = info.clone();
+    let entries = tokio::task::spawn_blocking(move || entries_of(&st, &info2))
+        .await
+        .map_err(|_| who.server_error())?
+        .map_err(|_| who.server_error())?;
+    let entry = entries
+        .into_iter()
+        .find(|e| e.key == key)
+        .ok_or_else(|| who.not_found())?;
+    Ok((info, entry))
 }
 
 fn back_to(info: &SourceInfo) -> Response {
@@ -194,14 +347,22 @@ pub(super) async fn mark_seen(
     Ok(back_to(&info))
 }
 
+/// `POST /sources/{sid}/items/{iid}/delete`: a message or file (never a part of an upload), after
+/// the confirmation page.
 pub(super) async fn delete_item(
     UrlPath((sid, iid)): UrlPath<(String, String)>,
-    Posted(who, _): Posted<CsrfForm>,
+    Posted(who, form): Posted<DeleteForm>,
 ) -> WebResult {
-    let (Some(source), Some(item)) = (SourceId::parse(&sid), ItemId::parse(&iid)) else {
+    let Some(item) = ItemId::parse(&iid) else {
         return Err(who.not_found());
     };
+    let (info, entry) = found_entry(&who, &sid, EntryKey::Item(item)).await?;
+    if form.confirm != "yes" {
+        let action = format!("/sources/{}/items/{item}/delete", info.id);
+        return confirm_page(&who, &info, &entry, &action);
+    }
     let st2 = who.st.clone();
+    let source = info.id;
     let done = tokio::task::spawn_blocking(move || -> Result<bool> {
         let existed = st2.index.delete_item(&source, &item)?;
         st2.states.forget(&HashSet::from([item]), None)?;
@@ -211,13 +372,65 @@ pub(super) async fn delete_item(
     match done {
         Ok(Ok(true)) => {
             tracing::info!("a journalist deleted an item");
-            match source_info(&who.st, &sid).await {
-                Some(info) => render_source(&who, &info, Some(&who.t("j-notice-item-deleted"))),
-                None => Ok(Redirect::to("/sources").into_response()),
-            }
+            after_delete(&who, &sid, &who.t("j-notice-item-deleted")).await
         }
         Ok(Ok(false)) => Err(who.not_found()),
         _ => Err(who.server_error()),
+    }
+}
+
+/// `POST /sources/{sid}/uploads/{uid}/delete`: a whole upload, every part of it, after the
+/// confirmation page. `unindexed` names the parts the server cannot group.
+pub(super) async fn delete_upload(
+    UrlPath((sid, uid)): UrlPath<(String, String)>,
+    Posted(who, form): Posted<DeleteForm>,
+) -> WebResult {
+    let key = if uid == "unindexed" {
+        EntryKey::Unindexed
+    } else {
+        match UploadId::parse(&uid) {
+            Some(u) => EntryKey::Upload(u),
+            None => return Err(who.not_found()),
+        }
+    };
+    let (info, entry) = found_entry(&who, &sid, key).await?;
+    if form.confirm != "yes" {
+        let action = format!("/sources/{}/uploads/{uid}/delete", info.id);
+        return confirm_page(&who, &info, &entry, &action);
+    }
+    let st2 = who.st.clone();
+    let source = info.id;
+    let done = tokio::task::spawn_blocking(move || -> Result<bool> {
+        let items: HashSet<ItemId> = match key {
+            EntryKey::Upload(u) => match st2.index.delete_upload(&source, &u)? {
+                Some(items) => items,
+                None => return Ok(false),
+            },
+            _ => {
+                for p in &entry.parts {
+                    st2.index.delete_item(&source, p)?;
+                }
+                entry.parts.iter().copied().collect()
+            }
+        };
+        st2.states.forget(&items, None)?;
+        Ok(true)
+    })
+    .await;
+    match done {
+        Ok(Ok(true)) => {
+            tracing::info!("a journalist deleted an upload");
+            after_delete(&who, &sid, &who.t("j-notice-upload-deleted")).await
+        }
+        Ok(Ok(false)) => Err(who.not_found()),
+        _ => Err(who.server_error()),
+    }
+}
+
+async fn after_delete(who: &Journalist, sid: &str, notice: &str) -> WebResult {
+    match source_info(&who.st, sid).await {
+        Some(info) => render_source(who, &info, Some(notice)),
+        None => Ok(Redirect::to("/sources").into_response()),
     }
 }
 
