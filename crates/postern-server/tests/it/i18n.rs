@@ -763,7 +763,7 @@ async fn the_staying_safe_and_big_archive_pages() {
             );
         }
         assert!(large.contains("postern-send --to http://ADDRESS.onion"));
-        assert!(large.contains("<caption>"));
+        assert!(large.contains("<caption id=\"estimate-caption\">"));
     }
     // The words, where a language has more than one form.
     let m = |lang, n| i18n::t_args(lang, "large-minutes", &[("n", Arg::Num(n))]);
