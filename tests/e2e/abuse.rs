@@ -627,3 +627,192 @@ fn over_tor_a_login_flood_on_one_circuit_leaves_another_circuit_unaffected() {
     assert!(served <= 16 && refused >= 8, "{statuses:?}");
     assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
 }
+
+/// One login request on `circuit` at `port`, every error ignored (a flood's connection may be
+/// closed unanswered): the status, or 0.
+fn flood_once(port: u16, circuit: u32, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut head = format!(
+        "PROXY TCP6 fc00:dead:beef:4dad::{:x}:{:x} ::1 65535 80\r\nPOST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        circuit >> 16,
+        circuit & 0xffff,
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    if s.write_all(head.as_bytes()).is_err() || s.write_all(body).is_err() {
+        return 0;
+    }
+    let mut first = [0u8; 12];
+    if s.read_exact(&mut first).is_err() {
+        return 0;
+    }
+    std::str::from_utf8(&first[9..12])
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `n` threads on `circuit`, each sending `request` until `stop`: the statuses they got.
+fn flood(
+    n: usize,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    request: impl Fn() -> u16 + Send + Sync + 'static,
+) -> Vec<std::thread::JoinHandle<Vec<u16>>> {
+    let request = std::sync::Arc::new(request);
+    (0..n)
+        .map(|_| {
+            let stop = stop.clone();
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    out.push(request());
+                }
+                out
+            })
+        })
+        .collect()
+}
+
+/// A flood of 200 connections of journalist logins on one circuit (with a valid form token,
+/// so each reaches the rate limit) spends that circuit's budget only: a journalist on another
+/// circuit logs in within 3 tries meanwhile.
+#[test]
+fn a_journalist_login_flood_on_one_circuit_leaves_other_journalists_unaffected() {
+    let (js, _reviewer) = crate::journalist::JServer::with_edit("proxy_protocol = true\n", |c| {
+        set(c, "max_connections_per_circuit", "256")
+    });
+    let pid = pid_of(&js.server);
+    let mut alice = js.add("alice");
+    let jport = js.jport;
+    // The attacker's one login page: its form cookie and token, replayed by every connection.
+    let mut attacker = CircuitBrowser {
+        port: jport,
+        circuit: 0xbad,
+        cookies: Vec::new(),
+    };
+    let page = attacker.send("GET", "/login", &[]);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let body = format!(
+        "csrf={}&username=mallory&passphrase=guess+guess+guess&code=123456",
+        csrf_of(&page.text())
+    );
+    let cookie = attacker.cookies.join("; ");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads = flood(200, &stop, move || {
+        flood_once(
+            jport,
+            0xbad,
+            "/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+            ],
+            body.as_bytes(),
+        )
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let mut tries = 0;
+    let mut status = 0;
+    while tries < 3 && status != 303 {
+        tries += 1;
+        let mut real = CircuitBrowser {
+            port: jport,
+            circuit: 0x600d,
+            cookies: Vec::new(),
+        };
+        let page = real.send("GET", "/login", &[]);
+        assert_eq!(page.status, 200, "{}", page.text());
+        let code = alice.fresh_code();
+        let passphrase = alice.passphrase.replace(' ', "+");
+        let r = real.send(
+            "POST",
+            "/login",
+            &[
+                ("csrf", &csrf_of(&page.text())),
+                ("username", "alice"),
+                ("passphrase", &passphrase),
+                ("code", &code),
+            ],
+        );
+        status = r.status;
+    }
+    let rss = rss_kib(pid);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let statuses: Vec<u16> = threads
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(status, 303, "the other circuit's journalist, {tries} tries");
+    assert!(
+        statuses.len() >= 200,
+        "the flood ran: {} requests",
+        statuses.len()
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 0),
+        "every flood login refused"
+    );
+    assert!(rss < RSS_CEILING_KIB, "{rss} KiB");
+}
+
+/// The same for the tus API login: 200 connections of `POST /api/v1/login` on one circuit, and
+/// a source on another circuit gets its token within 3 tries.
+#[test]
+fn an_api_login_flood_on_one_circuit_leaves_other_sources_unaffected() {
+    let server = Server::new(RECIPIENT, |c| proxied(c, "256"));
+    let pid = pid_of(&server);
+    let mut first = CircuitBrowser {
+        port: server.port,
+        circuit: 0x600d,
+        cookies: Vec::new(),
+    };
+    let (status, codename) = first.generate();
+    assert_eq!(status, 200);
+    let port = server.port;
+    let flooded = codename.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads = flood(200, &stop, move || {
+        flood_once(
+            port,
+            0xbad,
+            "/api/v1/login",
+            &[("Content-Type", "text/plain"), ("Tus-Resumable", "1.0.0")],
+            flooded.as_bytes(),
+        )
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let mut tries = 0;
+    let mut status = 0;
+    while tries < 3 && status != 200 {
+        tries += 1;
+        status = flood_once(
+            port,
+            0x600e,
+            "/api/v1/login",
+            &[("Content-Type", "text/plain"), ("Tus-Resumable", "1.0.0")],
+            codename.as_bytes(),
+        );
+    }
+    let rss = rss_kib(pid);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let statuses: Vec<u16> = threads
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(status, 200, "the other circuit's source, {tries} tries");
+    assert!(statuses.len() >= 200, "the flood ran: {}", statuses.len());
+    let refused = statuses.iter().filter(|s| **s == 503).count();
+    assert!(
+        refused * 10 >= statuses.len() * 9,
+        "most of the flood refused: {refused} of {}",
+        statuses.len()
+    );
+    assert!(rss < RSS_CEILING_KIB, "{rss} KiB");
+}

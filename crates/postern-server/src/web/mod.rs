@@ -156,6 +156,17 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             .await;
         }
     });
+    if let Some(j) = &journalist {
+        // Circuits that have not tried to log in for a while are forgotten.
+        let quiet = j.state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                quiet.forget_quiet_circuits();
+            }
+        });
+    }
     let journalist = match journalist {
         Some(j) => Some((
             Listener::bind(j.listen, "journalist interface").await?,

@@ -27,6 +27,7 @@ use crate::storage::accounts::{AccountStore, valid_name, verify_passphrase};
 use crate::web::kit::csrf::{FormToken, csrf_ok, renew_csrf_token};
 use crate::web::kit::error::WebResult;
 use crate::web::kit::i18n::{self, Lang};
+use crate::web::kit::listen::Circuit;
 
 /// Failures before an account is paused.
 pub const MAX_FAILURES: u32 = 5;
@@ -37,6 +38,14 @@ pub fn pause(lockout: Duration, failures: u32) -> Duration {
     let doublings = failures.saturating_sub(MAX_FAILURES).min(10);
     lockout.saturating_mul(1u32 << doublings).min(MAX_LOCKOUT)
 }
+
+/// Logins one tor circuit may try per second, and at once: a journalist retyping a code needs a
+/// few, a flood gets no more.
+pub const CIRCUIT_LOGINS_PER_SECOND: std::num::NonZeroU32 = std::num::NonZeroU32::MIN;
+pub const CIRCUIT_LOGIN_BURST: std::num::NonZeroU32 = match std::num::NonZeroU32::new(5) {
+    Some(n) => n,
+    None => std::num::NonZeroU32::MIN,
+};
 
 /// The longest pause of an account after failed logins, however many there were.
 pub const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
@@ -131,6 +140,7 @@ pub(super) async fn login(
     headers: axum::http::HeaderMap,
     session: Session,
     token: FormToken,
+    circuit: Option<axum::Extension<Circuit>>,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> WebResult {
     let lang = lang_of(&headers);
@@ -145,7 +155,8 @@ pub(super) async fn login(
     let name = form.username.trim().to_owned();
     let passphrase = Zeroizing::new(form.passphrase);
     let code = Zeroizing::new(form.code);
-    let outcome = check_login(&st, &name, passphrase, &code).await;
+    let circuit = circuit.map(|axum::Extension(c)| c);
+    let outcome = check_login(&st, circuit, &name, passphrase, &code).await;
     let csrf = token.token();
     let l = Layout {
         org: &st.org,
@@ -193,10 +204,17 @@ enum Outcome {
 /// Username, passphrase and TOTP code, with throttling; `Ok` only if all three are right.
 async fn check_login(
     st: &Shared,
+    circuit: Option<Circuit>,
     name: &str,
     passphrase: Zeroizing<String>,
     code: &str,
 ) -> Outcome {
+    // The circuit's own budget first, so that its flood does not spend the global one.
+    if let Some(c) = circuit
+        && st.circuit_limiter.check_key(&c.0).is_err()
+    {
+        return Outcome::Paused;
+    }
     if st.login_limiter.check().is_err() {
         return Outcome::Paused;
     }

@@ -86,6 +86,9 @@ pub struct JournalistApp {
     dummy_hash: String,
     max_lifetime: Duration,
     login_limiter: DefaultDirectRateLimiter,
+    /// Logins per tor circuit (on a listener with `proxy_protocol`), checked before the global
+    /// limit: one circuit's flood spends its own budget, not every journalist's.
+    circuit_limiter: governor::DefaultKeyedRateLimiter<u32>,
     idle: Duration,
     /// Most sessions in memory.
     max_sessions: usize,
@@ -106,6 +109,12 @@ pub struct JournalistApp {
 pub type Shared = Arc<JournalistApp>;
 
 impl JournalistApp {
+    /// Forgets the circuits that have not tried to log in for a while (called every minute).
+    pub fn forget_quiet_circuits(&self) {
+        self.circuit_limiter.retain_recent();
+        self.circuit_limiter.shrink_to_fit();
+    }
+
     pub fn new(
         cfg: &Config,
         section: &JournalistListener,
@@ -129,6 +138,10 @@ impl JournalistApp {
             dummy_hash: crate::storage::accounts::dummy_hash(cfg.file.limits.kdf()),
             max_lifetime: Duration::from_secs(section.session_max_hours.max(1) * 3600),
             login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            circuit_limiter: RateLimiter::keyed(
+                Quota::per_second(auth::CIRCUIT_LOGINS_PER_SECOND)
+                    .allow_burst(auth::CIRCUIT_LOGIN_BURST),
+            ),
             idle: Duration::from_secs(section.session_idle_seconds.max(1)),
             max_sessions: section.max_sessions,
             cookie_secure: section.cookie_secure,

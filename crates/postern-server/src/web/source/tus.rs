@@ -45,6 +45,7 @@ use crate::storage::uploads::{self as state, NewUpload, Progress};
 use crate::web::kit::bounds::{UploadBounds, bound_upload};
 use crate::web::kit::error::{WebError, WebResult};
 use crate::web::kit::headers::content_type;
+use crate::web::kit::listen::Circuit;
 const TUS_VERSION: &str = "1.0.0";
 const EXTENSIONS: &str = "creation,termination,checksum,expiration";
 const ALGORITHMS: &str = "sha1,sha256";
@@ -305,6 +306,7 @@ async fn opts(State(st): State<SharedState>) -> Response {
 /// Argon2 queue as the web login. Answers a bearer token bound in memory to the source.
 async fn api_login(
     State(st): State<SharedState>,
+    circuit: Option<axum::Extension<Circuit>>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     // Read through a limit of `LOGIN_MAX_BYTES`: a larger body is refused when that many
@@ -319,6 +321,12 @@ async fn api_login(
     let Ok(codename) = Codename::parse(&typed) else {
         return refuse(StatusCode::BAD_REQUEST, "not a codename");
     };
+    // The circuit's own budget first (the web login's), then the global one.
+    if let Some(axum::Extension(c)) = circuit
+        && st.circuit_limiter.check_key(&c.0).is_err()
+    {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "login rate limit");
+    }
     if st.login_limiter.check().is_err() {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "login rate limit");
     }
