@@ -891,7 +891,15 @@ mod journalist {
         };
         pages.push(("sources", list.status, list.body));
         let page = b.get(&format!("/sources/{sid}")).await;
+        let delete_item = {
+            let at = format!("action=\"/sources/{sid}/items/");
+            let i = page.body.find(&at).expect("an item's delete form") + 8;
+            let end = page.body[i..].find('"').expect("the end of the action") + i;
+            page.body[i..end].to_owned()
+        };
         pages.push(("source", page.status, page.body));
+        let confirm = b.post_form(&delete_item, &[("csrf", &csrf)]).await;
+        pages.push(("confirm", confirm.status, confirm.body));
         let bundle = b
             .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])
             .await;
@@ -923,6 +931,19 @@ mod journalist {
         pages.push(("not-found", nope.status, nope.body));
         let forged = b.post_form("/logout", &[("csrf", "forged")]).await;
         pages.push(("forbidden", forged.status, forged.body));
+        // Refused by the cross-origin check itself, before any handler.
+        let cross = b
+            .send(
+                "POST",
+                "/logout",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+                format!("csrf={csrf}").as_bytes(),
+            )
+            .await;
+        pages.push(("cross-origin", cross.status, cross.body));
         let before = b.cookie_header().unwrap_or_default();
         let out = b.post_form("/logout", &[("csrf", &csrf)]).await;
         pages.push(("logged-out", out.status, out.body));
@@ -948,7 +969,7 @@ mod journalist {
             assert_eq!(
                 statuses,
                 [
-                    200, 401, 200, 200, 200, 400, 200, 400, 404, 404, 403, 200, 401
+                    200, 401, 200, 200, 200, 200, 400, 200, 400, 404, 404, 403, 403, 200, 401
                 ],
                 "{lang:?}"
             );
