@@ -904,7 +904,17 @@ mod journalist {
             .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])
             .await;
         assert_eq!(bundle.status, StatusCode::SEE_OTHER, "{}", bundle.body);
-        let selection = b.get(bundle.header("location").unwrap_or("/nowhere")).await;
+        let selection_path = bundle.header("location").unwrap_or("/nowhere").to_owned();
+        let selection = b.get(&selection_path).await;
+        // The language switch of a selection's page returns to that page.
+        assert!(
+            selection_path.starts_with("/bundle/")
+                && selection.body.contains(&format!(
+                    "<input type=\"hidden\" name=\"back\" value=\"{selection_path}\">"
+                )),
+            "{selection_path}: {}",
+            selection.body
+        );
         pages.push(("selection", selection.status, selection.body));
         let bad_day = b
             .post_form(

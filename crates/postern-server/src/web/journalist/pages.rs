@@ -21,7 +21,8 @@ pub struct Layout<'a> {
 }
 
 /// Where the language switch may send a journalist back to: the login page, the sources list or
-/// one source's page (the source part of `path`); anything else is the sources list. What comes
+/// one source's page (the source part of `path`), a bundle selection's page (the selection part
+/// of `path`, a well-formed selection id); anything else is the sources list. What comes
 /// back from the form is checked again with this, so it is never an open redirect.
 pub fn back_path(path: &str) -> String {
     if path == "/login" {
@@ -31,6 +32,12 @@ pub fn back_path(path: &str) -> String {
         let sid: String = rest.chars().take_while(|c| *c != '/').collect();
         if sid.len() == 64 && sid.bytes().all(|b| b.is_ascii_hexdigit()) {
             return format!("/sources/{sid}");
+        }
+    }
+    if let Some(rest) = path.strip_prefix("/bundle/") {
+        let sel = rest.split('/').next().unwrap_or("");
+        if let Some(id) = postern_spool::ids::SelectionId::parse(sel) {
+            return format!("/bundle/{id}");
         }
     }
     "/sources".to_owned()
@@ -627,6 +634,15 @@ mod tests {
     #[test]
     fn the_language_switch_returns_only_to_our_own_pages() {
         let sid = "ab".repeat(32);
+        let sel = "cd".repeat(16);
+        assert_eq!(
+            back_path(&format!("/bundle/{sel}")),
+            format!("/bundle/{sel}")
+        );
+        assert_eq!(
+            back_path(&format!("/bundle/{sel}/2")),
+            format!("/bundle/{sel}")
+        );
         assert_eq!(back_path("/login"), "/login");
         assert_eq!(back_path("/sources"), "/sources");
         assert_eq!(
@@ -645,6 +661,13 @@ mod tests {
             "",
             "/logout",
             "/bundle",
+            "/bundle/",
+            "/bundle/abc",
+            &format!("/bundle/{}", "AB".repeat(16)),
+            &format!("/bundle/{}", "ab".repeat(17)),
+            &format!("/bundle/{}x", "ab".repeat(16)),
+            &format!("/bundle//{}", "ab".repeat(16)),
+            "/bundle/../sources",
         ] {
             assert_eq!(back_path(evil), "/sources", "{evil}");
         }
