@@ -899,6 +899,12 @@ mod journalist {
         };
         pages.push(("source", page.status, page.body));
         let confirm = b.post_form(&delete_item, &[("csrf", &csrf)]).await;
+        // The designation in its question is isolated from the sentence around it.
+        assert!(
+            confirm.body.contains("<h1>") && confirm.body.matches("<bdi>").count() >= 2,
+            "{}",
+            confirm.body
+        );
         pages.push(("confirm", confirm.status, confirm.body));
         let bundle = b
             .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])

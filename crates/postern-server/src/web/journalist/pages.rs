@@ -116,17 +116,21 @@ impl Chrome {
         )
     }
 
-    /// The confirmation page's question and sentences.
+    /// The confirmation page's question and sentences, as HTML: the designation and the item's
+    /// name are isolated in `<bdi>` (the template prints them as they are).
     pub fn confirm_heading(&self, designation: &str) -> String {
-        i18n::t_args(
-            self.lang,
-            "j-confirm-heading",
-            &[("designation", Arg::from(designation))],
-        )
+        self.with_isolated("j-confirm-heading", "designation", designation)
     }
 
     pub fn confirm_text(&self, what: &str) -> String {
-        i18n::t_args(self.lang, "j-confirm-text", &[("what", Arg::from(what))])
+        self.with_isolated("j-confirm-text", "what", what)
+    }
+
+    /// A translated sentence with the outside text `value` in it isolated in `<bdi>`, as HTML.
+    fn with_isolated(&self, id: &str, name: &str, value: &str) -> String {
+        const MARK: &str = "\u{e000}";
+        let text = i18n::t_args(self.lang, id, &[(name, Arg::from(MARK))]);
+        escape(&text).replace(MARK, &format!("<bdi>{}</bdi>", escape(value)))
     }
 
     /// An item's kind in words (`message`, `file`, …, as the record says).
@@ -168,7 +172,7 @@ impl Chrome {
         )
     }
 
-    /// The label of the source deletion's confirmation, with the designation in `<q>`.
+    /// The label of the source deletion's confirmation, with the designation in `<q><bdi>`.
     pub fn confirm_label(&self, designation: &str) -> String {
         const MARK: &str = "\u{e000}";
         let text = i18n::t_args(
@@ -176,7 +180,7 @@ impl Chrome {
             "j-delete-source-confirm",
             &[("designation", Arg::from(MARK))],
         );
-        escape(&text).replace(MARK, &format!("<q>{}</q>", escape(designation)))
+        escape(&text).replace(MARK, &format!("<q><bdi>{}</bdi></q>", escape(designation)))
     }
 }
 
@@ -607,9 +611,23 @@ mod tests {
         assert!(page.contains("Log out alice"));
         let page = source(&l, None, &view);
         assert!(
-            page.contains("<q>&lt;script&gt;alert(1)&lt;/script&gt;</q>"),
+            page.contains("<q><bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi></q>"),
             "{page}"
         );
+        let page = confirm(
+            &l,
+            &Confirm {
+                designation: evil,
+                back: "/sources/ab",
+                action: "/sources/ab/items/cd/delete",
+                what: "\u{202e}fdp.exe",
+            },
+        );
+        assert!(
+            page.contains("<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>"),
+            "{page}"
+        );
+        assert!(page.contains("<bdi>\u{202e}fdp.exe</bdi>"), "{page}");
     }
 
     #[test]
