@@ -495,31 +495,54 @@ fn eta(secs: f64) -> String {
     }
 }
 
-/// What to do with a file: resume its upload, nothing (it was delivered), or start anew.
-pub(crate) enum Start {
-    Resume(State),
-    Delivered,
-    New,
-}
-
-pub(crate) fn begin(vault: &Vault, spath: &Path, fresh: &State, args: &Args) -> Start {
-    match vault.load(spath) {
-        Some(st)
-            if st.to == fresh.to
-                && st.size == fresh.size
-                && st.mtime == fresh.mtime
-                && st.length == fresh.length =>
-        {
-            if !st.delivered {
-                Start::Resume(st)
-            } else if args.again {
-                Start::New
-            } else {
-                Start::Delivered
-            }
+/// Where a send of `file` starts: the sealed state of an earlier run (resumed), or a new upload
+/// made by `create`. `None` when the file was delivered already and `--again` was not given.
+/// `shape` is the file's size, mtime and the upload's length: a changed file starts afresh.
+pub(crate) fn start(
+    s: &mut Session,
+    retry: &Retry,
+    vault: &Vault,
+    file: &Path,
+    args: &Args,
+    (size, mtime, length): (u64, i64, u64),
+    mut create: impl FnMut(&mut Session) -> Result<String, Failure>,
+) -> Result<Option<(PathBuf, State)>> {
+    let spath = vault.path(&s.net.base, file)?;
+    let fresh = State {
+        to: s.net.base.clone(),
+        upload: String::new(),
+        size,
+        mtime,
+        length,
+        offset: 0,
+        delivered: false,
+    };
+    let earlier = vault.load(&spath).filter(|st| {
+        st.to == fresh.to && st.size == size && st.mtime == mtime && st.length == length
+    });
+    match earlier {
+        Some(st) if !st.delivered => {
+            eprintln!(
+                "resuming {} at {} of {}",
+                shown(file),
+                human(st.offset),
+                human(length)
+            );
+            return Ok(Some((spath, st)));
         }
-        _ => Start::New,
+        Some(_) if !args.again => {
+            println!(
+                "{} was delivered already: nothing sent (--again sends it once more)",
+                shown(file)
+            );
+            return Ok(None);
+        }
+        _ => {}
     }
+    let upload = with_retries(s, retry, |s| create(s))?;
+    let st = State { upload, ..fresh };
+    vault.save(&spath, &st)?;
+    Ok(Some((spath, st)))
 }
 
 /// The server confirmed every byte: say so, and keep only the sealed "delivered" marker.
@@ -594,39 +617,12 @@ fn send_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let spath = vault.path(&s.net.base, file)?;
-    let fresh = State {
-        to: s.net.base.clone(),
-        upload: String::new(),
-        size,
-        mtime,
-        length,
-        offset: 0,
-        delivered: false,
-    };
-    let mut state = match begin(vault, &spath, &fresh, args) {
-        Start::Delivered => {
-            println!(
-                "{} was delivered already: nothing sent (--again sends it once more)",
-                shown(file)
-            );
-            return Ok(());
-        }
-        Start::Resume(st) => {
-            eprintln!(
-                "resuming {} at {} of {}",
-                shown(file),
-                human(st.offset),
-                human(length)
-            );
-            st
-        }
-        Start::New => {
-            let upload = with_retries(s, retry, |s| s.create(length, size, &name))?;
-            let st = State { upload, ..fresh };
-            vault.save(&spath, &st)?;
-            st
-        }
+    let Some((spath, mut state)) =
+        start(s, retry, vault, file, args, (size, mtime, length), |s| {
+            s.create(length, size, &name)
+        })?
+    else {
+        return Ok(());
     };
     let mut meter: Option<Meter> = None;
     let seg = args.segment_mib << 20;

@@ -28,9 +28,9 @@ use postern_spool::envelope::{Header, Kind, SegmentInfo, seal};
 use postern_spool::ids::{ItemId, UploadId};
 use postern_spool::recipients::{Recipients, fingerprint};
 
-use crate::vault::{State, Vault};
+use crate::vault::Vault;
 use crate::{
-    Args, Failure, Meter, Retry, Session, Start, b64, backoff, begin, delivered, human, shown,
+    Args, Failure, Meter, Retry, Session, b64, backoff, delivered, human, shown, start,
     with_retries,
 };
 
@@ -172,36 +172,14 @@ pub(crate) fn send_file(
     let full_ct = sealed_size(to, piece, &name)?;
     let last_ct = sealed_size(to, last_len, &name)?;
     let length = (pieces - 1) * full_ct + last_ct;
-    let spath = vault.path(&s.net.base, file)?;
-    let fresh = State {
-        to: s.net.base.clone(),
-        upload: String::new(),
-        size,
-        mtime,
-        length,
-        offset: 0,
-        delivered: false,
-    };
-    let mut state = match begin(vault, &spath, &fresh, args) {
-        Start::Delivered => {
-            println!(
-                "{} was delivered already: nothing sent (--again sends it once more)",
-                shown(file)
-            );
-            return Ok(());
-        }
-        Start::Resume(st) => {
-            eprintln!("resuming {} (sealed here)", shown(file));
-            st
-        }
-        Start::New => {
-            // Nothing about the file goes to the server in clear: its name is inside the pieces.
-            let meta = format!("postern-encrypted {}", b64(b"1"));
-            let upload = with_retries(s, retry, |s| s.create_with(length, &meta))?;
-            let st = State { upload, ..fresh };
-            vault.save(&spath, &st)?;
-            st
-        }
+    // Nothing about the file goes to the server in clear: its name is inside the pieces.
+    let meta = format!("postern-encrypted {}", b64(b"1"));
+    let Some((spath, mut state)) =
+        start(s, retry, vault, file, args, (size, mtime, length), |s| {
+            s.create_with(length, &meta)
+        })?
+    else {
+        return Ok(());
     };
     let mut meter: Option<Meter> = None;
     let upload = state

@@ -107,10 +107,16 @@ fn postern_send_through_30_cuts_and_a_lost_last_answer_delivers_one_identical_up
         "under 1 MiB re-sent per cut ({resent} bytes in all)"
     );
     // One upload: one log, complete, and one file for the reviewer, byte-identical.
-    let logs: Vec<_> = std::fs::read_dir(server.spool().join("uploads"))
-        .unwrap()
-        .collect();
-    assert_eq!(logs.len(), 1, "one upload");
+    let files_of = |ext: &str| -> Vec<_> {
+        std::fs::read_dir(server.spool().join("uploads"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .collect()
+    };
+    // Beside its log, a complete upload has its parts file (the journalist's one entry).
+    assert_eq!(files_of("log").len(), 1, "one upload");
+    assert_eq!(files_of("parts").len(), 1, "one complete upload");
     let files = review(&reviewer, &server);
     assert_eq!(files.len(), 1, "one item for the reviewer");
     assert_eq!(files[0].0, "prison-video.mkv");

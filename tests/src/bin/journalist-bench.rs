@@ -74,9 +74,8 @@ fn now() -> u64 {
 fn get(port: u16, path: &str, cookie: &str, body: Option<&str>) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let method = if body.is_some() { "POST" } else { "GET" };
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: postern_j={cookie}\r\n"
-    );
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n");
     if let Some(b) = body {
         req.push_str(&format!(
             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{b}",
@@ -97,12 +96,18 @@ fn get(port: u16, path: &str, cookie: &str, body: Option<&str>) -> (u16, String,
         if line.trim_end().is_empty() {
             break;
         }
-        if line
-            .to_ascii_lowercase()
-            .starts_with("set-cookie: postern_j=")
-        {
-            let v = &line["set-cookie: postern_j=".len()..];
-            set_cookie = v.split(';').next().unwrap().to_owned();
+        // Every cookie the server sets (the session, and before login the form cookie of the
+        // stateless CSRF token), as one `Cookie:` value to send back.
+        if line.to_ascii_lowercase().starts_with("set-cookie: ") {
+            let pair = line["set-cookie: ".len()..]
+                .split(';')
+                .next()
+                .unwrap()
+                .trim();
+            if !set_cookie.is_empty() {
+                set_cookie.push_str("; ");
+            }
+            set_cookie.push_str(pair);
         }
     }
     let mut body = Vec::new();
@@ -411,8 +416,9 @@ fn main() {
     let text = String::from_utf8_lossy(&page);
     assert!(
         text.contains(&format!(
-            "{} source(s), {} new item(s)",
-            args.sources, args.items
+            "{}, {} for you.",
+            counted(args.sources, "source"),
+            counted(args.items, "new item")
         )),
         "the list is complete"
     );
@@ -442,4 +448,13 @@ fn main() {
         times[times.len() - 1],
         args.runs
     );
+}
+
+/// The English sources summary's count, as `j-sources-summary` writes it.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

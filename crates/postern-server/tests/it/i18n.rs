@@ -891,12 +891,36 @@ mod journalist {
         };
         pages.push(("sources", list.status, list.body));
         let page = b.get(&format!("/sources/{sid}")).await;
+        let delete_item = {
+            let at = format!("action=\"/sources/{sid}/items/");
+            let i = page.body.find(&at).expect("an item's delete form") + 8;
+            let end = page.body[i..].find('"').expect("the end of the action") + i;
+            page.body[i..end].to_owned()
+        };
         pages.push(("source", page.status, page.body));
+        let confirm = b.post_form(&delete_item, &[("csrf", &csrf)]).await;
+        // The designation in its question is isolated from the sentence around it.
+        assert!(
+            confirm.body.contains("<h1>") && confirm.body.matches("<bdi>").count() >= 2,
+            "{}",
+            confirm.body
+        );
+        pages.push(("confirm", confirm.status, confirm.body));
         let bundle = b
             .post_form("/bundle", &[("csrf", &csrf), ("source", &sid)])
             .await;
         assert_eq!(bundle.status, StatusCode::SEE_OTHER, "{}", bundle.body);
-        let selection = b.get(bundle.header("location").unwrap_or("/nowhere")).await;
+        let selection_path = bundle.header("location").unwrap_or("/nowhere").to_owned();
+        let selection = b.get(&selection_path).await;
+        // The language switch of a selection's page returns to that page.
+        assert!(
+            selection_path.starts_with("/bundle/")
+                && selection.body.contains(&format!(
+                    "<input type=\"hidden\" name=\"back\" value=\"{selection_path}\">"
+                )),
+            "{selection_path}: {}",
+            selection.body
+        );
         pages.push(("selection", selection.status, selection.body));
         let bad_day = b
             .post_form(
@@ -923,6 +947,19 @@ mod journalist {
         pages.push(("not-found", nope.status, nope.body));
         let forged = b.post_form("/logout", &[("csrf", "forged")]).await;
         pages.push(("forbidden", forged.status, forged.body));
+        // Refused by the cross-origin check itself, before any handler.
+        let cross = b
+            .send(
+                "POST",
+                "/logout",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+                format!("csrf={csrf}").as_bytes(),
+            )
+            .await;
+        pages.push(("cross-origin", cross.status, cross.body));
         let before = b.cookie_header().unwrap_or_default();
         let out = b.post_form("/logout", &[("csrf", &csrf)]).await;
         pages.push(("logged-out", out.status, out.body));
@@ -948,7 +985,7 @@ mod journalist {
             assert_eq!(
                 statuses,
                 [
-                    200, 401, 200, 200, 200, 400, 200, 400, 404, 404, 403, 200, 401
+                    200, 401, 200, 200, 200, 200, 400, 200, 400, 404, 404, 403, 403, 200, 401
                 ],
                 "{lang:?}"
             );

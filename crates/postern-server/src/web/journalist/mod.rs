@@ -30,6 +30,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -199,23 +200,10 @@ pub fn app(st: Shared) -> Router {
         .with_expiry(Expiry::OnInactivity(idle))
         // Saved on every request, so that activity (not only a change) keeps a session alive.
         .with_always_save(true);
+    // The cross-origin check cannot see the request: its page is rendered again, in the
+    // journalist's language, by `localized_csrf_rejection` around it.
     let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_e| {
-        html(
-            StatusCode::FORBIDDEN,
-            pages::message_ids(
-                &Layout {
-                    org: "",
-                    csrf: "",
-                    user: None,
-                    lang: Lang::En,
-                    path: "/",
-                },
-                "j-forbidden-title",
-                "j-forbidden-other-site",
-                "/sources",
-                "j-back",
-            ),
-        )
+        html(StatusCode::FORBIDDEN, csrf_rejection_page("", Lang::En))
     });
     let forms = Router::new()
         .route("/", get(root))
@@ -263,11 +251,47 @@ pub fn app(st: Shared) -> Router {
             form_tokens,
         ))
         .layer(sessions)
-        .with_state(st)
+        .with_state(st.clone())
         .layer(csrf)
+        .layer(axum::middleware::from_fn_with_state(
+            st,
+            localized_csrf_rejection,
+        ))
         .layer(axum::middleware::from_fn(
             security_headers_keeping_validators,
         ))
+}
+
+/// The page of a request the cross-origin check refused, in `lang`.
+fn csrf_rejection_page(org: &str, lang: Lang) -> String {
+    pages::message_ids(
+        &Layout {
+            org,
+            csrf: "",
+            user: None,
+            lang,
+            path: "/",
+        },
+        "j-forbidden-title",
+        "j-forbidden-other-site",
+        "/sources",
+        "j-back",
+    )
+}
+
+/// Renders the cross-origin check's refusal (marked by its `ProtectionError`) again in the
+/// language of the journalist's [`LANG_COOKIE`]; every other response passes unchanged.
+async fn localized_csrf_rejection(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let res = next.run(req).await;
+    if res
+        .extensions()
+        .get::<tower_http::csrf::ProtectionError>()
+        .is_none()
+    {
+        return res;
+    }
+    html(StatusCode::FORBIDDEN, csrf_rejection_page(&st.org, lang))
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -21,7 +21,8 @@ pub struct Layout<'a> {
 }
 
 /// Where the language switch may send a journalist back to: the login page, the sources list or
-/// one source's page (the source part of `path`); anything else is the sources list. What comes
+/// one source's page (the source part of `path`), a bundle selection's page (the selection part
+/// of `path`, a well-formed selection id); anything else is the sources list. What comes
 /// back from the form is checked again with this, so it is never an open redirect.
 pub fn back_path(path: &str) -> String {
     if path == "/login" {
@@ -31,6 +32,12 @@ pub fn back_path(path: &str) -> String {
         let sid: String = rest.chars().take_while(|c| *c != '/').collect();
         if sid.len() == 64 && sid.bytes().all(|b| b.is_ascii_hexdigit()) {
             return format!("/sources/{sid}");
+        }
+    }
+    if let Some(rest) = path.strip_prefix("/bundle/") {
+        let sel = rest.split('/').next().unwrap_or("");
+        if let Some(id) = postern_spool::ids::SelectionId::parse(sel) {
+            return format!("/bundle/{id}");
         }
     }
     "/sources".to_owned()
@@ -109,17 +116,21 @@ impl Chrome {
         )
     }
 
-    /// The confirmation page's question and sentences.
+    /// The confirmation page's question and sentences, as HTML: the designation and the item's
+    /// name are isolated in `<bdi>` (the template prints them as they are).
     pub fn confirm_heading(&self, designation: &str) -> String {
-        i18n::t_args(
-            self.lang,
-            "j-confirm-heading",
-            &[("designation", Arg::from(designation))],
-        )
+        self.with_isolated("j-confirm-heading", "designation", designation)
     }
 
     pub fn confirm_text(&self, what: &str) -> String {
-        i18n::t_args(self.lang, "j-confirm-text", &[("what", Arg::from(what))])
+        self.with_isolated("j-confirm-text", "what", what)
+    }
+
+    /// A translated sentence with the outside text `value` in it isolated in `<bdi>`, as HTML.
+    fn with_isolated(&self, id: &str, name: &str, value: &str) -> String {
+        const MARK: &str = "\u{e000}";
+        let text = i18n::t_args(self.lang, id, &[(name, Arg::from(MARK))]);
+        escape(&text).replace(MARK, &format!("<bdi>{}</bdi>", escape(value)))
     }
 
     /// An item's kind in words (`message`, `file`, …, as the record says).
@@ -161,7 +172,7 @@ impl Chrome {
         )
     }
 
-    /// The label of the source deletion's confirmation, with the designation in `<q>`.
+    /// The label of the source deletion's confirmation, with the designation in `<q><bdi>`.
     pub fn confirm_label(&self, designation: &str) -> String {
         const MARK: &str = "\u{e000}";
         let text = i18n::t_args(
@@ -169,7 +180,7 @@ impl Chrome {
             "j-delete-source-confirm",
             &[("designation", Arg::from(MARK))],
         );
-        escape(&text).replace(MARK, &format!("<q>{}</q>", escape(designation)))
+        escape(&text).replace(MARK, &format!("<q><bdi>{}</bdi></q>", escape(designation)))
     }
 }
 
@@ -600,9 +611,23 @@ mod tests {
         assert!(page.contains("Log out alice"));
         let page = source(&l, None, &view);
         assert!(
-            page.contains("<q>&lt;script&gt;alert(1)&lt;/script&gt;</q>"),
+            page.contains("<q><bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi></q>"),
             "{page}"
         );
+        let page = confirm(
+            &l,
+            &Confirm {
+                designation: evil,
+                back: "/sources/ab",
+                action: "/sources/ab/items/cd/delete",
+                what: "\u{202e}fdp.exe",
+            },
+        );
+        assert!(
+            page.contains("<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>"),
+            "{page}"
+        );
+        assert!(page.contains("<bdi>\u{202e}fdp.exe</bdi>"), "{page}");
     }
 
     #[test]
@@ -627,6 +652,15 @@ mod tests {
     #[test]
     fn the_language_switch_returns_only_to_our_own_pages() {
         let sid = "ab".repeat(32);
+        let sel = "cd".repeat(16);
+        assert_eq!(
+            back_path(&format!("/bundle/{sel}")),
+            format!("/bundle/{sel}")
+        );
+        assert_eq!(
+            back_path(&format!("/bundle/{sel}/2")),
+            format!("/bundle/{sel}")
+        );
         assert_eq!(back_path("/login"), "/login");
         assert_eq!(back_path("/sources"), "/sources");
         assert_eq!(
@@ -645,6 +679,13 @@ mod tests {
             "",
             "/logout",
             "/bundle",
+            "/bundle/",
+            "/bundle/abc",
+            &format!("/bundle/{}", "AB".repeat(16)),
+            &format!("/bundle/{}", "ab".repeat(17)),
+            &format!("/bundle/{}x", "ab".repeat(16)),
+            &format!("/bundle//{}", "ab".repeat(16)),
+            "/bundle/../sources",
         ] {
             assert_eq!(back_path(evil), "/sources", "{evil}");
         }
