@@ -133,3 +133,85 @@ fn the_reviewer_opens_what_the_age_cli_sealed() {
     reviewer.ok(&["extract", "7777", "--to", outdir.to_str().unwrap()]);
     assert!(fs::read(outdir.join("sealed-by-age.bin")).unwrap() == body);
 }
+
+/// The payload sizes where age's STREAM has its edge cases: empty (the one empty chunk), one
+/// full chunk (a full last chunk), a full chunk and one byte, two full chunks.
+const STREAM_EDGES: [usize; 5] = [0, 1, 65_536, 65_537, 2 * 65_536];
+
+#[test]
+fn the_age_cli_and_our_stream_payload_agree_at_every_chunk_edge() {
+    use postern_spool::envelope::stream;
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.txt");
+    let out = run(Command::new(tool("age-keygen")).arg("-o").arg(&key));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(Command::new(tool("age-keygen")).arg("-y").arg(&key));
+    let recipient: age::x25519::Recipient = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let identity: age::x25519::Identity = fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    for n in STREAM_EDGES {
+        let body = content(n, 9);
+        // Ours sealed, the CLI opens.
+        let mut w = stream::encrypt(
+            std::iter::once(&recipient as &dyn age::Recipient),
+            Vec::new(),
+        )
+        .unwrap();
+        w.write_all(&body).unwrap();
+        let ours = dir.path().join(format!("ours-{n}.age"));
+        fs::write(&ours, w.finish().unwrap()).unwrap();
+        let pt = dir.path().join(format!("ours-{n}.pt"));
+        let out = run(Command::new(tool("age"))
+            .arg("-d")
+            .arg("-i")
+            .arg(&key)
+            .arg("-o")
+            .arg(&pt)
+            .arg(&ours));
+        assert!(out.status.success(), "size {n}: age -d: {}", stderr(&out));
+        // Go age creates its output file on the first byte it writes: none for an empty payload.
+        let got = match fs::read(&pt) {
+            Err(e) if n == 0 && e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            r => r.unwrap(),
+        };
+        assert!(got == body, "size {n}: age -d output");
+        // The CLI sealed, ours opens.
+        let plain = dir.path().join(format!("cli-{n}.pt"));
+        fs::write(&plain, &body).unwrap();
+        let theirs = dir.path().join(format!("cli-{n}.age"));
+        let out = run(Command::new(tool("age"))
+            .arg("-r")
+            .arg(recipient.to_string())
+            .arg("-o")
+            .arg(&theirs)
+            .arg(&plain));
+        assert!(out.status.success(), "size {n}: age -r: {}", stderr(&out));
+        let ct = fs::read(&theirs).unwrap();
+        let mut r = stream::decrypt(&ct[..], std::iter::once(&identity as &dyn age::Identity))
+            .unwrap();
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        assert!(got == body, "size {n}: our reader's output");
+        // One byte more, or one less, and ours refuses it.
+        let mut longer = ct.clone();
+        longer.push(0);
+        let mut r = stream::decrypt(&longer[..], std::iter::once(&identity as &dyn age::Identity))
+            .unwrap();
+        assert!(r.read_to_end(&mut Vec::new()).is_err(), "size {n}: +1 byte");
+        let shorter = &ct[..ct.len() - 1];
+        let mut r = stream::decrypt(shorter, std::iter::once(&identity as &dyn age::Identity))
+            .unwrap();
+        assert!(r.read_to_end(&mut Vec::new()).is_err(), "size {n}: -1 byte");
+    }
+}

@@ -37,7 +37,7 @@ fn open_item(
     source: &SourceId,
     rec: &ItemRecord,
     identities: &Identities,
-) -> Result<postern_spool::envelope::EnvelopeReader<age::stream::StreamReader<BufReader<File>>>> {
+) -> Result<postern_spool::envelope::Opened<BufReader<File>>> {
     let (age_path, _) = if rec.kind == Kind::Reply {
         store.reply_paths(source, &rec.item)
     } else {

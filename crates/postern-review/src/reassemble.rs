@@ -41,7 +41,7 @@ fn open_checked(
     source: &SourceEntry,
     rec: &ItemRecord,
     identities: &Identities,
-) -> Result<postern_spool::envelope::EnvelopeReader<age::stream::StreamReader<BufReader<File>>>> {
+) -> Result<postern_spool::envelope::Opened<BufReader<File>>> {
     let (age_path, _) = store.item_paths(&source.id, &rec.item);
     let f = File::open(&age_path).context("cannot open an item's ciphertext")?;
     let reader = open(BufReader::with_capacity(1 << 16, f), ids(identities))

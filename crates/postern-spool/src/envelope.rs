@@ -28,10 +28,12 @@ use crate::ids::{ItemId, UploadId};
 use crate::padme::padme;
 use crate::recipients::Recipients;
 
+pub mod stream;
+
 #[cfg(any(feature = "open", feature = "open-reply"))]
 pub use open::open_reply;
 #[cfg(feature = "open")]
-pub use open::{EnvelopeReader, open};
+pub use open::{EnvelopeReader, Opened, open};
 
 /// First bytes of every envelope plaintext.
 pub const MAGIC: &[u8; 8] = b"PSTRNENV";
@@ -300,7 +302,8 @@ impl<W: Write> EnvelopeWriter<W> {
         out.write_all(&encoded)?;
         Ok(EnvelopeWriter {
             out,
-            buf: Vec::with_capacity(FRAME_LEN),
+            // Allocated on first use: a caller that writes whole frames never needs it.
+            buf: Vec::new(),
             content_len: 0,
             written: PRELUDE_LEN + u64::from(len),
         })
@@ -352,6 +355,9 @@ impl<W: Write> Write for EnvelopeWriter<W> {
             self.emit_frame(frame)?;
             frame.len()
         } else {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(FRAME_LEN);
+            }
             let room = FRAME_LEN - self.buf.len();
             let take = room.min(data.len());
             self.buf.extend_from_slice(data.get(..take).unwrap_or(data));
@@ -384,7 +390,9 @@ fn write_zeros<W: Write>(out: &mut W, mut n: u64) -> io::Result<()> {
 
 /// A streaming sealer: an envelope inside an age file. Write the content, then call
 /// [`Sealer::finish`]; without it the age stream has no final chunk and will not open.
-pub struct Sealer<W: Write>(EnvelopeWriter<age::stream::StreamWriter<W>>);
+///
+/// The age header is age's; the payload is sealed by [`stream`] (age's STREAM, byte for byte).
+pub struct Sealer<W: Write>(EnvelopeWriter<stream::PayloadWriter<W>>);
 
 /// Starts sealing an envelope with `header` to `recipients`, writing ciphertext to `out`.
 pub fn seal<W: Write>(
@@ -392,9 +400,7 @@ pub fn seal<W: Write>(
     header: &Header,
     out: W,
 ) -> Result<Sealer<W>, SealError> {
-    let enc =
-        age::Encryptor::with_recipients(recipients.as_dyn()).map_err(SealError::Recipients)?;
-    let stream = enc.wrap_output(out)?;
+    let stream = stream::encrypt(recipients.as_dyn(), out)?;
     Ok(Sealer(EnvelopeWriter::new(header, stream)?))
 }
 
@@ -577,22 +583,23 @@ mod open {
     pub fn open<'a, R: BufRead + 'a>(
         input: R,
         identities: impl IntoIterator<Item = &'a dyn age::Identity>,
-    ) -> Result<EnvelopeReader<age::stream::StreamReader<R>>, OpenError> {
-        let dec = age::Decryptor::new_buffered(input).map_err(|e| match e {
-            age::DecryptError::Io(io) => map_io(io, OpenFailure::NotAge),
-            _ => OpenError::new(OpenFailure::NotAge),
-        })?;
-        if dec.is_scrypt() {
+    ) -> Result<Opened<R>, OpenError> {
+        let stream = stream::decrypt(input, identities.into_iter()).map_err(|e| match e {
             // Spool items are never passphrase-encrypted.
-            return Err(OpenError::new(OpenFailure::NoMatchingKey));
-        }
-        let stream = dec.decrypt(identities.into_iter()).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => OpenError::new(OpenFailure::NoMatchingKey),
-            age::DecryptError::Io(io) => map_io(io, OpenFailure::Damaged),
-            _ => OpenError::new(OpenFailure::Damaged),
+            stream::HeaderError::Scrypt => OpenError::new(OpenFailure::NoMatchingKey),
+            stream::HeaderError::Read(age::DecryptError::Io(io)) => map_io(io, OpenFailure::NotAge),
+            stream::HeaderError::Read(_) => OpenError::new(OpenFailure::NotAge),
+            stream::HeaderError::Key(age::DecryptError::NoMatchingKeys) => {
+                OpenError::new(OpenFailure::NoMatchingKey)
+            }
+            stream::HeaderError::Key(age::DecryptError::Io(io)) => map_io(io, OpenFailure::Damaged),
+            stream::HeaderError::Key(_) => OpenError::new(OpenFailure::Damaged),
         })?;
         EnvelopeReader::new(stream)
     }
+
+    /// What [`open`] returns: the envelope over the age payload of `R`.
+    pub type Opened<R> = EnvelopeReader<stream::PayloadReader<R>>;
 
     /// Maps an error from the age stream. age reports authentication failures and truncated
     /// chunks as `InvalidData` / `UnexpectedEof`; anything else is the disk's fault.

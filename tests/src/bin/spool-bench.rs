@@ -125,8 +125,9 @@ fn kib(n: u64) -> Result<usize> {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// The primitives alone, in memory on one core: RustCrypto ChaCha20-Poly1305 (what age and
-    /// the envelope use) on 64 KiB chunks and SHA-256 (the record hash), against `openssl speed`.
+    /// The primitives alone, in memory on one core: RustCrypto ChaCha20-Poly1305 (what the age
+    /// crate uses) and ring's (what the envelope's payload uses) on 64 KiB chunks, and SHA-256
+    /// (the record hash), against `openssl speed`.
     Primitives {
         #[arg(long, default_value_t = 256)]
         size_mib: usize,
@@ -1055,28 +1056,57 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
     use sha2::Digest;
     let mut data = vec![0x5au8; size_mib << 20];
     let aead = chacha20poly1305::ChaCha20Poly1305::new(&[7u8; 32].into());
-    let (mut chacha, mut sha) = (Samples::default(), Samples::default());
+    let ring_key = ring::aead::LessSafeKey::new(
+        ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &[7u8; 32])
+            .map_err(|_| anyhow::anyhow!("ring key"))?,
+    );
+    let nonce_of = |i: usize| {
+        let mut nonce = [0u8; 12];
+        for (n, b) in nonce.iter_mut().skip(3).zip((i as u64).to_be_bytes()) {
+            *n = b;
+        }
+        nonce
+    };
+    let (mut chacha, mut ring_s, mut sha) =
+        (Samples::default(), Samples::default(), Samples::default());
     let mut sink = 0u8;
     for round in 0..rounds {
-        for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+        let order = match round % 3 {
+            0 => [0, 1, 2],
+            1 => [1, 2, 0],
+            _ => [2, 0, 1],
+        };
+        for side in order {
             // CPU time, not wall time, as `openssl speed` counts it: the machine is shared.
             let me = std::process::id();
             let t = stats::cpu_secs(me)?;
-            if side == 0 {
-                for (i, c) in data.chunks_mut(64 << 10).enumerate() {
-                    let mut nonce = [0u8; 12];
-                    for (n, b) in nonce.iter_mut().zip((i as u64).to_be_bytes()) {
-                        *n = b;
+            match side {
+                0 => {
+                    for (i, c) in data.chunks_mut(64 << 10).enumerate() {
+                        let tag = aead
+                            .encrypt_in_place_detached(&nonce_of(i).into(), b"", c)
+                            .map_err(|_| anyhow::anyhow!("encrypt"))?;
+                        sink ^= tag.first().copied().unwrap_or(0);
                     }
-                    let tag = aead
-                        .encrypt_in_place_detached(&nonce.into(), b"", c)
-                        .map_err(|_| anyhow::anyhow!("encrypt"))?;
-                    sink ^= tag.first().copied().unwrap_or(0);
+                    chacha.push(stats::cpu_secs(me)? - t);
                 }
-                chacha.push(stats::cpu_secs(me)? - t);
-            } else {
-                sink ^= sha2::Sha256::digest(&data).first().copied().unwrap_or(0);
-                sha.push(stats::cpu_secs(me)? - t);
+                1 => {
+                    for (i, c) in data.chunks_mut(64 << 10).enumerate() {
+                        let tag = ring_key
+                            .seal_in_place_separate_tag(
+                                ring::aead::Nonce::assume_unique_for_key(nonce_of(i)),
+                                ring::aead::Aad::empty(),
+                                c,
+                            )
+                            .map_err(|_| anyhow::anyhow!("encrypt"))?;
+                        sink ^= tag.as_ref().first().copied().unwrap_or(0);
+                    }
+                    ring_s.push(stats::cpu_secs(me)? - t);
+                }
+                _ => {
+                    sink ^= sha2::Sha256::digest(&data).first().copied().unwrap_or(0);
+                    sha.push(stats::cpu_secs(me)? - t);
+                }
             }
         }
     }
@@ -1086,6 +1116,7 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
         stats::uptime()
     );
     println!("{}", stats::side("chacha20poly1305 0.10", &chacha, mib));
+    println!("{}", stats::side("ring 0.17 CHACHA20_POLY1305", &ring_s, mib));
     println!("{}", stats::side("sha2 0.10 SHA-256", &sha, mib));
     println!(
         "  openssl speed -evp chacha20-poly1305 (64 KiB): {:.0} MiB/s",

@@ -129,6 +129,11 @@ fn main() -> Result<()> {
         .replace(
             "disk_reserve_bytes = 1073741824",
             "disk_reserve_bytes = 268435456",
+        )
+        // The concurrent uploads all come from one source.
+        .replace(
+            "max_open_uploads_per_source = 16",
+            "max_open_uploads_per_source = 4096",
         );
     fs::write(&config, text)?;
     let mut server = Server::start(&postern, &config, port)?;

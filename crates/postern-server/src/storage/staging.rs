@@ -6,7 +6,7 @@
 //! hashes the ciphertext while it is still in cache, writes it, and starts a background flush to
 //! disk every few MiB. [`Staging::write`] enforces the item's byte limit and re-checks the disk
 //! reserve every few MiB as content streams in, gathering it into one envelope frame at a time
-//! for the writer, through a queue one frame deep. [`Staging::finish`] completes the envelope and
+//! for the writer: two frame buffers per upload, one filling while the writer seals the other. [`Staging::finish`] completes the envelope and
 //! fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
 //! with their signed records; a [`Staging`] or [`Staged`] dropped before that removes its
 //! temporary, and after a crash the startup sweep does.
@@ -258,7 +258,9 @@ impl Staging {
             if let Some(what) = s.failed {
                 return Poll::Ready(Err(StageError::Server(what)));
             }
-            if s.queue.len() >= QUEUE {
+            // One batch in the writer's hands at a time (queued or being sealed): with the one
+            // filling here, two frame buffers per upload.
+            if !s.queue.is_empty() || s.sealing {
                 s.producer = Some(cx.waker().clone());
                 return Poll::Pending;
             }
@@ -345,8 +347,6 @@ impl Drop for TempGuard {
 /// Content gathered on the connection's task before it goes to the writer: one envelope frame,
 /// which the envelope seals without copying it again.
 const BATCH: usize = FRAME_LEN;
-/// Batches waiting for the writer beside the one it is sealing.
-const QUEUE: usize = 1;
 /// How long an idle writer waits for the next batch before it gives its thread back.
 const IDLE: Duration = Duration::from_millis(2);
 /// After this many content bytes sealed since the last flush started, another flush to disk is
@@ -362,6 +362,8 @@ struct Pipe {
 
 struct Shared {
     queue: VecDeque<Vec<u8>>,
+    /// The writer is sealing a batch it took from the queue.
+    sealing: bool,
     /// A batch buffer the writer is done with, for the connection's task to fill again.
     spare: Option<Vec<u8>>,
     /// The sealing state while no writer job holds it.
@@ -383,7 +385,8 @@ impl Pipe {
     fn new(state: WriterState) -> Arc<Pipe> {
         Arc::new(Pipe {
             shared: Mutex::new(Shared {
-                queue: VecDeque::with_capacity(QUEUE),
+                queue: VecDeque::with_capacity(1),
+                sealing: false,
                 spare: None,
                 state: Some(Box::new(state)),
                 running: false,
@@ -428,17 +431,19 @@ impl Pipe {
             }
             if let Some(mut batch) = s.queue.pop_front() {
                 waited = false;
-                if let Some(w) = s.producer.take() {
-                    w.wake();
-                }
+                s.sealing = true;
                 drop(s);
                 let r = state.seal(&batch, rt.as_ref());
                 s = self.lock();
+                s.sealing = false;
                 if let Err(what) = r {
                     return self.fail(s, what);
                 }
                 batch.clear();
                 s.spare = Some(batch);
+                if let Some(w) = s.producer.take() {
+                    w.wake();
+                }
                 continue;
             }
             if s.finishing {
