@@ -198,20 +198,23 @@ fn the_age_cli_and_our_stream_payload_agree_at_every_chunk_edge() {
             .arg(&plain));
         assert!(out.status.success(), "size {n}: age -r: {}", stderr(&out));
         let ct = fs::read(&theirs).unwrap();
-        let mut r = stream::decrypt(&ct[..], std::iter::once(&identity as &dyn age::Identity))
-            .unwrap();
+        let mut r =
+            stream::decrypt(&ct[..], std::iter::once(&identity as &dyn age::Identity)).unwrap();
         let mut got = Vec::new();
         r.read_to_end(&mut got).unwrap();
         assert!(got == body, "size {n}: our reader's output");
         // One byte more, or one less, and ours refuses it.
         let mut longer = ct.clone();
         longer.push(0);
-        let mut r = stream::decrypt(&longer[..], std::iter::once(&identity as &dyn age::Identity))
-            .unwrap();
+        let mut r = stream::decrypt(
+            &longer[..],
+            std::iter::once(&identity as &dyn age::Identity),
+        )
+        .unwrap();
         assert!(r.read_to_end(&mut Vec::new()).is_err(), "size {n}: +1 byte");
         let shorter = &ct[..ct.len() - 1];
-        let mut r = stream::decrypt(shorter, std::iter::once(&identity as &dyn age::Identity))
-            .unwrap();
+        let mut r =
+            stream::decrypt(shorter, std::iter::once(&identity as &dyn age::Identity)).unwrap();
         assert!(r.read_to_end(&mut Vec::new()).is_err(), "size {n}: -1 byte");
     }
 }

@@ -1116,7 +1116,10 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
         stats::uptime()
     );
     println!("{}", stats::side("chacha20poly1305 0.10", &chacha, mib));
-    println!("{}", stats::side("ring 0.17 CHACHA20_POLY1305", &ring_s, mib));
+    println!(
+        "{}",
+        stats::side("ring 0.17 CHACHA20_POLY1305", &ring_s, mib)
+    );
     println!("{}", stats::side("sha2 0.10 SHA-256", &sha, mib));
     println!(
         "  openssl speed -evp chacha20-poly1305 (64 KiB): {:.0} MiB/s",

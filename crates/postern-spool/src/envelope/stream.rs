@@ -83,15 +83,33 @@ impl age::Identity for KeepingIdentity<'_, '_> {
     }
 }
 
-/// The payload key of an age file (age's `v1_payload_key`, after its MAC check).
-fn payload_key(
-    file_key: &[u8; FILE_KEY_BYTES],
-    nonce: &[u8; NONCE_LEN],
-) -> io::Result<LessSafeKey> {
-    let key = Zeroizing::new(age_core::primitives::hkdf(nonce, b"payload", file_key));
-    let unbound = UnboundKey::new(&CHACHA20_POLY1305, key.as_slice())
-        .map_err(|_| io::Error::other("payload key"))?;
-    Ok(LessSafeKey::new(unbound))
+/// The payload key of an age file (age's `v1_payload_key`, after its MAC check), kept here in a
+/// buffer that is wiped on drop.
+///
+/// ring's key types hold a copy of the key and do not wipe it when dropped: ring does no
+/// zeroisation by design (its issue 15), and a ChaCha20-Poly1305 `LessSafeKey` keeps the 32 key
+/// bytes. So a ring key is never stored: [`PayloadKey::with`] builds one on the stack for one
+/// chunk and drops it at once (ChaCha20 has no key schedule: building it is a copy). What stays
+/// behind after a chunk is that stack slot, unwiped, until later calls overwrite it; the copy
+/// that lives as long as the file is only this wiped buffer (and the file key, wiped too, in a
+/// [`KeyCell`] until the payload key is derived).
+struct PayloadKey(Zeroizing<[u8; 32]>);
+
+impl PayloadKey {
+    fn derive(file_key: &[u8; FILE_KEY_BYTES], nonce: &[u8; NONCE_LEN]) -> PayloadKey {
+        PayloadKey(Zeroizing::new(age_core::primitives::hkdf(
+            nonce, b"payload", file_key,
+        )))
+    }
+
+    /// Runs `f` with ring's key for this payload key, built for the call only.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&LessSafeKey) -> Result<T, ring::error::Unspecified>,
+    ) -> Result<T, ring::error::Unspecified> {
+        let key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &self.0[..])?);
+        f(&key)
+    }
 }
 
 /// The STREAM nonce of chunk `counter`.
@@ -131,7 +149,7 @@ pub fn encrypt<'a, W: Write>(
         .and_then(|at| head.get(at..))
         .and_then(|n| n.try_into().ok())
         .ok_or_else(|| io::Error::other("age header without a nonce"))?;
-    let key = payload_key(&file_key, &nonce)?;
+    let key = PayloadKey::derive(&file_key, &nonce);
     out.write_all(&head)?;
     Ok(PayloadWriter {
         out,
@@ -145,7 +163,7 @@ pub fn encrypt<'a, W: Write>(
 /// and written once it is full and more data follows (the last chunk is sealed by `finish`).
 pub struct PayloadWriter<W: Write> {
     out: W,
-    key: LessSafeKey,
+    key: PayloadKey,
     counter: u64,
     /// The chunk being gathered (at most [`CHUNK`] bytes), with room for its tag.
     buf: Zeroizing<Vec<u8>>,
@@ -154,9 +172,10 @@ pub struct PayloadWriter<W: Write> {
 impl<W: Write> PayloadWriter<W> {
     fn seal_chunk(&mut self, last: bool) -> io::Result<()> {
         let nonce = chunk_nonce(self.counter, last);
+        let buf = self.buf.as_mut_slice();
         let tag = self
             .key
-            .seal_in_place_separate_tag(nonce, Aad::empty(), self.buf.as_mut_slice())
+            .with(|k| k.seal_in_place_separate_tag(nonce, Aad::empty(), buf))
             .map_err(|_| io::Error::other("chunk sealing failed"))?;
         self.buf.extend_from_slice(tag.as_ref());
         self.out.write_all(&self.buf)?;
@@ -283,7 +302,7 @@ pub fn decrypt<'a, R: BufRead>(
     let file_key = cell
         .take()
         .ok_or(HeaderError::Key(age::DecryptError::NoMatchingKeys))?;
-    let key = payload_key(&file_key, &nonce).map_err(|e| HeaderError::Key(e.into()))?;
+    let key = PayloadKey::derive(&file_key, &nonce);
     Ok(PayloadReader {
         inner: input,
         key,
@@ -304,7 +323,7 @@ pub fn decrypt<'a, R: BufRead>(
 /// before the last chunk): the age crate's kinds.
 pub struct PayloadReader<R: BufRead> {
     inner: R,
-    key: LessSafeKey,
+    key: PayloadKey,
     counter: u64,
     /// The current chunk (and one byte more); its plaintext is `buf[pos..end]`.
     buf: Zeroizing<Vec<u8>>,
@@ -346,11 +365,11 @@ impl<R: BufRead> PayloadReader<R> {
             filled = SEALED_CHUNK;
         }
         let sealed = self.buf.get_mut(..filled).unwrap_or_default();
+        let nonce = chunk_nonce(self.counter, last);
         let plain = self
             .key
-            .open_in_place(chunk_nonce(self.counter, last), Aad::empty(), sealed)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "decryption error"))?
-            .len();
+            .with(|k| Ok(k.open_in_place(nonce, Aad::empty(), sealed)?.len()))
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "decryption error"))?;
         if last && plain == 0 && self.counter > 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -526,7 +545,7 @@ mod tests {
             );
             let mut w = PayloadWriter {
                 out: Vec::new(),
-                key: payload_key(&file_key, &nonce).unwrap(),
+                key: PayloadKey::derive(&file_key, &nonce),
                 counter: 0,
                 buf: Zeroizing::new(Vec::with_capacity(SEALED_CHUNK)),
             };
@@ -592,17 +611,17 @@ mod tests {
             dec.decrypt(std::iter::once(&keeping as &dyn age::Identity))
                 .unwrap(),
         );
-        let key = payload_key(&cell.take().unwrap(), &tee.tail).unwrap();
+        let key = PayloadKey::derive(&cell.take().unwrap(), &tee.tail);
         let mut forged = ct[..start].to_vec();
         let mut chunk = plain.clone();
         let tag = key
-            .seal_in_place_separate_tag(chunk_nonce(0, false), Aad::empty(), &mut chunk)
+            .with(|k| k.seal_in_place_separate_tag(chunk_nonce(0, false), Aad::empty(), &mut chunk))
             .unwrap();
         forged.extend_from_slice(&chunk);
         forged.extend_from_slice(tag.as_ref());
         let mut empty = Vec::new();
         let tag = key
-            .seal_in_place_separate_tag(chunk_nonce(1, true), Aad::empty(), &mut empty)
+            .with(|k| k.seal_in_place_separate_tag(chunk_nonce(1, true), Aad::empty(), &mut empty))
             .unwrap();
         forged.extend_from_slice(tag.as_ref());
         assert!(ours_open(&id, &forged).is_err());
