@@ -15,10 +15,15 @@
 //! age gave them or they unwrapped (in a zeroised buffer), and the header's bytes pass through a
 //! tee that keeps the last 16 (the nonce). The output is byte for byte what `age` writes for the
 //! same file key and nonce; the tests check both directions against the age crate and the CLI.
+//!
+//! The reading half ([`decrypt`], [`PayloadReader`]) is built only with the `open` or `open-reply`
+//! feature, like every other way of opening an envelope.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Write};
+#[cfg(any(feature = "open", feature = "open-reply"))]
+use std::io::{BufRead, Read};
 
 use age_core::format::{FILE_KEY_BYTES, FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
@@ -56,12 +61,14 @@ impl age::Recipient for KeepingRecipient<'_, '_> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 /// An identity that keeps the file key it unwrapped.
 struct KeepingIdentity<'i, 'k> {
     inner: &'i dyn age::Identity,
     key: &'k KeyCell,
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl KeepingIdentity<'_, '_> {
     fn kept(
         &self,
@@ -74,6 +81,7 @@ impl KeepingIdentity<'_, '_> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl age::Identity for KeepingIdentity<'_, '_> {
     fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
         self.kept(self.inner.unwrap_stanza(stanza))
@@ -213,6 +221,7 @@ impl<W: Write> Write for PayloadWriter<W> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 /// Keeps the last [`NONCE_LEN`] bytes consumed from a reader: after age has read its header and
 /// nonce, they are the nonce.
 struct Tee<'r, R: BufRead> {
@@ -220,6 +229,7 @@ struct Tee<'r, R: BufRead> {
     tail: [u8; NONCE_LEN],
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl<R: BufRead> Tee<'_, R> {
     fn record(&mut self, data: &[u8]) {
         let n = data.len();
@@ -236,6 +246,7 @@ impl<R: BufRead> Tee<'_, R> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl<R: BufRead> Read for Tee<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -244,6 +255,7 @@ impl<R: BufRead> Read for Tee<'_, R> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl<R: BufRead> BufRead for Tee<'_, R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.inner.fill_buf()
@@ -260,6 +272,7 @@ impl<R: BufRead> BufRead for Tee<'_, R> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 /// Why [`decrypt`] failed: age's own error, from reading the header or from unwrapping the
 /// file key, or a passphrase-encrypted file.
 #[derive(Debug)]
@@ -272,6 +285,7 @@ pub enum HeaderError {
     Key(age::DecryptError),
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 /// Reads an age header from `input` with age, unwraps the file key with one of `identities`
 /// (passphrase-encrypted files are refused) and returns the payload reader that follows it.
 pub fn decrypt<'a, R: BufRead>(
@@ -316,6 +330,7 @@ pub fn decrypt<'a, R: BufRead>(
     })
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 /// Opens a payload chunk by chunk. A chunk is the last if it is short or nothing follows it; its
 /// flag must say so, or it does not open. Each read asks for one byte more than a sealed chunk,
 /// to know whether another follows; that byte starts the next chunk. Errors are `InvalidData` (a chunk failed to open, an
@@ -337,6 +352,7 @@ pub struct PayloadReader<R: BufRead> {
     failed: bool,
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl<R: BufRead> PayloadReader<R> {
     fn next_chunk(&mut self) -> io::Result<()> {
         let mut filled = 0;
@@ -387,6 +403,7 @@ impl<R: BufRead> PayloadReader<R> {
     }
 }
 
+#[cfg(any(feature = "open", feature = "open-reply"))]
 impl<R: BufRead> Read for PayloadReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
@@ -416,7 +433,7 @@ impl<R: BufRead> Read for PayloadReader<R> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "open", feature = "open-reply")))]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
