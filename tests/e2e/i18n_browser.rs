@@ -1,11 +1,20 @@
 //! Both interfaces in all eleven languages, in a real browser with JavaScript off: headless
 //! Chromium over WebDriver walks every source page (landing, staying safe, big archive, codename,
-//! home, logged out, login, a refused login) and every journalist page (login, a refused login,
-//! sources, one source, a bundle's selection page, not found; the language switched with the
-//! header's form) in each
-//! language, at 1280 px and at 320 px, and keeps every page as a screenshot under
-//! `target/screenshots/<lang>/i18n-NN-<page>.png` and `journalist-NN-<page>.png` (the prefixes keep
-//! them apart from the English and Russian walk in `browser.rs`, which empties its own folders).
+//! the codename page sent again (expired), home as a new source, nothing sent, thank you (after
+//! the redirect), home as a known source, the 413 page with the typed message kept, logged out,
+//! session expired, login, a refused login, the Cyrillic-layout hint, the replies (one reply
+//! waiting for each visit, imported with `postern import-replies`), a reply deleted, not found,
+//! and "busy" from a second server whose codename queue has no room) and every journalist page
+//! (sources, one source, a deletion's confirmation, a source not deleted for want of the right
+//! words, a bundle's selection page, a date range with nothing in it, a date that is not one,
+//! replies imported, refused and signed by a stranger, no such source, not found, a forged form
+//! (forbidden), logged out, session ended, login and a refused login; the language switched with
+//! the header's form; and once per width the cross-origin 403, which a browser reaches without
+//! cookies and so in the default language) in each language, at 1280 px and at 320 px, and
+//! keeps every page as a screenshot under `target/screenshots/<lang>/i18n-NN-<page>-<width>.png`
+//! and `journalist-NN-<page>-<width>.png` (the prefixes keep them apart from the English and
+//! Russian walk in `browser.rs`, which empties its own folders). Each page is known by its
+//! heading or notice, read from the server's own locale files.
 //!
 //! Checked on every page: `lang` and `dir` of the document, no horizontal overflow at 320 px
 //! (tables included), for Persian and Arabic that the layout really is right to left (a submit
