@@ -454,16 +454,13 @@ impl Tab<'_> {
         assert!(found.is_empty(), "{lang} {name}: {found:#?}");
         // axe-core really ran its rules on the copy (labels, contrast, lang among them).
         assert!(passed >= 5, "{lang} {name}: only {passed} rules passed");
-        // On a page with fields to fill in, every error message has an id that a form control
-        // names in aria-describedby. (An error page, the 404 say, has no field: its message is
-        // the page.)
+        // Every field's error message (`.error`) has an id that a form control names in
+        // aria-describedby. An error page's message (the 404, say) has no field: it is a
+        // `.page-error`, and axe checks it like the rest of the page.
         let untied = self
             .c
             .execute(
-                "const fields = document.querySelectorAll( \
-                   'input:not([type=hidden]):not([type=submit]), textarea, select'); \
-                 if (fields.length === 0) return []; \
-                 return [...document.querySelectorAll('.error')].filter(e => { \
+                "return [...document.querySelectorAll('.error')].filter(e => { \
                    const id = e.id || (e.parentElement && e.parentElement.id); \
                    return !id || !document.querySelector('[aria-describedby~=\"' + id + '\"]'); \
                  }).map(e => e.outerHTML.slice(0, 120));",
