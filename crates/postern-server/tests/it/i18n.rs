@@ -363,7 +363,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, usize)>) -> (String, V
 /// A multipart body of text `fields`, then one file field `name` holding `data`.
 fn multipart_file(fields: &[(&str, &str)], name: &str, data: &[u8]) -> (String, Vec<u8>) {
     let (ct, mut body) = multipart(fields, None);
-    let end = format!("--postern-i18n-boundary--\r\n");
+    let end = "--postern-i18n-boundary--\r\n";
     body.truncate(body.len() - end.len());
     body.extend_from_slice(
         format!(
