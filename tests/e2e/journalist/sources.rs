@@ -90,7 +90,14 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     );
     let out = tempfile::tempdir().unwrap();
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
-    assert!(fs::read(out.path().join("MARKER-J-FILE-31b7.bin")).unwrap() == file);
+    assert!(
+        fs::read(crate::support::extracted(
+            out.path(),
+            "MARKER-J-FILE-31b7.bin"
+        ))
+        .unwrap()
+            == file
+    );
 
     // One item, downloaded alone: a one-item signed bundle that holds exactly the spool's
     // ciphertext, and that a reviewer imports.
