@@ -60,6 +60,20 @@ pub const DEFAULT_PART_SIZE: u64 = 1 << 30;
 /// Smallest part size accepted: 1 MiB.
 pub const MIN_PART_SIZE: u64 = 1 << 20;
 
+/// The kind of fault of a [`BundleError::BadEntry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryFault {
+    /// A signature does not verify with the pinned key (another signer, or altered).
+    NotSigned,
+    /// An entry differs from what its signed record says (size or digest).
+    Altered,
+    /// The stream ends before what its signed manifest lists (or before the manifest).
+    CutShort,
+    /// Any other fault of the structure: names, order, types, sizes, versions.
+    Malformed,
+}
+
 /// A bundle could not be read, or the visitor refused an entry.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -76,6 +90,8 @@ pub enum BundleError {
         index: usize,
         /// What is wrong.
         why: &'static str,
+        /// Which kind of fault it is, for callers that sort faults (never by `why`'s words).
+        fault: EntryFault,
     },
     /// The visitor refused entry number `index`.
     Refused {
@@ -106,7 +122,7 @@ impl fmt::Display for BundleError {
             BundleError::UnknownVersion => {
                 f.write_str("bundle version not supported by this build")
             }
-            BundleError::BadEntry { index, why } => write!(f, "bundle entry {index}: {why}"),
+            BundleError::BadEntry { index, why, .. } => write!(f, "bundle entry {index}: {why}"),
             BundleError::Refused { index, why } => write!(f, "bundle entry {index}: {why}"),
             BundleError::Incomplete {
                 have,
@@ -335,7 +351,8 @@ pub fn read_bundle<R: Read>(
     let mut index = 0usize;
     while let Some(header) = tar.next_entry()? {
         index += 1;
-        let bad = |why| BundleError::BadEntry { index, why };
+        let bad_as = |fault, why| BundleError::BadEntry { index, why, fault };
+        let bad = |why| bad_as(EntryFault::Malformed, why);
         if !header.is_regular() {
             return Err(if index == 1 {
                 BundleError::NotABundle
@@ -375,7 +392,7 @@ pub fn read_bundle<R: Read>(
                 .read_to_end(&mut text)?;
             let m = BundleManifest::parse_verified(&text, key).map_err(|e| match e {
                 RecordError::BadSignature => {
-                    bad("the manifest does not verify with the pinned server key (signed by another server, or altered)")
+                    bad_as(EntryFault::NotSigned, "the manifest does not verify with the pinned server key (signed by another server, or altered)")
                 }
                 RecordError::UnknownVersion => bad("manifest version not supported"),
                 _ => bad("the manifest is malformed"),
@@ -387,17 +404,22 @@ pub fn read_bundle<R: Read>(
         };
         let parsed = parse_entry_name(name).ok_or(bad("unexpected name"))?;
         if expected.get(next) != Some(&parsed) {
-            return Err(bad(match parsed {
-                EntryName::ItemRecord(_, i) | EntryName::ItemData(_, i) if !listed.contains(&i) => {
-                    "an item its signed manifest does not list (added on the way)"
-                }
-                EntryName::SourceRecord(s) if !m.items.iter().any(|(ms, _)| *ms == s) => {
-                    "a source its signed manifest does not list (added on the way)"
-                }
-                _ => {
-                    "entry out of its signed manifest's order (reordered, repeated, or entries removed on the way)"
-                }
-            }));
+            return Err(bad_as(
+                EntryFault::Altered,
+                match parsed {
+                    EntryName::ItemRecord(_, i) | EntryName::ItemData(_, i)
+                        if !listed.contains(&i) =>
+                    {
+                        "an item its signed manifest does not list (added on the way)"
+                    }
+                    EntryName::SourceRecord(s) if !m.items.iter().any(|(ms, _)| *ms == s) => {
+                        "a source its signed manifest does not list (added on the way)"
+                    }
+                    _ => {
+                        "entry out of its signed manifest's order (reordered, repeated, or entries removed on the way)"
+                    }
+                },
+            ));
         }
         next += 1;
         if matches!(
@@ -418,6 +440,7 @@ pub fn read_bundle<R: Read>(
             BundleError::BadEntry {
                 index: index + 1,
                 why: "the bundle ends before its signed manifest",
+                fault: EntryFault::CutShort,
             }
         });
     };

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
-use crate::bundle::BundleError;
+use crate::bundle::{BundleError, EntryFault};
 use crate::day::Day;
 use crate::envelope::{Header, Kind, seal};
 use crate::error::SealError;
@@ -275,7 +275,8 @@ pub fn read_reply_bundle<R: Read>(
     let mut index = 0usize;
     while let Some(header) = tar.next_entry()? {
         index += 1;
-        let bad = |why| BundleError::BadEntry { index, why };
+        let bad_as = |fault, why| BundleError::BadEntry { index, why, fault };
+        let bad = |why| bad_as(EntryFault::Malformed, why);
         if !header.is_regular() {
             return Err(if index == 1 {
                 BundleError::NotABundle
@@ -313,9 +314,10 @@ pub fn read_reply_bundle<R: Read>(
                 .read_to_end(&mut text)?;
             manifest = Some(
                 ReplyManifest::parse_verified(&text, key).map_err(|e| match e {
-                    RecordError::BadSignature => {
-                        bad("the manifest is not signed by the pinned newsroom key")
-                    }
+                    RecordError::BadSignature => bad_as(
+                        EntryFault::NotSigned,
+                        "the manifest is not signed by the pinned newsroom key",
+                    ),
                     RecordError::UnknownVersion => bad("manifest version not supported"),
                     _ => bad("the manifest is malformed"),
                 })?,
@@ -339,9 +341,10 @@ pub fn read_reply_bundle<R: Read>(
                     .take(MAX_RECORD_LEN as u64)
                     .read_to_end(&mut text)?;
                 let rec = ItemRecord::parse_verified_reply(&text, key).map_err(|e| match e {
-                    RecordError::BadSignature => {
-                        bad("a reply record is not signed by the pinned newsroom key")
-                    }
+                    RecordError::BadSignature => bad_as(
+                        EntryFault::NotSigned,
+                        "a reply record is not signed by the pinned newsroom key",
+                    ),
                     _ => bad("a reply record is malformed"),
                 })?;
                 if rec.source != sid || rec.item != iid {
@@ -357,7 +360,10 @@ pub fn read_reply_bundle<R: Read>(
                     return Err(bad("a reply record is not followed by its ciphertext"));
                 }
                 if size != rec.size || size > MAX_REPLY_AGE_LEN {
-                    return Err(bad("ciphertext size differs from its record"));
+                    return Err(bad_as(
+                        EntryFault::Altered,
+                        "ciphertext size differs from its record",
+                    ));
                 }
                 let mut ciphertext = Vec::new();
                 tar.data()
@@ -365,7 +371,10 @@ pub fn read_reply_bundle<R: Read>(
                     .read_to_end(&mut ciphertext)?;
                 let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
                 if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
-                    return Err(bad("ciphertext does not match its signed record"));
+                    return Err(bad_as(
+                        EntryFault::Altered,
+                        "ciphertext does not match its signed record",
+                    ));
                 }
                 next += 1;
                 visit(VerifiedReply {
@@ -384,6 +393,7 @@ pub fn read_reply_bundle<R: Read>(
             BundleError::BadEntry {
                 index: index + 1,
                 why: "the signed manifest is missing",
+                fault: EntryFault::CutShort,
             }
         });
     };
@@ -391,6 +401,7 @@ pub fn read_reply_bundle<R: Read>(
         return Err(BundleError::BadEntry {
             index: index + 1,
             why: "the bundle ends before every reply of its manifest",
+            fault: EntryFault::CutShort,
         });
     }
     Ok(m)
