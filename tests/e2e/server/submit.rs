@@ -73,8 +73,8 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
 
     // The reviewer gets exactly what was sent, from a copy of the spool.
     let out = reviewer.receive(&server, "Imported 4 new item(s) from 1 source(s)");
-    assert!(fs::read(out.path().join("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
-    assert!(fs::read(out.path().join("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
+    assert!(fs::read(out.file("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
+    assert!(fs::read(out.file("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
     let texts = messages_in(out.path());
     assert_eq!(texts, vec![message.to_string(), second.to_string()]);
 

@@ -477,6 +477,29 @@ impl SpoolIndex {
         source: &SourceId,
         upload: &UploadId,
     ) -> Result<Option<HashSet<ItemId>>> {
+        let Some(parts) = self.upload_parts(source, upload)? else {
+            return Ok(None);
+        };
+        upload_parts::store(&self.spool, upload, Which::Deleting, &parts)
+            .context("recording a deletion")?;
+        let items = parts.items().copied().collect();
+        self.finish_deletion(upload, &parts)?;
+        Ok(Some(items))
+    }
+
+    /// The items of upload `upload` of `source`, complete (its parts file) or not (its log):
+    /// `None` if there is no such upload of this source, or its deletion is under way.
+    pub fn upload_parts(
+        &self,
+        source: &SourceId,
+        upload: &UploadId,
+    ) -> Result<Option<UploadParts>> {
+        if upload_parts::load(&self.spool, upload, Which::Deleting)
+            .context("reading an upload's parts")?
+            .is_some()
+        {
+            return Ok(None);
+        }
         let parts = match upload_parts::load(&self.spool, upload, Which::Parts)
             .context("reading an upload's parts")?
         {
@@ -492,14 +515,7 @@ impl SpoolIndex {
                 None => return Ok(None),
             },
         };
-        if parts.source != *source {
-            return Ok(None);
-        }
-        upload_parts::store(&self.spool, upload, Which::Deleting, &parts)
-            .context("recording a deletion")?;
-        let items = parts.items().copied().collect();
-        self.finish_deletion(upload, &parts)?;
-        Ok(Some(items))
+        Ok((parts.source == *source).then_some(parts))
     }
 
     fn finish_deletion(&self, upload: &UploadId, parts: &UploadParts) -> Result<()> {

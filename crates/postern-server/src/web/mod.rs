@@ -126,6 +126,10 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         proxy: source_proxy,
         per_circuit: state.limits.max_connections_per_circuit,
     };
+    if let Some(j) = &journalist {
+        // A journalist's deletion of an upload tells the resumable uploads' index.
+        j.state.attach_uploads(state.uploads.clone());
+    }
     let request_log = request_log_wanted(cfg_log);
     let app = with_request_log(source::app(state.clone(), cookie_secure), request_log);
     let listener = Listener::bind(listen, "source interface").await?;
@@ -151,7 +155,8 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             let st = sweeper.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 st.uploads.expire(&st.store, st.store.today());
-                st.uploads.sweep_orphans(&st.store, |id| st.tus.lock(*id))
+                st.uploads
+                    .sweep_orphans(&st.store, |id| st.uploads.lock(*id))
             })
             .await;
         }

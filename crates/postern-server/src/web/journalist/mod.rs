@@ -101,10 +101,11 @@ pub struct JournalistApp {
     server_key: postern_spool::keys::VerifyingKey,
     /// The same key's secret half: bundle manifests are signed with it.
     signer: postern_spool::keys::SigningKey,
-    /// Bundle selections made here, so that part links stay valid while they download.
-    selections: crate::storage::selection::Selections,
     /// Size of one bundle part.
     part_size: u64,
+    /// The resumable uploads' index of the source interface served beside this one (set by
+    /// `serve`), told when a journalist deletes an upload.
+    tus_uploads: std::sync::OnceLock<Arc<crate::storage::uploads::Uploads>>,
 }
 
 pub type Shared = Arc<JournalistApp>;
@@ -150,9 +151,14 @@ impl JournalistApp {
             newsroom_key: cfg.newsroom_key,
             server_key: cfg.signing_key.verifying_key(),
             signer: cfg.signing_key.duplicate(),
-            selections: crate::storage::selection::Selections::new(64),
             part_size: cfg.file.limits.bundle_part_bytes,
+            tus_uploads: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Connects the resumable uploads' index (once).
+    pub fn attach_uploads(&self, uploads: Arc<crate::storage::uploads::Uploads>) {
+        let _ = self.tus_uploads.set(uploads);
     }
 }
 

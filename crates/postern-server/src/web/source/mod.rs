@@ -88,7 +88,7 @@ pub struct AppState {
     /// Resumable uploads: API bearer tokens and per-upload locks, in memory only.
     pub tus: tus::Tus,
     /// Resumable uploads' state, indexed in memory (`storage::uploads`).
-    pub uploads: uploads::Uploads,
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -132,7 +132,7 @@ pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
     Ok(Arc::new(AppState {
         org: cfg.file.organization.clone(),
         store,
-        uploads,
+        uploads: Arc::new(uploads),
         kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
         login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
         circuit_limiter: RateLimiter::keyed(
