@@ -176,6 +176,10 @@ pub struct Limits {
     pub max_open_uploads: usize,
     /// With `proxy_protocol`: most open connections of one tor circuit, per interface.
     pub max_connections_per_circuit: usize,
+    /// With `proxy_protocol`: most tor circuits whose login budget (and, on the journalist
+    /// interface, failed logins) are remembered at once, per interface; past it the quiet ones,
+    /// then the least recently seen, are forgotten.
+    pub max_tracked_circuits: usize,
     /// Bundles of a selection larger than this travel in parts of at most about this many bytes
     /// (an item larger than that is a part of its own). At least 1 MiB.
     pub bundle_part_bytes: u64,
@@ -209,6 +213,7 @@ impl Default for Limits {
             max_open_uploads_per_source: 16,
             max_open_uploads: 4096,
             max_connections_per_circuit: 16,
+            max_tracked_circuits: 4096,
             bundle_part_bytes: postern_spool::bundle::DEFAULT_PART_SIZE,
         }
     }

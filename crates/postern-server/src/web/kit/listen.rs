@@ -1,7 +1,9 @@
 //! Listeners and the accept loop: TCP on loopback, unix sockets, or sockets passed by systemd;
 //! one task per connection, HTTP/1.1 only, a header-read timeout against slowloris, and no
-//! `Date` header. Each listener has a connection cap (a connection over it is closed at once,
-//! before a byte is read) and a write timeout (a client that never reads its response loses
+//! `Date` header. Each listener has a connection cap ([`Connections`]: with tor's circuit ids a
+//! newcomer to a full listener takes the place of the oldest idle connection of the circuit
+//! holding the most; otherwise, or when none is idle, it is closed at once, before a byte is
+//! read) and a write timeout (a client that never reads its response loses
 //! the connection). A request hyper refuses by itself (400, 414, 431) gets no answer, only a
 //! closed connection ([`OwnErrorsClosed`]): hyper's own answers would lack the header set.
 
@@ -56,17 +58,19 @@ impl Listener {
     }
 
     /// Accepts connections forever, each served on its own task, at most `conn.max` at a time
-    /// (and, with `conn.proxy`, at most `conn.per_circuit` of one tor circuit).
+    /// (and, with `conn.proxy`, at most `conn.per_circuit` of one tor circuit). With
+    /// `conn.proxy`, a connection that finds the listener full takes the place of the oldest
+    /// idle connection of the circuit that holds the most (see [`Connections`]); without it, or
+    /// when no connection is idle, it is closed at once.
     pub async fn serve(self, app: Router, conn: ConnLimits) {
-        let permits = Arc::new(tokio::sync::Semaphore::new(conn.max.max(1)));
-        let circuits = CircuitCounts::default();
+        let conns = Connections::new(conn.max, conn.per_circuit, conn.proxy);
         match self {
             Listener::Tcp(listener) => loop {
                 match listener.accept().await {
                     // The peer address is dropped here: it is always tor, and never logged.
                     Ok((stream, _peer)) => {
-                        if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            accept_one(stream, app.clone(), conn, permit, &circuits);
+                        if let Some(slot) = conns.admit() {
+                            accept_one(stream, app.clone(), conn, slot);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -75,8 +79,8 @@ impl Listener {
             Listener::Unix(listener) => loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
-                        if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            accept_one(stream, app.clone(), conn, permit, &circuits);
+                        if let Some(slot) = conns.admit() {
+                            accept_one(stream, app.clone(), conn, slot);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -87,20 +91,26 @@ impl Listener {
 }
 
 /// Serves an accepted connection: at once, or after its PROXY header if the listener wants one.
-fn accept_one<S>(
-    stream: S,
-    app: Router,
-    conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
-    circuits: &CircuitCounts,
-) where
+/// Either way the connection ends when its slot is taken for a newcomer.
+fn accept_one<S>(stream: S, app: Router, conn: ConnLimits, slot: Slot)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    if conn.proxy {
-        spawn_proxied_connection(stream, app, conn, permit, circuits.clone());
-    } else {
-        spawn_connection(stream, app, conn, permit);
-    }
+    tokio::spawn(async move {
+        let evicted = slot.evicted.clone();
+        let serve = async {
+            if conn.proxy {
+                serve_proxied(stream, app, conn, &slot).await;
+            } else {
+                serve_http(stream, app, conn, None, &slot).await;
+            }
+        };
+        tokio::select! {
+            () = serve => {}
+            () = evicted.notified() => {}
+        }
+        drop(slot);
+    });
 }
 
 /// The tor circuit a request came over: the low 32 bits of the source address in tor's PROXY
@@ -174,42 +184,177 @@ where
     tokio::time::timeout(timeout, read).await.ok().flatten()
 }
 
-/// Open connections per circuit, for the per-circuit cap. Entries go when their last
-/// connection does, so the map never holds more than the listener's connection cap.
-#[derive(Clone, Default)]
-pub struct CircuitCounts(Arc<std::sync::Mutex<std::collections::HashMap<u32, usize>>>);
+/// The open connections of one listener: the global cap, the per-circuit cap, and, when the
+/// listener is full, which connection makes room for a newcomer.
+///
+/// Fairness when full (with circuit ids only): the newcomer takes the place of an idle
+/// connection (no request in flight, or a request still being sent) of the circuit holding the
+/// most connections, the oldest of them. A flood of idle connections from many circuits then
+/// churns its own connections rather than locking everyone else out, a connection with a
+/// request in flight (a page being served, an upload, a download) is never cut, and when no
+/// connection is idle the newcomer is closed at once. Connections whose PROXY header has not
+/// arrived yet count as one group of their own.
+#[derive(Clone)]
+pub struct Connections(Arc<std::sync::Mutex<Conns>>);
 
-/// One connection's place in [`CircuitCounts`], given back when dropped.
-pub struct CircuitSlot {
-    counts: CircuitCounts,
-    circuit: u32,
+struct Conns {
+    max: usize,
+    per_circuit: usize,
+    evict: bool,
+    next: u64,
+    open: std::collections::HashMap<u64, Conn>,
+    /// Open connections per circuit (`None`: no circuit known, yet or at all).
+    per: std::collections::HashMap<Option<u32>, usize>,
 }
 
-impl CircuitCounts {
-    /// A slot for one more connection of `circuit`, unless it already has `max`.
-    pub fn enter(&self, circuit: Circuit, max: usize) -> Option<CircuitSlot> {
-        let mut map = self.0.lock().ok()?;
-        let n = map.entry(circuit.0).or_insert(0);
-        if *n >= max.max(1) {
-            return None;
+struct Conn {
+    circuit: Option<u32>,
+    /// Requests in flight (from the request head to the end of its response body).
+    busy: u32,
+    evicted: Arc<tokio::sync::Notify>,
+}
+
+/// One connection's place in [`Connections`], given back when dropped.
+pub struct Slot {
+    conns: Connections,
+    id: u64,
+    /// Notified when the slot was given to a newcomer: the connection must end.
+    pub evicted: Arc<tokio::sync::Notify>,
+}
+
+/// A request in flight on a connection (which is then not evicted), until dropped.
+pub struct Busy {
+    conns: Connections,
+    id: u64,
+}
+
+impl Conns {
+    fn leave(&mut self, id: u64) -> Option<Conn> {
+        let c = self.open.remove(&id)?;
+        if let Some(n) = self.per.get_mut(&c.circuit) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per.remove(&c.circuit);
+            }
         }
-        *n += 1;
-        Some(CircuitSlot {
-            counts: self.clone(),
-            circuit: circuit.0,
-        })
+        Some(c)
+    }
+
+    /// The idle connection of the circuit with the most connections, the oldest.
+    fn victim(&self) -> Option<u64> {
+        self.open
+            .iter()
+            .filter(|(_, c)| c.busy == 0)
+            .max_by_key(|(id, c)| {
+                let n = self.per.get(&c.circuit).copied().unwrap_or(0);
+                (n, std::cmp::Reverse(**id))
+            })
+            .map(|(id, _)| *id)
     }
 }
 
-impl Drop for CircuitSlot {
-    fn drop(&mut self) {
-        if let Ok(mut map) = self.counts.0.lock()
-            && let Some(n) = map.get_mut(&self.circuit)
+impl Connections {
+    /// At most `max` connections, `per_circuit` of one circuit; `evict`: make room when full.
+    pub fn new(max: usize, per_circuit: usize, evict: bool) -> Connections {
+        Connections(Arc::new(std::sync::Mutex::new(Conns {
+            max: max.max(1),
+            per_circuit: per_circuit.max(1),
+            evict,
+            next: 0,
+            open: std::collections::HashMap::new(),
+            per: std::collections::HashMap::new(),
+        })))
+    }
+
+    /// A slot for a new connection: free, or (with eviction) taken from an idle connection;
+    /// `None` if the listener is full.
+    pub fn admit(&self) -> Option<Slot> {
+        let mut c = self.0.lock().ok()?;
+        if c.open.len() >= c.max {
+            let victim = if c.evict { c.victim() } else { None };
+            let gone = c.leave(victim?)?;
+            gone.evicted.notify_one();
+        }
+        let id = c.next;
+        c.next += 1;
+        let evicted = Arc::new(tokio::sync::Notify::new());
+        c.open.insert(
+            id,
+            Conn {
+                circuit: None,
+                busy: 0,
+                evicted: evicted.clone(),
+            },
+        );
+        *c.per.entry(None).or_insert(0) += 1;
+        Some(Slot {
+            conns: self.clone(),
+            id,
+            evicted,
+        })
+    }
+
+    /// Puts the connection of `slot` on `circuit`, unless that circuit already has its share.
+    pub fn enter(&self, slot: &Slot, circuit: Circuit) -> bool {
+        let Ok(mut c) = self.0.lock() else {
+            return false;
+        };
+        let key = Some(circuit.0);
+        if c.per.get(&key).copied().unwrap_or(0) >= c.per_circuit {
+            return false;
+        }
+        let Some(mut conn) = c.leave(slot.id) else {
+            return false;
+        };
+        conn.circuit = key;
+        c.open.insert(slot.id, conn);
+        *c.per.entry(key).or_insert(0) += 1;
+        true
+    }
+
+    /// Marks a request in flight on `slot`'s connection.
+    pub fn busy(&self, slot_id: u64) -> Busy {
+        if let Ok(mut c) = self.0.lock()
+            && let Some(conn) = c.open.get_mut(&slot_id)
         {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                map.remove(&self.circuit);
-            }
+            conn.busy = conn.busy.saturating_add(1);
+        }
+        Busy {
+            conns: self.clone(),
+            id: slot_id,
+        }
+    }
+
+    /// Open connections now.
+    pub fn len(&self) -> usize {
+        self.0.lock().map(|c| c.open.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Slot {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.conns.0.lock() {
+            c.leave(self.id);
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.conns.0.lock()
+            && let Some(conn) = c.open.get_mut(&self.id)
+        {
+            conn.busy = conn.busy.saturating_sub(1);
         }
     }
 }
@@ -217,25 +362,17 @@ impl Drop for CircuitSlot {
 /// Serves a connection that must begin with tor's PROXY header: read within the header
 /// timeout, or the connection is closed unanswered; then the circuit's cap (over it, closed
 /// unanswered); then HTTP, with the circuit on every request.
-fn spawn_proxied_connection<S>(
-    mut stream: S,
-    app: Router,
-    conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
-    circuits: CircuitCounts,
-) where
+async fn serve_proxied<S>(mut stream: S, app: Router, conn: ConnLimits, slot: &Slot)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(async move {
-        let _permit = permit;
-        let Some(circuit) = read_proxy_header(&mut stream, conn.header_timeout).await else {
-            return;
-        };
-        let Some(_slot) = circuits.enter(circuit, conn.per_circuit) else {
-            return;
-        };
-        serve_http(stream, app, conn, Some(circuit)).await;
-    });
+    let Some(circuit) = read_proxy_header(&mut stream, conn.header_timeout).await else {
+        return;
+    };
+    if !slot.conns.enter(slot, circuit) {
+        return;
+    }
+    serve_http(stream, app, conn, Some(circuit), slot).await;
 }
 
 /// The per-connection limits of a listener.
@@ -313,26 +450,16 @@ pub async fn shutdown_signal() {
 }
 
 /// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris, a write
-/// timeout, and no `Date` header (the server's clock can fingerprint an onion host). The
-/// permit is held until the connection ends.
-fn spawn_connection<S>(
+/// timeout, and no `Date` header (the server's clock can fingerprint an onion host); `circuit`,
+/// if known, goes into every request's extensions. Each request is marked in flight on `slot`
+/// from its head to the end of its response body.
+async fn serve_http<S>(
     stream: S,
     app: Router,
     conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    circuit: Option<Circuit>,
+    slot: &Slot,
 ) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    tokio::spawn(async move {
-        let _permit = permit;
-        serve_http(stream, app, conn, None).await;
-    });
-}
-
-/// HTTP/1.1 on one connection (see [`spawn_connection`]); `circuit`, if known, goes into every
-/// request's extensions.
-async fn serve_http<S>(stream: S, app: Router, conn: ConnLimits, circuit: Option<Circuit>)
-where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -341,14 +468,25 @@ where
         conn.write_timeout,
     );
     let header_timeout = conn.header_timeout;
+    let (conns, id) = (slot.conns.clone(), slot.id);
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             let app = app.clone();
+            let busy = conns.busy(id);
             answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if let Some(c) = circuit {
                 req.extensions_mut().insert(c);
             }
-            async move { app.oneshot(req.map(axum::body::Body::new)).await }
+            async move {
+                let res = app.oneshot(req.map(axum::body::Body::new)).await?;
+                // In flight until the body is sent (or dropped): a download is not idle.
+                Ok::<_, std::convert::Infallible>(res.map(|body| {
+                    axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |f| {
+                        let _in_flight = &busy;
+                        f
+                    }))
+                }))
+            }
         });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -637,19 +775,75 @@ mod tests {
 
     #[test]
     fn a_circuit_gets_at_most_its_share_of_connections() {
-        let counts = CircuitCounts::default();
-        let a: Vec<_> = (0..3).map(|_| counts.enter(Circuit(1), 3)).collect();
-        assert!(a.iter().all(Option::is_some));
+        let conns = Connections::new(100, 3, true);
+        let a: Vec<_> = (0..3)
+            .map(|_| {
+                let s = conns.admit().unwrap();
+                assert!(conns.enter(&s, Circuit(1)));
+                s
+            })
+            .collect();
+        let fourth = conns.admit().unwrap();
         assert!(
-            counts.enter(Circuit(1), 3).is_none(),
+            !conns.enter(&fourth, Circuit(1)),
             "the fourth of one circuit"
         );
         assert!(
-            counts.enter(Circuit(2), 3).is_some(),
+            conns.enter(&fourth, Circuit(2)),
             "another circuit is unaffected"
         );
         drop(a);
-        assert!(counts.enter(Circuit(1), 3).is_some(), "slots come back");
-        assert!(counts.0.lock().unwrap().len() <= 1, "empty entries go");
+        let again = conns.admit().unwrap();
+        assert!(conns.enter(&again, Circuit(1)), "slots come back");
+        assert_eq!(conns.len(), 2);
+        let c = conns.0.lock().unwrap();
+        assert!(c.per.len() <= 2, "empty entries go");
+    }
+
+    #[test]
+    fn a_full_listener_evicts_the_oldest_idle_connection_of_the_biggest_circuit() {
+        let conns = Connections::new(6, 16, true);
+        let on = |c: u32| {
+            let s = conns.admit().unwrap();
+            assert!(conns.enter(&s, Circuit(c)));
+            s
+        };
+        // Circuit 1 holds three (the oldest busy), circuit 2 two, circuit 3 one.
+        let one: Vec<_> = (0..3).map(|_| on(1)).collect();
+        let busy = conns.busy(one[0].id());
+        let two: Vec<_> = (0..2).map(|_| on(2)).collect();
+        let three = on(3);
+        assert_eq!(conns.len(), 6);
+        // Full: the newcomer takes the place of circuit 1's oldest idle one (not the busy one).
+        let new = conns.admit().expect("room is made");
+        assert!(!is_notified(&one[0]), "a request in flight is never cut");
+        assert!(
+            is_notified(&one[1]),
+            "the oldest idle of the biggest circuit"
+        );
+        assert!(!is_notified(&one[2]) && !is_notified(&two[0]) && !is_notified(&three));
+        assert_eq!(conns.len(), 6);
+        assert!(conns.enter(&new, Circuit(4)));
+        // Now circuits 1 and 2 hold two each: the oldest idle of the two goes (circuit 1's).
+        let _n2 = conns.admit().unwrap();
+        assert!(is_notified(&one[2]));
+        // Every connection busy: the newcomer is refused.
+        let all: Vec<Busy> = (0..100).map(|id| conns.busy(id)).collect();
+        assert!(conns.admit().is_none(), "no idle connection: refused");
+        drop(all);
+        drop(busy);
+        // Without eviction (no circuit ids), a full listener refuses.
+        let plain = Connections::new(2, 16, false);
+        let _k = (plain.admit().unwrap(), plain.admit().unwrap());
+        assert!(plain.admit().is_none());
+    }
+
+    /// Whether `slot` was told to end (consumes the notification).
+    fn is_notified(slot: &Slot) -> bool {
+        use std::future::Future;
+        let n = slot.evicted.notified();
+        let mut n = std::pin::pin!(n);
+        let mut cx = TaskContext::from_waker(std::task::Waker::noop());
+        n.as_mut().poll(&mut cx).is_ready()
     }
 }
