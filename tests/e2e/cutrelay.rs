@@ -220,10 +220,12 @@ fn relay(
     let mut chunk = n;
     loop {
         let take = (chunk as u64).min(left) as usize;
+        // Counted before it is written: once the server has the bytes it may answer, and the
+        // client may see the end of that answer before this thread runs again.
+        stats.up.fetch_add(take as u64, Ordering::SeqCst);
         if u_w.write_all(&buf[..take]).is_err() {
             break;
         }
-        stats.up.fetch_add(take as u64, Ordering::SeqCst);
         left -= take as u64;
         if left == 0 {
             done.store(true, Ordering::SeqCst);

@@ -97,7 +97,24 @@ j-replies-imported-text =
        *[other] { $sources } Quellen
     } importiert; { $already } schon zugestellt. Die Quellen sehen sie, wenn sie sich anmelden.
 j-replies-refused-title = Antworten abgelehnt
-j-replies-refused-text = Das Antwortpaket wurde abgelehnt, nichts wurde importiert. Der Grund, auf Englisch: { $reason }
+j-replies-refused-text = Das Antwortpaket wurde abgelehnt, nichts wurde importiert. { $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = Auf diesem Server ist kein Antwortschlüssel der Redaktion hinterlegt, daher kann keiner Antwort vertraut werden. Die Administration hinterlegt ihn mit postern trust-newsroom.
+j-refusal-not-bundle = Diese Datei ist kein Antwortpaket. Laden Sie die Datei hoch, die postern-review export-replies geschrieben hat.
+j-refusal-unreadable = Diese Datei lässt sich nicht als Antwortpaket lesen: Sie ist abgeschnitten oder eine andere Art von Datei. Kopieren Sie die Datei, die postern-review export-replies geschrieben hat, erneut und laden Sie sie hoch.
+j-refusal-version = Das Paket hat eine Version, die dieser Server nicht lesen kann. Aktualisieren Sie den Server oder postern-review, damit beide zusammenpassen.
+j-refusal-cut-short = Das Paket ist unvollständig: Es endet zu früh oder lässt sich nicht lesen. Kopieren Sie es erneut und laden Sie die neue Kopie hoch.
+j-refusal-not-signed = Das Paket ist nicht mit dem Redaktionsschlüssel signiert, der auf diesem Server hinterlegt ist. Es wurde verändert oder mit einem anderen Schlüssel erstellt.
+j-refusal-altered = Eine Antwort im Paket passt nicht zu ihrem signierten Eintrag: Das Paket wurde unterwegs beschädigt oder verändert. Exportieren Sie es erneut.
+j-refusal-malformed = Das Paket ist beschädigt oder nicht in der Form, die postern-review schreibt. Exportieren Sie es erneut.
+j-refusal-unknown-source = Eine Antwort richtet sich an eine Quelle, die dieser Server nicht kennt. Vielleicht ist das Paket für einen anderen Server bestimmt.
+j-refusal-source-record = Der Eintrag der Quelle einer Antwort lässt sich auf diesem Server nicht prüfen. Sagen Sie der Administration Bescheid.
+j-refusal-wrong-key = Eine Antwort ist nicht für den Antwortschlüssel ihrer Quelle verschlüsselt, die Quelle könnte sie also nicht lesen. Schreiben Sie sie mit postern-review reply neu.
+j-refusal-too-large = Das Paket enthält zu viele Antworten für einen Import. Exportieren Sie weniger Antworten auf einmal.
+j-refusal-conflict = Eine Antwort im Paket hat die Kennung einer anderen Antwort, die schon auf diesem Server liegt.
+j-refusal-write-failed = Das Schreiben der Antworten brach mittendrin ab. Laden Sie dasselbe Paket noch einmal hoch: Der Import wird abgeschlossen, nichts kommt doppelt hinzu.
 
 ## Fehler
 

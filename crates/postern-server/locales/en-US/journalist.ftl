@@ -121,7 +121,24 @@ j-replies-imported-text =
        *[other] { $sources } sources
     }; { $already } already delivered. Sources see them when they log in.
 j-replies-refused-title = Replies refused
-j-replies-refused-text = The reply bundle was refused and nothing was imported. The reason, in English: { $reason }
+j-replies-refused-text = The reply bundle was refused and nothing was imported. { $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = No newsroom reply key is pinned on this server, so no reply can be trusted. The operator pins it with postern trust-newsroom.
+j-refusal-not-bundle = This file is not a reply bundle. Upload the file that postern-review export-replies wrote.
+j-refusal-unreadable = This file cannot be read as a reply bundle: it is cut short, or it is another kind of file. Upload the file that postern-review export-replies wrote, copied again.
+j-refusal-version = The bundle is of a version this server cannot read. Update the server or postern-review so that both match.
+j-refusal-cut-short = The bundle is incomplete: it ends too early or cannot be read. Copy it again and upload the new copy.
+j-refusal-not-signed = The bundle is not signed by the newsroom key pinned on this server. It was altered, or made with another key.
+j-refusal-altered = A reply in the bundle differs from its signed record: the bundle was damaged or altered on the way. Export it again.
+j-refusal-malformed = The bundle is damaged or not in the form that postern-review writes. Export it again.
+j-refusal-unknown-source = A reply is addressed to a source this server does not know. The bundle may be meant for another server.
+j-refusal-source-record = The record of a reply’s source on this server does not verify. Tell the operator.
+j-refusal-wrong-key = A reply is not encrypted to its source’s reply key, so the source could not read it. Write it again with postern-review reply.
+j-refusal-too-large = The bundle holds too many replies for one import. Export fewer replies at a time.
+j-refusal-conflict = A reply in the bundle has the id of another reply already on this server.
+j-refusal-write-failed = Writing the replies failed partway. Upload the same bundle again: it completes the import and adds nothing twice.
 
 ## Errors
 

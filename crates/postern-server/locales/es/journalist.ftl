@@ -90,7 +90,24 @@ j-replies-failed = La importación falló; no se importó nada.
 j-replies-imported-title = Respuestas importadas
 j-replies-imported-text = Respuestas nuevas importadas: { $new }, para { $sources } fuente(s); ya entregadas antes: { $already }. Las fuentes las verán cuando inicien sesión.
 j-replies-refused-title = Respuestas rechazadas
-j-replies-refused-text = El paquete de respuestas se rechazó y no se importó nada. El motivo, en inglés: { $reason }
+j-replies-refused-text = El paquete de respuestas se rechazó y no se importó nada. { $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = Este servidor no tiene fijada la clave de respuestas de la redacción, así que no se puede confiar en ninguna respuesta. La persona que administra el servidor la fija con postern trust-newsroom.
+j-refusal-not-bundle = Este archivo no es un paquete de respuestas. Suba el archivo que escribió postern-review export-replies.
+j-refusal-unreadable = Este archivo no se puede leer como un paquete de respuestas: está cortado, o es otro tipo de archivo. Copie de nuevo el archivo que escribió postern-review export-replies y súbalo.
+j-refusal-version = El paquete es de una versión que este servidor no sabe leer. Actualice el servidor o postern-review para que coincidan.
+j-refusal-cut-short = El paquete está incompleto: termina antes de tiempo o no se puede leer. Cópielo de nuevo y suba la copia nueva.
+j-refusal-not-signed = El paquete no está firmado con la clave de la redacción fijada en este servidor. Fue alterado, o se hizo con otra clave.
+j-refusal-altered = Una respuesta del paquete no coincide con su registro firmado: el paquete se dañó o se alteró por el camino. Expórtelo de nuevo.
+j-refusal-malformed = El paquete está dañado o no tiene la forma que escribe postern-review. Expórtelo de nuevo.
+j-refusal-unknown-source = Una respuesta va dirigida a una fuente que este servidor no conoce. Puede que el paquete sea para otro servidor.
+j-refusal-source-record = El registro de la fuente de una respuesta no se verifica en este servidor. Avise a quien administra el servidor.
+j-refusal-wrong-key = Una respuesta no está cifrada con la clave de respuestas de su fuente, así que la fuente no podría leerla. Escríbala de nuevo con postern-review reply.
+j-refusal-too-large = El paquete tiene demasiadas respuestas para una sola importación. Exporte menos respuestas cada vez.
+j-refusal-conflict = Una respuesta del paquete tiene el identificador de otra respuesta que ya está en este servidor.
+j-refusal-write-failed = La escritura de las respuestas falló a medias. Suba el mismo paquete otra vez: la importación se completa y nada se añade dos veces.
 
 ## Errores
 

@@ -90,7 +90,24 @@ j-replies-failed = L’importation a échoué ; rien n’a été importé.
 j-replies-imported-title = Réponses importées
 j-replies-imported-text = Nouvelles réponses importées : { $new }, pour { $sources } source(s) ; déjà remises : { $already }. Les sources les verront à leur prochaine connexion.
 j-replies-refused-title = Réponses refusées
-j-replies-refused-text = Le paquet de réponses a été refusé et rien n’a été importé. La raison, en anglais : { $reason }
+j-replies-refused-text = Le paquet de réponses a été refusé et rien n’a été importé. { $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = Aucune clé de réponse de la rédaction n’est épinglée sur ce serveur : aucune réponse ne peut donc être reconnue comme authentique. L’administrateur l’épingle avec postern trust-newsroom.
+j-refusal-not-bundle = Ce fichier n’est pas un paquet de réponses. Envoyez le fichier écrit par postern-review export-replies.
+j-refusal-unreadable = Ce fichier ne peut pas être lu comme un paquet de réponses : il est tronqué, ou c’est un autre type de fichier. Copiez à nouveau le fichier écrit par postern-review export-replies et envoyez-le.
+j-refusal-version = Le paquet est d’une version que ce serveur ne sait pas lire. Mettez à jour le serveur ou postern-review pour que les deux concordent.
+j-refusal-cut-short = Le paquet est incomplet : il s’arrête trop tôt ou ne peut pas être lu. Copiez-le à nouveau et envoyez la nouvelle copie.
+j-refusal-not-signed = Le paquet n’est pas signé par la clé de la rédaction épinglée sur ce serveur. Il a été modifié, ou fait avec une autre clé.
+j-refusal-altered = Une réponse du paquet ne correspond pas à son registre signé : le paquet a été abîmé ou modifié en route. Exportez-le à nouveau.
+j-refusal-malformed = Le paquet est abîmé ou n’a pas la forme qu’écrit postern-review. Exportez-le à nouveau.
+j-refusal-unknown-source = Une réponse s’adresse à une source que ce serveur ne connaît pas. Le paquet est peut-être destiné à un autre serveur.
+j-refusal-source-record = Le registre de la source d’une réponse ne se vérifie pas sur ce serveur. Prévenez l’administrateur.
+j-refusal-wrong-key = Une réponse n’est pas chiffrée pour la clé de réponse de sa source, qui ne pourrait donc pas la lire. Écrivez-la à nouveau avec postern-review reply.
+j-refusal-too-large = Le paquet contient trop de réponses pour une seule importation. Exportez moins de réponses à la fois.
+j-refusal-conflict = Une réponse du paquet porte l’identifiant d’une autre réponse déjà présente sur ce serveur.
+j-refusal-write-failed = L’écriture des réponses s’est arrêtée en cours de route. Envoyez à nouveau le même paquet : l’importation se termine et rien n’est ajouté deux fois.
 
 ## Erreurs
 

@@ -79,7 +79,24 @@ j-replies-failed = İçe aktarma başarısız oldu; hiçbir şey içe aktarılma
 j-replies-imported-title = Yanıtlar içe aktarıldı
 j-replies-imported-text = { $sources } kaynak için { $new } yeni yanıt içe aktarıldı; { $already } yanıt zaten teslim edilmişti. Kaynaklar oturum açtıklarında görecek.
 j-replies-refused-title = Yanıtlar reddedildi
-j-replies-refused-text = Yanıt paketi reddedildi ve hiçbir şey içe aktarılmadı. Nedeni (İngilizce): { $reason }
+j-replies-refused-text = Yanıt paketi reddedildi ve hiçbir şey içe aktarılmadı. { $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = Bu sunucuda haber odasının yanıt anahtarı sabitlenmemiş; bu yüzden hiçbir yanıta güvenilemez. Yönetici onu postern trust-newsroom ile sabitler.
+j-refusal-not-bundle = Bu dosya bir yanıt paketi değil. postern-review export-replies komutunun yazdığı dosyayı yükleyin.
+j-refusal-unreadable = Bu dosya bir yanıt paketi olarak okunamıyor: ya yarıda kesilmiş ya da başka türden bir dosya. postern-review export-replies komutunun yazdığı dosyayı yeniden kopyalayıp yükleyin.
+j-refusal-version = Paket, bu sunucunun okuyamadığı bir sürümde. Sürümler eşleşsin diye sunucuyu ya da postern-review aracını güncelleyin.
+j-refusal-cut-short = Paket eksik: erken bitiyor ya da okunamıyor. Yeniden kopyalayın ve yeni kopyayı yükleyin.
+j-refusal-not-signed = Paket, bu sunucuda sabitlenen haber odası anahtarıyla imzalanmamış. Ya değiştirilmiş ya da başka bir anahtarla yapılmış.
+j-refusal-altered = Paketteki bir yanıt imzalı kaydıyla uyuşmuyor: paket yolda bozulmuş ya da değiştirilmiş. Yeniden dışa aktarın.
+j-refusal-malformed = Paket bozuk ya da postern-review aracının yazdığı biçimde değil. Yeniden dışa aktarın.
+j-refusal-unknown-source = Bir yanıt, bu sunucunun tanımadığı bir kaynağa gönderilmiş. Paket başka bir sunucu için olabilir.
+j-refusal-source-record = Bir yanıtın kaynağına ait kayıt bu sunucuda doğrulanamıyor. Yöneticiye haber verin.
+j-refusal-wrong-key = Bir yanıt, kaynağının yanıt anahtarıyla şifrelenmemiş; kaynak onu okuyamazdı. postern-review reply ile yeniden yazın.
+j-refusal-too-large = Pakette tek seferde içe aktarılamayacak kadar çok yanıt var. Her seferinde daha az yanıt dışa aktarın.
+j-refusal-conflict = Paketteki bir yanıt, bu sunucuda zaten bulunan başka bir yanıtla aynı kimliğe sahip.
+j-refusal-write-failed = Yanıtlar yazılırken işlem yarıda kaldı. Aynı paketi yeniden yükleyin: içe aktarma tamamlanır ve hiçbir şey iki kez eklenmez.
 
 ## Hatalar
 

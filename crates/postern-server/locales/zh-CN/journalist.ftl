@@ -79,7 +79,24 @@ j-replies-failed = 导入失败；没有导入任何内容。
 j-replies-imported-title = 回复已导入
 j-replies-imported-text = 为 { $sources } 个来源导入了 { $new } 条新回复；{ $already } 条之前已送达。来源登录后就能看到。
 j-replies-refused-title = 回复被拒绝
-j-replies-refused-text = 回复包被拒绝，没有导入任何内容。原因（英文）：{ $reason }
+j-replies-refused-text = 回复包被拒绝，没有导入任何内容。{ $reason }
+
+## Why a reply bundle was refused
+
+j-refusal-no-key = 这台服务器上没有固定编辑部的回复密钥，所以任何回复都不能信任。运营者用 postern trust-newsroom 固定它。
+j-refusal-not-bundle = 这个文件不是回复包。请上传 postern-review export-replies 生成的文件。
+j-refusal-unreadable = 这个文件无法作为回复包读取：它不完整，或者根本是另一种文件。请重新复制 postern-review export-replies 生成的文件，再上传。
+j-refusal-version = 这个回复包的版本是这台服务器读不了的。请更新服务器或 postern-review，让两者版本一致。
+j-refusal-cut-short = 回复包不完整：提前结束了，或者无法读取。请重新复制一份，再上传新的副本。
+j-refusal-not-signed = 回复包没有用这台服务器上固定的编辑部密钥签名。它被改动过，或者是用别的密钥生成的。
+j-refusal-altered = 包里的一条回复与它的签名记录不一致：回复包在途中损坏或被改动。请重新导出。
+j-refusal-malformed = 回复包已损坏，或者不是 postern-review 写出的格式。请重新导出。
+j-refusal-unknown-source = 有一条回复发给了这台服务器不认识的来源。这个回复包可能是给另一台服务器的。
+j-refusal-source-record = 这台服务器上一条回复所属来源的记录没有通过验证。请告诉运营者。
+j-refusal-wrong-key = 有一条回复没有用其来源的回复密钥加密，来源无法读到它。请用 postern-review reply 重新写。
+j-refusal-too-large = 这个回复包里的回复太多，一次导入不了。请每次导出少一些回复。
+j-refusal-conflict = 包里有一条回复的编号与服务器上已有的另一条回复相同。
+j-refusal-write-failed = 写入回复时中途失败。请再次上传同一个回复包：导入会完成，且不会重复添加任何内容。
 
 ## 错误
 

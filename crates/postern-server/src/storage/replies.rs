@@ -70,13 +70,118 @@ pub fn import_replies(cfg: &Config, input: &Path) -> Result<ImportReport> {
 
 fn import_from(cfg: &Config, input: impl Read) -> Result<ImportReport> {
     let spool = Spool::open(&cfg.spool_dir()).context("opening the spool")?;
-    import_into(
+    Ok(import_into(
         &spool,
         cfg.newsroom_key.as_ref(),
         &cfg.signing_key.verifying_key(),
         input,
-    )
+    )?)
 }
+
+/// Why a reply bundle was refused, as a kind: the journalist interface names it in the
+/// journalist's language (`web::journalist::uploads`), and nothing of the bundle's own bytes
+/// reaches the page. The English text of [`ImportError`] stays the command line's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No newsroom reply-signing key is pinned, so no reply can be trusted.
+    NoNewsroomKey,
+    /// The file is not a reply bundle.
+    NotABundle,
+    /// A reply bundle of a version this build does not read.
+    UnknownVersion,
+    /// The file cannot be read as a bundle (a damaged stream, or another kind of file).
+    Unreadable,
+    /// The bundle ends before every reply its signed manifest lists.
+    CutShort,
+    /// The manifest or a reply record is not signed by the pinned newsroom key.
+    NotSigned,
+    /// A reply's ciphertext differs from its signed record.
+    Altered,
+    /// Any other fault of the bundle's structure (names, order, sizes of its entries).
+    Malformed,
+    /// A reply is addressed to a source this server does not know.
+    UnknownSource,
+    /// The record of a reply's source does not verify with the spool's key.
+    BadSourceRecord,
+    /// A reply is not sealed to its source's reply key.
+    WrongRecipient,
+    /// More ciphertext than one import holds.
+    TooLarge,
+    /// A reply has the id of another reply already here.
+    Conflict,
+    /// Writing into the spool failed partway (importing the bundle again completes it).
+    WriteFailed,
+}
+
+impl Refusal {
+    /// Every kind, for the tests that each has its words in every language.
+    pub const ALL: [Refusal; 14] = [
+        Refusal::NoNewsroomKey,
+        Refusal::NotABundle,
+        Refusal::Unreadable,
+        Refusal::UnknownVersion,
+        Refusal::CutShort,
+        Refusal::NotSigned,
+        Refusal::Altered,
+        Refusal::Malformed,
+        Refusal::UnknownSource,
+        Refusal::BadSourceRecord,
+        Refusal::WrongRecipient,
+        Refusal::TooLarge,
+        Refusal::Conflict,
+        Refusal::WriteFailed,
+    ];
+
+    /// The kind of a fault the bundle reader found. Its structural faults carry a fixed reason
+    /// (a `&'static str` of `postern_spool::replies`), sorted here into the kinds a journalist
+    /// can act on; an unknown one is `Malformed`, which is still true.
+    fn of_bundle(e: &BundleError) -> Refusal {
+        match e {
+            BundleError::NotABundle => Refusal::NotABundle,
+            BundleError::UnknownVersion => Refusal::UnknownVersion,
+            BundleError::Io(_) => Refusal::Unreadable,
+            BundleError::Incomplete { .. } => Refusal::CutShort,
+            BundleError::BadEntry { why, .. } => {
+                if why.contains("not signed by the pinned newsroom key") {
+                    Refusal::NotSigned
+                } else if why.contains("does not match its signed record")
+                    || why.contains("differs from its record")
+                {
+                    Refusal::Altered
+                } else if why.contains("manifest is missing") || why.contains("ends before") {
+                    Refusal::CutShort
+                } else {
+                    Refusal::Malformed
+                }
+            }
+            // The visitor's refusals are this module's, and recorded where they are made; a
+            // kind the reader may add later is still a fault of the bundle's form.
+            _ => Refusal::Malformed,
+        }
+    }
+}
+
+/// A refused (or failed) import: its [`Refusal`] kind, and the English message of
+/// `postern import-replies` (its `Display`).
+#[derive(Debug)]
+pub struct ImportError {
+    pub refusal: Refusal,
+    error: anyhow::Error,
+}
+
+impl ImportError {
+    fn new(refusal: Refusal, error: anyhow::Error) -> ImportError {
+        ImportError { refusal, error }
+    }
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for ImportError {}
 
 /// Imports a reply bundle into `spool`: the one path for `postern import-replies` and the
 /// journalist interface's upload. `newsroom` is the pinned reply-signing key, `server` the
@@ -86,36 +191,64 @@ pub fn import_into(
     newsroom: Option<&VerifyingKey>,
     server: &VerifyingKey,
     input: impl Read,
-) -> Result<ImportReport> {
+) -> Result<ImportReport, ImportError> {
     let Some(newsroom) = newsroom.copied() else {
-        bail!(
-            "no newsroom key is pinned, so no reply can be trusted: run `postern trust-newsroom --config FILE ed25519:…` with the key `postern-review keygen` printed"
-        );
+        return Err(ImportError::new(
+            Refusal::NoNewsroomKey,
+            anyhow::anyhow!(
+                "no newsroom key is pinned, so no reply can be trusted: run `postern trust-newsroom --config FILE ed25519:…` with the key `postern-review keygen` printed"
+            ),
+        ));
     };
     let server = *server;
     let mut staged: Vec<VerifiedReply> = Vec::new();
     let mut staged_bytes = 0usize;
+    // The kind of the visitor's refusal, if it made one.
+    let mut refusal = None;
     let result = read_reply_bundle(input, &newsroom, |reply| {
+        let mut refuse = |kind, why: &str| {
+            refusal = Some(kind);
+            Err(why.to_owned())
+        };
         let source = reply.record.source;
         let path = spool.source_record_path(&source);
         let bytes = match read_bounded(&path, MAX_RECORD_LEN as u64) {
             Ok(b) => b,
-            _ => return Err("a reply is addressed to a source this server does not know".into()),
+            _ => {
+                return refuse(
+                    Refusal::UnknownSource,
+                    "a reply is addressed to a source this server does not know",
+                );
+            }
         };
-        let record = SourceRecord::parse_verified(&bytes, &server)
-            .map_err(|_| "the record of a reply's source does not verify".to_string())?;
+        let Ok(record) = SourceRecord::parse_verified(&bytes, &server) else {
+            return refuse(
+                Refusal::BadSourceRecord,
+                "the record of a reply's source does not verify",
+            );
+        };
         if !reply.record.recipients.contains(&record.reply) {
-            return Err("a reply is not sealed to its source's reply key".into());
+            return refuse(
+                Refusal::WrongRecipient,
+                "a reply is not sealed to its source's reply key",
+            );
         }
         staged_bytes = staged_bytes.saturating_add(reply.ciphertext.len());
         if staged_bytes > MAX_STAGED {
-            return Err("the bundle is too large for one import; export fewer replies".into());
+            return refuse(
+                Refusal::TooLarge,
+                "the bundle is too large for one import; export fewer replies",
+            );
         }
         staged.push(reply);
         Ok(())
     });
     if let Err(e) = result {
-        return Err(refused(e));
+        let kind = match (&e, refusal) {
+            (BundleError::Refused { .. }, Some(kind)) => kind,
+            _ => Refusal::of_bundle(&e),
+        };
+        return Err(ImportError::new(kind, refused(e)));
     }
     let mut report = ImportReport {
         new: 0,
@@ -135,9 +268,12 @@ pub fn import_into(
             Err(e) => e.kind() == io::ErrorKind::InvalidData,
         };
         if conflict {
-            bail!(
-                "reply bundle refused, nothing was imported: a reply in it has the id of another reply already here"
-            )
+            return Err(ImportError::new(
+                Refusal::Conflict,
+                anyhow::anyhow!(
+                    "reply bundle refused, nothing was imported: a reply in it has the id of another reply already here"
+                ),
+            ));
         }
     }
     let mut rng = rand::rng();
@@ -150,7 +286,8 @@ pub fn import_into(
                 &r.ciphertext,
                 &r.record_text,
             )
-            .context("writing a reply into the spool")?;
+            .context("writing a reply into the spool")
+            .map_err(|e| ImportError::new(Refusal::WriteFailed, e))?;
         if fresh {
             report.new += 1;
         } else {

@@ -360,6 +360,104 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, usize)>) -> (String, V
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// A multipart body of text `fields`, then one file field `name` holding `data`.
+fn multipart_file(fields: &[(&str, &str)], name: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let (ct, mut body) = multipart(fields, None);
+    let end = "--postern-i18n-boundary--\r\n";
+    body.truncate(body.len() - end.len());
+    body.extend_from_slice(
+        format!(
+            "--postern-i18n-boundary\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"replies.tar\"\r\nContent-Type: application/x-tar\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(end.as_bytes());
+    (ct, body)
+}
+
+fn spool_of(h: &Harness) -> postern_spool::spool::Spool {
+    postern_spool::spool::Spool::open(&h.data.join("spool")).unwrap()
+}
+
+/// The sources of the spool now.
+fn sources_of(h: &Harness) -> BTreeSet<postern_spool::ids::SourceId> {
+    spool_of(h).sources().unwrap().into_iter().collect()
+}
+
+/// A reply bundle with `text` for `source`, signed with `key` (the pinned newsroom key, or
+/// another one).
+fn reply_bundle(
+    h: &Harness,
+    source: &postern_spool::ids::SourceId,
+    text: &str,
+    key: &postern_spool::keys::SigningKey,
+) -> Vec<u8> {
+    let spool = spool_of(h);
+    let bytes = std::fs::read(spool.source_record_path(source)).unwrap();
+    let record =
+        postern_spool::record::SourceRecord::parse_verified(&bytes, &h.server_key).unwrap();
+    let day = postern_spool::day::Day(20_788);
+    let mut rng = rand::rng();
+    let reply =
+        postern_spool::replies::seal_reply(&mut rng, text, &record, &h.recipients, day, key)
+            .unwrap();
+    postern_spool::replies::write_reply_bundle(&mut rng, Vec::new(), day, key, &[reply]).unwrap()
+}
+
+/// The one source that appeared since `before`.
+fn new_source(
+    h: &Harness,
+    before: &BTreeSet<postern_spool::ids::SourceId>,
+) -> postern_spool::ids::SourceId {
+    let now = sources_of(h);
+    let fresh: Vec<_> = now.difference(before).copied().collect();
+    assert_eq!(fresh.len(), 1, "one new source");
+    fresh[0]
+}
+
+/// Renames the first entry of the tar stream `tar` (and mends its header's checksum).
+fn retitle(tar: &mut [u8], name: &[u8]) {
+    tar[..100].fill(0);
+    tar[..name.len()].copy_from_slice(name);
+    tar[148..156].fill(b' ');
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+}
+
+/// Where the last entry of the tar stream `tar` starts (walking the headers' sizes; a GNU long
+/// name belongs to the entry after it).
+fn last_entry_start(tar: &[u8]) -> usize {
+    let mut at = 0;
+    let mut last = 0;
+    let mut long_name = None;
+    while at + 512 <= tar.len() && tar[at] != 0 {
+        let size = std::str::from_utf8(&tar[at + 124..at + 135]).unwrap();
+        let size = usize::from_str_radix(size.trim_matches(|c| c == '\0' || c == ' '), 8).unwrap();
+        if tar[at + 156] == b'L' {
+            long_name.get_or_insert(at);
+        } else {
+            last = long_name.take().unwrap_or(at);
+        }
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    last
+}
+
+/// The `value` of the first hidden input `name` after `after` in `html`.
+fn hidden_after(html: &str, after: &str, name: &str) -> String {
+    let from = html.find(after).unwrap_or_else(|| panic!("no {after}"));
+    let rest = &html[from..];
+    let at = format!("name=\"{name}\" value=\"");
+    let i = rest
+        .find(&at)
+        .unwrap_or_else(|| panic!("no {name} after {after}"))
+        + at.len();
+    let end = rest[i..].find('"').unwrap() + i;
+    rest[i..end].to_owned()
+}
+
 /// Walks a source through every page in `lang` and returns (name, status, html) of each.
 async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)> {
     let code = lang.code();
@@ -393,6 +491,7 @@ async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)
         )
         .await;
     pages.push(("nothing-sent", empty.status, empty.body));
+    let before = sources_of(h);
     let (ct, body) = multipart(&[("csrf", &csrf), ("message", "hello")], None);
     let sent = b
         .send(
@@ -412,6 +511,34 @@ async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)
     pages.push(("submitted", thanks.status, thanks.body));
     let home = b.get(&format!("/{code}/home")).await;
     pages.push(("home", home.status, home.body));
+    // The newsroom replies: the home page shows the reply, then deletes it on request.
+    let source = new_source(h, &before);
+    let newsroom = h.newsroom.as_ref().expect("a pinned newsroom key");
+    let bundle = reply_bundle(h, &source, "REPLY-MARKER merci, спасибо", newsroom);
+    postern_server::storage::replies::import_into(
+        &spool_of(h),
+        Some(&newsroom.verifying_key()),
+        &h.server_key,
+        bundle.as_slice(),
+    )
+    .unwrap();
+    let replies = b.get(&format!("/{code}/home")).await;
+    assert!(
+        replies
+            .body
+            .contains("<pre class=\"reply\">REPLY-MARKER merci, спасибо</pre>"),
+        "{lang:?}: {}",
+        replies.body
+    );
+    let reply = hidden_after(&replies.body, "/replies/delete\"", "reply");
+    pages.push(("replies", replies.status, replies.body));
+    let deleted = b
+        .post_form(
+            &format!("/{code}/replies/delete"),
+            &[("csrf", &csrf), ("reply", &reply)],
+        )
+        .await;
+    pages.push(("reply-deleted", deleted.status, deleted.body));
     let (ct, body) = multipart(
         &[("csrf", &csrf), ("message", "kept")],
         Some(("big.bin", 3 << 20)),
@@ -460,11 +587,46 @@ async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)
     )
     .await;
     pages.push(("expired", expired.status, expired.body));
+    // No room in the codename derivation queue: the calm "busy" page (a 503).
+    let full = Harness::new(|l| l.argon2_queue = 0);
+    let mut c = Browser::new(&full.source);
+    let landing = c.get(&format!("/{code}/")).await;
+    let busy = c
+        .post_form(
+            &format!("/{code}/generate"),
+            &[("csrf", &csrf_of(&landing.body))],
+        )
+        .await;
+    pages.push(("busy", busy.status, busy.body));
     pages
 }
 
+/// The pages the in-process walk of the source interface renders, in its order (the browser
+/// walk in `tests/e2e/i18n_browser.rs` covers the same set).
+const SOURCE_PAGES: [&str; 19] = [
+    "landing",
+    "safety",
+    "large",
+    "codename",
+    "codename-expired",
+    "home-new",
+    "nothing-sent",
+    "submitted",
+    "home",
+    "replies",
+    "reply-deleted",
+    "too-large",
+    "logged-out",
+    "login",
+    "login-error",
+    "login-keyboard",
+    "not-found",
+    "expired",
+    "busy",
+];
+
 fn harness() -> Harness {
-    Harness::new(|l| {
+    Harness::with_newsroom(|l| {
         l.max_file_bytes = 1 << 20;
         l.max_request_bytes = 2 << 20;
     })
@@ -480,7 +642,22 @@ async fn every_page_in_every_language_is_in_that_language() {
             "{lang:?}: {}",
             english.len()
         );
-        for (name, status, html) in walk(&h, lang).await {
+        let pages = walk(&h, lang).await;
+        let names: Vec<&str> = pages.iter().map(|p| p.0).collect();
+        assert_eq!(names, SOURCE_PAGES, "{lang:?}");
+        let status = |n: &str| pages.iter().find(|p| p.0 == n).map(|p| p.1.as_u16());
+        assert_eq!(status("replies"), Some(200), "{lang:?}");
+        assert_eq!(status("reply-deleted"), Some(200), "{lang:?}");
+        assert_eq!(status("busy"), Some(503), "{lang:?}");
+        let (_, _, deleted) = pages.iter().find(|p| p.0 == "reply-deleted").unwrap();
+        assert!(
+            deleted.contains(&i18n::t(lang, "notice-reply-deleted"))
+                && !deleted.contains("REPLY-MARKER"),
+            "{lang:?}: {deleted}"
+        );
+        let (_, _, busy) = pages.iter().find(|p| p.0 == "busy").unwrap();
+        assert!(busy.contains(&i18n::t(lang, "busy-heading")), "{lang:?}");
+        for (name, status, html) in pages {
             assert!(
                 html.contains(&format!(
                     "<html lang=\"{}\" dir=\"{}\">",
@@ -841,11 +1018,13 @@ mod journalist {
     pub(crate) async fn walk(h: &Harness, lang: Lang) -> Vec<(&'static str, StatusCode, String)> {
         let mut s = Browser::new(&h.source);
         let csrf = crate::web::new_source(&mut s).await;
+        let before = sources_of(h);
         let (ct, body) = crate::web::multipart(&[("csrf", &csrf), ("message", "hello")]);
         let r = s
             .send("POST", "/en/submit", &[("content-type", &ct)], &body)
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let writer = new_source(h, &before);
 
         let mut b = Browser::new(&h.journalist);
         let mut pages = Vec::new();
@@ -941,6 +1120,41 @@ mod journalist {
             .send("POST", "/replies", &[("content-type", &ct)], &body)
             .await;
         pages.push(("replies-none", none.status, none.body));
+        // A reply bundle for the source that wrote, from the reviewer: imported.
+        let newsroom = h.newsroom.as_ref().expect("a pinned newsroom key");
+        let bundle = reply_bundle(h, &writer, "a reply", newsroom);
+        let (ct, body) = multipart_file(&[("csrf", &csrf)], "bundle", &bundle);
+        let imported = b
+            .send("POST", "/replies", &[("content-type", &ct)], &body)
+            .await;
+        pages.push(("replies-imported", imported.status, imported.body));
+        // Refused: not a bundle at all, then one signed by another key.
+        let (ct, body) = multipart_file(&[("csrf", &csrf)], "bundle", b"not a bundle");
+        let refused = b
+            .send("POST", "/replies", &[("content-type", &ct)], &body)
+            .await;
+        assert!(
+            refused
+                .body
+                .contains(&i18n::t(lang, "j-refusal-unreadable")),
+            "{lang:?}: {}",
+            refused.body
+        );
+        pages.push(("replies-refused", refused.status, refused.body));
+        let other = postern_spool::keys::SigningKey::generate(&mut rand::rng());
+        let forged = reply_bundle(h, &writer, "a reply", &other);
+        let (ct, body) = multipart_file(&[("csrf", &csrf)], "bundle", &forged);
+        let unsigned = b
+            .send("POST", "/replies", &[("content-type", &ct)], &body)
+            .await;
+        assert!(
+            unsigned
+                .body
+                .contains(&i18n::t(lang, "j-refusal-not-signed")),
+            "{lang:?}: {}",
+            unsigned.body
+        );
+        pages.push(("replies-not-signed", unsigned.status, unsigned.body));
         let missing = b.get(&format!("/sources/{}", "0".repeat(64))).await;
         pages.push(("no-such-source", missing.status, missing.body));
         let nope = b.get("/no-such-page").await;
@@ -975,17 +1189,164 @@ mod journalist {
         pages
     }
 
+    /// The pages the in-process walk of the journalist interface renders, in its order.
+    const JOURNALIST_PAGES: [&str; 18] = [
+        "login",
+        "login-failed",
+        "sources",
+        "source",
+        "confirm",
+        "selection",
+        "bad-date",
+        "not-confirmed",
+        "replies-none",
+        "replies-imported",
+        "replies-refused",
+        "replies-not-signed",
+        "no-such-source",
+        "not-found",
+        "forbidden",
+        "cross-origin",
+        "logged-out",
+        "session-ended",
+    ];
+
+    /// A refused reply bundle is named in the journalist's language, by its kind: never the
+    /// storage layer's English, never the bundle's own bytes.
+    #[tokio::test]
+    async fn a_refused_reply_bundle_is_named_in_the_journalists_language() {
+        let h = harness();
+        let mut s = Browser::new(&h.source);
+        let csrf = crate::web::new_source(&mut s).await;
+        let before = sources_of(&h);
+        let (ct, body) = crate::web::multipart(&[("csrf", &csrf), ("message", "hello")]);
+        s.send("POST", "/en/submit", &[("content-type", &ct)], &body)
+            .await;
+        let writer = new_source(&h, &before);
+        let newsroom = h.newsroom.as_ref().unwrap();
+        let good = reply_bundle(&h, &writer, "a reply", newsroom);
+        // Altered on the way: one byte of the reply's ciphertext.
+        let mut altered = good.clone();
+        let at = altered
+            .windows(18)
+            .position(|w| w == b"age-encryption.org")
+            .unwrap();
+        altered[at + 40] ^= 0x01;
+        let other = postern_spool::keys::SigningKey::generate(&mut rand::rng());
+        // Outside bytes that try to reach the page: markup and a terminal escape.
+        let mut hostile = b"MARKER-OUTSIDE <b>x</b> \x1b[31m".to_vec();
+        hostile.resize(2048, 0);
+        // A tar stream whose first entry is not the bundle's marker, and names itself in
+        // markup.
+        let mut renamed = good.clone();
+        retitle(&mut renamed, b"MARKER-OUTSIDE<b>x</b>");
+        // Cut between entries: the last reply's ciphertext is missing.
+        let mut whole_entries = good.clone();
+        whole_entries.truncate(last_entry_start(&good));
+        whole_entries.extend_from_slice(&[0u8; 1024]);
+        let cases: [(&str, Vec<u8>, &str); 7] = [
+            ("garbage", hostile, "j-refusal-unreadable"),
+            ("another file", renamed, "j-refusal-not-bundle"),
+            (
+                "cut inside an entry",
+                good[..good.len() / 2].to_vec(),
+                "j-refusal-unreadable",
+            ),
+            ("cut between entries", whole_entries, "j-refusal-cut-short"),
+            (
+                "another key",
+                reply_bundle(&h, &writer, "a reply", &other),
+                "j-refusal-not-signed",
+            ),
+            ("altered", altered, "j-refusal-altered"),
+            ("empty", Vec::new(), "j-refusal-not-bundle"),
+        ];
+        let mut b = Browser::new(&h.journalist);
+        let csrf = journalist_login(&h, &mut b, "alice").await;
+        for lang in Lang::ALL {
+            let login = b.get("/sources").await;
+            let r = b
+                .post_form(
+                    "/language",
+                    &[
+                        ("csrf", &csrf_of(&login.body)),
+                        ("lang", lang.code()),
+                        ("back", "/sources"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+            for (case, data, id) in &cases {
+                let (ct, body) = multipart_file(&[("csrf", &csrf)], "bundle", data);
+                let r = b
+                    .send("POST", "/replies", &[("content-type", &ct)], &body)
+                    .await;
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{lang:?} {case}");
+                let reason = i18n::t(lang, id);
+                let want = i18n::t_args(
+                    lang,
+                    "j-replies-refused-text",
+                    &[("reason", Arg::Str(reason))],
+                );
+                assert!(r.body.contains(&want), "{lang:?} {case}: {}", r.body);
+                for leak in [
+                    "MARKER-OUTSIDE",
+                    "\x1b",
+                    "bundle entry",
+                    "not a Postern",
+                    "in English",
+                    "refused, nothing",
+                ] {
+                    assert!(
+                        !r.body.contains(leak),
+                        "{lang:?} {case}: {leak:?} in {}",
+                        r.body
+                    );
+                }
+            }
+        }
+        // Nothing was imported by any of them.
+        assert!(spool_of(&h).replies(&writer).unwrap().is_empty());
+        // No newsroom key pinned: say so, in the language of the page.
+        let bare = Harness::new(|_| {});
+        let mut b = Browser::new(&bare.journalist);
+        let csrf = journalist_login(&bare, &mut b, "alice").await;
+        let page = b.get("/sources").await;
+        b.post_form(
+            "/language",
+            &[
+                ("csrf", &csrf_of(&page.body)),
+                ("lang", "uk"),
+                ("back", "/sources"),
+            ],
+        )
+        .await;
+        let (ct, body) = multipart_file(&[("csrf", &csrf)], "bundle", &good);
+        let r = b
+            .send("POST", "/replies", &[("content-type", &ct)], &body)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains(&i18n::t(Lang::Uk, "j-refusal-no-key")),
+            "{}",
+            r.body
+        );
+    }
+
     #[tokio::test]
     async fn every_journalist_page_in_every_language_is_in_that_language() {
         let h = harness();
         for lang in Lang::ALL {
             let english = english_sentences(lang);
             let pages = walk(&h, lang).await;
+            let names: Vec<&str> = pages.iter().map(|p| p.0).collect();
+            assert_eq!(names, JOURNALIST_PAGES, "{lang:?}");
             let statuses: Vec<u16> = pages.iter().map(|p| p.1.as_u16()).collect();
             assert_eq!(
                 statuses,
                 [
-                    200, 401, 200, 200, 200, 200, 400, 200, 400, 404, 404, 403, 403, 200, 401
+                    200, 401, 200, 200, 200, 200, 400, 200, 400, 200, 400, 400, 404, 404, 403, 403,
+                    200, 401
                 ],
                 "{lang:?}"
             );

@@ -56,6 +56,12 @@ pub struct Harness {
     pub data: std::path::PathBuf,
     pub source: Router,
     pub journalist: Router,
+    /// The newsroom's recipients (one X25519 key).
+    pub recipients: postern_spool::recipients::Recipients,
+    /// The spool's own signing key, public half.
+    pub server_key: postern_spool::keys::VerifyingKey,
+    /// The newsroom's reply-signing key, pinned on the server ([`Harness::with_newsroom`]).
+    pub newsroom: Option<postern_spool::keys::SigningKey>,
 }
 
 impl Harness {
@@ -66,6 +72,20 @@ impl Harness {
     pub fn with(
         edit: impl FnOnce(&mut Limits),
         journalist: impl FnOnce(&mut postern_server::config::JournalistListener),
+    ) -> Harness {
+        Harness::build(edit, journalist, false)
+    }
+
+    /// As [`Harness::new`], with a newsroom reply-signing key pinned: replies can be made with
+    /// [`Harness::newsroom`], imported and shown.
+    pub fn with_newsroom(edit: impl FnOnce(&mut Limits)) -> Harness {
+        Harness::build(edit, |_| {}, true)
+    }
+
+    fn build(
+        edit: impl FnOnce(&mut Limits),
+        journalist: impl FnOnce(&mut postern_server::config::JournalistListener),
+        newsroom: bool,
     ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
@@ -86,7 +106,19 @@ impl Harness {
             true,
         )
         .unwrap();
+        let newsroom = newsroom.then(|| {
+            let key = postern_spool::keys::SigningKey::generate(&mut rand::rng());
+            postern_server::storage::replies::trust_newsroom(
+                &data,
+                &key.verifying_key().to_string(),
+                false,
+            )
+            .unwrap();
+            key
+        });
         let mut cfg = Config::load(&path).unwrap();
+        let recipients = cfg.recipients.clone();
+        let server_key = cfg.signing_key.verifying_key();
         let auth = dir.path().join("authorized_clients");
         std::fs::create_dir(&auth).unwrap();
         let key = postern_server::storage::accounts::ClientAuthKey::generate();
@@ -118,6 +150,9 @@ impl Harness {
             data,
             source: source::app(state, true),
             journalist: journalist::app(j.state),
+            recipients,
+            server_key,
+            newsroom,
         }
     }
 }

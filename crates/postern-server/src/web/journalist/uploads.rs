@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 
 use super::pages;
 use super::{Journalist, html};
-use crate::storage::replies::import_into;
+use crate::storage::replies::{Refusal, import_into};
 use crate::web::kit::csrf::csrf_ok;
 use crate::web::kit::error::WebResult;
-use crate::web::kit::i18n::{self, Arg};
+use crate::web::kit::i18n::{self, Arg, Lang};
 
 /// Largest reply bundle accepted through the web interface.
 pub(super) const MAX_REPLY_BUNDLE: usize = 64 << 20;
@@ -77,17 +77,7 @@ pub(super) async fn upload_replies(
             })
             .await
             .map_err(|_| who.t("j-replies-failed"))
-            .and_then(|r| {
-                r.map_err(|e| {
-                    // The reason is the storage layer's, in English: it names what was wrong
-                    // with the bundle in the words of `postern import-replies`.
-                    i18n::t_args(
-                        who.lang,
-                        "j-replies-refused-text",
-                        &[("reason", Arg::Str(format!("{e:#}")))],
-                    )
-                })
-            })
+            .and_then(|r| r.map_err(|e| refusal_text(who.lang, e.refusal)))
         }
     };
     Ok(match result {
@@ -123,4 +113,65 @@ pub(super) async fn upload_replies(
             ),
         ),
     })
+}
+
+/// The message id that names a refusal kind to a journalist: fixed words in each language,
+/// never the bundle's own bytes nor the storage layer's English.
+pub(super) fn refusal_id(r: Refusal) -> &'static str {
+    match r {
+        Refusal::NoNewsroomKey => "j-refusal-no-key",
+        Refusal::NotABundle => "j-refusal-not-bundle",
+        Refusal::Unreadable => "j-refusal-unreadable",
+        Refusal::UnknownVersion => "j-refusal-version",
+        Refusal::CutShort => "j-refusal-cut-short",
+        Refusal::NotSigned => "j-refusal-not-signed",
+        Refusal::Altered => "j-refusal-altered",
+        Refusal::Malformed => "j-refusal-malformed",
+        Refusal::UnknownSource => "j-refusal-unknown-source",
+        Refusal::BadSourceRecord => "j-refusal-source-record",
+        Refusal::WrongRecipient => "j-refusal-wrong-key",
+        Refusal::TooLarge => "j-refusal-too-large",
+        Refusal::Conflict => "j-refusal-conflict",
+        Refusal::WriteFailed => "j-refusal-write-failed",
+    }
+}
+
+/// The text of the refusal page: "refused, nothing imported" and the reason, or, when writing
+/// failed partway (some replies may be in), only what to do.
+fn refusal_text(lang: Lang, r: Refusal) -> String {
+    let reason = i18n::t(lang, refusal_id(r));
+    if r == Refusal::WriteFailed {
+        return reason;
+    }
+    i18n::t_args(
+        lang,
+        "j-replies-refused-text",
+        &[("reason", Arg::Str(reason))],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind has its own words in every language, and they are not the English ones.
+    #[test]
+    fn every_refusal_has_its_words_in_every_language() {
+        let mut ids: Vec<&str> = Refusal::ALL.iter().map(|r| refusal_id(*r)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Refusal::ALL.len(), "one id per kind");
+        for lang in Lang::ALL {
+            for r in Refusal::ALL {
+                let id = refusal_id(r);
+                let text = refusal_text(lang, r);
+                let own = i18n::t(lang, id);
+                assert_ne!(own, id, "{id} is missing in {lang:?}");
+                assert!(text.contains(&own), "{lang:?} {id}: {text}");
+                if lang != Lang::En {
+                    assert_ne!(own, i18n::t(Lang::En, id), "{id} in {lang:?} is English");
+                }
+            }
+        }
+    }
 }
