@@ -834,17 +834,18 @@ fn an_api_login_flood_on_one_circuit_leaves_other_sources_unaffected() {
 
 /// Connections on fresh circuits, each sending tor's PROXY header and then nothing, `n` at a
 /// time: each thread opens a connection, waits for the server to close it, and opens the next,
-/// until `stop`. Returns how many connections the server closed (made room with).
+/// until `stop`. `closed` counts the connections the server closed (made room with).
 fn idle_flood(
     port: u16,
     n: u32,
     stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> Vec<std::thread::JoinHandle<u32>> {
+    closed: &std::sync::Arc<std::sync::atomic::AtomicU32>,
+) -> Vec<std::thread::JoinHandle<()>> {
     (0..n)
         .map(|t| {
             let stop = stop.clone();
+            let closed = closed.clone();
             std::thread::spawn(move || {
-                let mut closed = 0u32;
                 let mut circuit = 0x10_0000 + t * 0x1000;
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     circuit += 1;
@@ -865,7 +866,7 @@ fn idle_flood(
                     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                         match s.read(&mut buf) {
                             Ok(0) => {
-                                closed += 1;
+                                closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                                 break;
                             }
                             Ok(_) => {}
@@ -873,22 +874,23 @@ fn idle_flood(
                                 if e.kind() == std::io::ErrorKind::WouldBlock
                                     || e.kind() == std::io::ErrorKind::TimedOut => {}
                             Err(_) => {
-                                closed += 1;
+                                closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                                 break;
                             }
                         }
                     }
                 }
-                closed
             })
         })
         .collect()
 }
 
 /// Idle connections from many circuits (one each, as many circuits as the attacker can
-/// afford) fill the listener past its cap: a newcomer takes the place of the oldest idle one,
-/// so a real source on its own circuit still gets a codename and submits, with every page in
-/// time, while descriptors stay at the cap and a request in flight is never cut.
+/// afford) fill the listener past its cap and churn: a newcomer takes the place of the
+/// longest-idle one, never of a connection within its grace, so a real source on its own
+/// circuit (a new connection for every request, each arriving while the listener is full)
+/// still gets a codename and submits, with every page in time, while descriptors stay at the
+/// cap and a request in flight is never cut.
 #[test]
 fn an_idle_flood_over_many_circuits_cannot_lock_a_source_out() {
     let server = Server::new(RECIPIENT, |c| {
@@ -898,10 +900,13 @@ fn an_idle_flood_over_many_circuits_cannot_lock_a_source_out() {
     });
     let pid = pid_of(&server);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flood = idle_flood(server.port, 160, &stop);
+    let closed = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let flood = idle_flood(server.port, 160, &stop, &closed);
     // Let the flood fill the listener and churn.
     std::thread::sleep(Duration::from_secs(3));
     let fds_during = fds(pid);
+    let closed_before = closed.load(std::sync::atomic::Ordering::SeqCst);
+    let visit = Instant::now();
     let mut real = CircuitBrowser {
         port: server.port,
         circuit: 0x600d,
@@ -932,9 +937,19 @@ fn an_idle_flood_over_many_circuits_cannot_lock_a_source_out() {
     let submitted = real.send_body("POST", "/en/submit", &ct, &body);
     slowest = slowest.max(t.elapsed());
     assert_eq!(submitted.status, 200, "{}", submitted.text());
+    let visit = visit.elapsed();
+    let closed_during = closed.load(std::sync::atomic::Ordering::SeqCst) - closed_before;
     let rss = rss_kib(pid);
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let closed: u32 = flood.into_iter().map(|h| h.join().unwrap()).sum();
+    for h in flood {
+        h.join().unwrap();
+    }
+    let closed = closed.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "idle flood: the source's visit {visit:?}, slowest page {slowest:?}, {closed_before} \
+         flood connections cut before it, {closed_during} during it, {fds_during} descriptors, \
+         {rss} KiB"
+    );
     assert!(
         slowest < Duration::from_secs(5),
         "the slowest page took {slowest:?}"
@@ -942,6 +957,15 @@ fn an_idle_flood_over_many_circuits_cannot_lock_a_source_out() {
     assert!(
         closed >= 96,
         "the flood's idle connections made room: {closed}"
+    );
+    // The source came in while the listener was full and the flood churning.
+    assert!(
+        fds_during >= 64,
+        "the flood filled the listener: {fds_during} descriptors"
+    );
+    assert!(
+        closed_during >= 4,
+        "the flood churned during the visit: {closed_during}"
     );
     assert!(
         fds_during < 64 + 40,
