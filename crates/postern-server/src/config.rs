@@ -176,10 +176,18 @@ pub struct Limits {
     pub max_open_uploads: usize,
     /// With `proxy_protocol`: most open connections of one tor circuit, per interface.
     pub max_connections_per_circuit: usize,
+    /// With `proxy_protocol`: most tor circuits whose login budget (and, on the journalist
+    /// interface, failed logins) are remembered at once, per interface; past it the quiet ones,
+    /// then the least recently seen, are forgotten.
+    /// Between 1 and [`MAX_TRACKED_CIRCUITS`].
+    pub max_tracked_circuits: usize,
     /// Bundles of a selection larger than this travel in parts of at most about this many bytes
     /// (an item larger than that is a part of its own). At least 1 MiB.
     pub bundle_part_bytes: u64,
 }
+
+/// The most `limits.max_tracked_circuits` may be: a few MiB of entries per interface.
+pub const MAX_TRACKED_CIRCUITS: usize = 65_536;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -209,6 +217,7 @@ impl Default for Limits {
             max_open_uploads_per_source: 16,
             max_open_uploads: 4096,
             max_connections_per_circuit: 16,
+            max_tracked_circuits: 4096,
             bundle_part_bytes: postern_spool::bundle::DEFAULT_PART_SIZE,
         }
     }
@@ -265,6 +274,10 @@ impl Config {
             .context("the spool signing key file is damaged")?;
         if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
             bail!("upload limits must be positive");
+        }
+        let tracked = file.limits.max_tracked_circuits;
+        if !(1..=MAX_TRACKED_CIRCUITS).contains(&tracked) {
+            bail!("limits.max_tracked_circuits must be between 1 and {MAX_TRACKED_CIRCUITS}");
         }
         if file.limits.bundle_part_bytes < postern_spool::bundle::MIN_PART_SIZE {
             bail!("limits.bundle_part_bytes must be at least 1 MiB (1048576)");

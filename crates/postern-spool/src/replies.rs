@@ -39,7 +39,9 @@ use crate::record::{
     ItemRecord, MAX_RECORD_LEN, RecordError, SourceRecord, parse_canonical_u32, sign_body,
     split_signed_max,
 };
-use crate::spool::{Spool, SpoolError, io_err, mkdir, remove_file_or_gone, sync_dir};
+use crate::spool::{
+    Spool, SpoolError, io_err, mkdir, record_day, remove_file_or_gone, set_day_times, sync_dir,
+};
 use crate::tarstream::TarReader;
 
 /// Longest reply content, in bytes of UTF-8.
@@ -478,6 +480,10 @@ impl Spool {
         if !self.write_atomic_new(&rec_path, record, rng)? {
             return Err(SpoolError::Exists);
         }
+        // The file system keeps no time finer than the record does.
+        for path in [&age_path, &rec_path, &dir] {
+            set_day_times(path, record_day(record))?;
+        }
         Ok(true)
     }
 
@@ -507,6 +513,13 @@ impl Spool {
         if let Some(dir) = age_path.parent()
             && dir.exists()
         {
+            // The spool takes no clock: the marker and the folder say nothing of when (the
+            // first day of the epoch), rather than the second of the deletion.
+            let marker = dir.join(format!("{item}.deleted"));
+            if marker.exists() {
+                set_day_times(&marker, Day(0))?;
+            }
+            set_day_times(dir, Day(0))?;
             sync_dir(dir)?;
         }
         Ok(existed)
@@ -698,6 +711,57 @@ mod tests {
             ReplyManifest::parse_verified(as_record.as_bytes(), &v),
             Err(RecordError::BadSignature)
         );
+    }
+
+    #[test]
+    fn reply_files_keep_no_time_finer_than_their_records_day() {
+        let f = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(5);
+        let spool = Spool::create(&dir.path().join("spool"), &mut rng).unwrap();
+        let (_, replies) = bundle(&f, 2);
+        let sid = f.source.source;
+        let server_key = SigningKey::generate(&mut rng);
+        spool
+            .ensure_source(&mut rng, &f.source, &server_key)
+            .unwrap();
+        let day_of = |d: Day| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(d.0) * 86_400)
+        };
+        let times = |p: &std::path::Path| {
+            let m = fs::metadata(p).unwrap();
+            (m.modified().unwrap(), m.accessed().unwrap())
+        };
+        for r in &replies {
+            assert!(
+                spool
+                    .install_reply(
+                        &mut rng,
+                        &sid,
+                        &r.record.item,
+                        &r.ciphertext,
+                        r.record_text.as_bytes()
+                    )
+                    .unwrap()
+            );
+            let want = day_of(r.record.day);
+            assert_ne!(want, std::time::UNIX_EPOCH, "the fixture has a real day");
+            let (age, rec) = spool.reply_paths(&sid, &r.record.item);
+            for p in [&age, &rec, &spool.source_dir(&sid).join("replies")] {
+                assert_eq!(times(p), (want, want), "{}", p.display());
+            }
+        }
+        // Deleting leaves a marker and changes the folder: neither says when.
+        let item = replies[0].record.item;
+        assert!(spool.delete_reply(&sid, &item).unwrap());
+        let replies_dir = spool.source_dir(&sid).join("replies");
+        let marker = replies_dir.join(format!("{item}.deleted"));
+        for p in [&marker, &replies_dir] {
+            let (m, a) = times(p);
+            assert_eq!((m, a), (day_of(Day(0)), day_of(Day(0))), "{}", p.display());
+        }
+        assert_eq!(record_day(b"postern-item 1\nday 19000\n"), Day(19_000));
+        assert_eq!(record_day(b"no day"), Day(0));
     }
 
     #[test]

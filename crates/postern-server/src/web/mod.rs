@@ -141,8 +141,7 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             tick.tick().await;
             ring.keyring.prune();
             // Circuits that have not logged in for a while are forgotten.
-            ring.circuit_limiter.retain_recent();
-            ring.circuit_limiter.shrink_to_fit();
+            ring.circuit_limiter.forget_quiet();
         }
     });
     // Hourly: abandoned resumable uploads are removed with their segments, and what a failed

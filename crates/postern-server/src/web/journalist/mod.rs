@@ -48,6 +48,7 @@ use crate::storage::accounts::AccountStore;
 use crate::storage::client_auth::check_client_auth;
 use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
+use crate::web::kit::circuits::CircuitBudgets;
 use crate::web::kit::csrf::{FormToken, FormTokens, csrf_ok, csrf_token, form_tokens};
 use crate::web::kit::error::{WebError, html_response};
 use crate::web::kit::headers::{content_type, security_headers_keeping_validators};
@@ -89,7 +90,7 @@ pub struct JournalistApp {
     login_limiter: DefaultDirectRateLimiter,
     /// Logins per tor circuit (on a listener with `proxy_protocol`), checked before the global
     /// limit: one circuit's flood spends its own budget, not every journalist's.
-    circuit_limiter: governor::DefaultKeyedRateLimiter<u32>,
+    circuit_limiter: CircuitBudgets,
     idle: Duration,
     /// Most sessions in memory.
     max_sessions: usize,
@@ -111,10 +112,11 @@ pub struct JournalistApp {
 pub type Shared = Arc<JournalistApp>;
 
 impl JournalistApp {
-    /// Forgets the circuits that have not tried to log in for a while (called every minute).
+    /// Forgets the circuits that have not tried to log in for a while, and failed logins whose
+    /// pause is over (called every minute).
     pub fn forget_quiet_circuits(&self) {
-        self.circuit_limiter.retain_recent();
-        self.circuit_limiter.shrink_to_fit();
+        self.circuit_limiter.forget_quiet();
+        self.throttle.forget_expired();
     }
 
     pub fn new(
@@ -134,15 +136,19 @@ impl JournalistApp {
             index,
             accounts: AccountStore::new(&cfg.file.data_dir),
             states,
-            throttle: auth::Throttles::new(Duration::from_secs(section.lockout_seconds.max(1))),
+            throttle: auth::Throttles::new(
+                Duration::from_secs(section.lockout_seconds.max(1)),
+                cfg.file.limits.max_tracked_circuits,
+            ),
             step_lock: tokio::sync::Mutex::new(()),
             argon: Arc::new(Semaphore::new(cores)),
             dummy_hash: crate::storage::accounts::dummy_hash(cfg.file.limits.kdf()),
             max_lifetime: Duration::from_secs(section.session_max_hours.max(1) * 3600),
             login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-            circuit_limiter: RateLimiter::keyed(
-                Quota::per_second(auth::CIRCUIT_LOGINS_PER_SECOND)
-                    .allow_burst(auth::CIRCUIT_LOGIN_BURST),
+            circuit_limiter: CircuitBudgets::new(
+                auth::CIRCUIT_LOGINS_PER_SECOND,
+                auth::CIRCUIT_LOGIN_BURST,
+                cfg.file.limits.max_tracked_circuits,
             ),
             idle: Duration::from_secs(section.session_idle_seconds.max(1)),
             max_sessions: section.max_sessions,

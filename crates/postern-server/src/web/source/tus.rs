@@ -298,7 +298,7 @@ async fn api_login(
     };
     // The circuit's own budget first (the web login's), then the global one.
     if let Some(axum::Extension(c)) = circuit
-        && st.circuit_limiter.check_key(&c.0).is_err()
+        && !st.circuit_limiter.check(c)
     {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "login rate limit");
     }
