@@ -387,8 +387,7 @@ impl Connections {
     }
 
     /// Puts the connection of `slot` on `circuit` (it is examined, and idle from now, within a
-    /// new grace), unless
-    /// that circuit already has its share.
+    /// new grace), unless that circuit already has its share.
     pub fn enter(&self, slot: &Slot, circuit: Circuit) -> bool {
         self.enter_at(slot, circuit, Instant::now())
     }
