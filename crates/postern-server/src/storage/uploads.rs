@@ -48,6 +48,7 @@ use postern_spool::segments::{MAX_META_LEN, MAX_SEGMENTS, Manifest, SegmentEntry
 use postern_spool::spool::{Spool, StagedItem};
 use sha2::Digest;
 
+use crate::fsutil::set_day;
 use crate::storage::staging::{Staged, Store};
 use crate::storage::upload_parts;
 
@@ -412,8 +413,10 @@ fn libc_nofollow() -> i32 {
     rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }
 
-/// Appends records to a log and makes them durable.
-fn append(spool: &Spool, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
+/// Appends records to a log and makes them durable. The log's times are set back to the first
+/// second of today: on disk, a log says which day a source last sent a piece, never the second
+/// (the index reads the change time, which moves, not these).
+fn append(store: &Store, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
     let mut text = String::new();
     for r in recs {
         text.push_str(&line(&r.body()));
@@ -421,8 +424,9 @@ fn append(spool: &Spool, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
     let mut f = fs::OpenOptions::new()
         .append(true)
         .custom_flags(libc_nofollow())
-        .open(log_path(spool, id))?;
+        .open(log_path(&store.spool, id))?;
     f.write_all(text.as_bytes())?;
+    set_day(&f, store.today())?;
     f.sync_data()
 }
 
@@ -658,6 +662,7 @@ impl Uploads {
                     .custom_flags(libc_nofollow())
                     .open(&path)?;
                 f.set_len(r.valid)?;
+                set_day(&f, store.today())?;
                 f.sync_all()?;
                 rep.torn += 1;
             }
@@ -757,7 +762,7 @@ impl Uploads {
             let Ok(existed) = remove_item(&store.spool, &e.p.source, &item) else {
                 return (0, false);
             };
-            if append(&store.spool, &id, &[Rec::Dropped(item)]).is_err() {
+            if append(store, &id, &[Rec::Dropped(item)]).is_err() {
                 return (0, false);
             }
             orphans = usize::from(existed);
@@ -774,7 +779,7 @@ impl Uploads {
                 let parts = segment_items(&store.spool, &id)
                     .map_err(|_| "state")
                     .and_then(|segs| record_parts(store, &id, &e.p, m, &segs));
-                if parts.is_err() || append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
+                if parts.is_err() || append(store, &id, &[Rec::Complete(m)]).is_err() {
                     return (orphans, false);
                 }
                 e.finishing = None;
@@ -892,8 +897,11 @@ impl Uploads {
                 .custom_flags(libc_nofollow())
                 .open(log_path(&store.spool, &id))?;
             f.write_all(line(&header.body()).as_bytes())?;
+            set_day(&f, store.today())?;
             f.sync_all()?;
-            fs::File::open(dir(&store.spool))?.sync_all()
+            let d = fs::File::open(dir(&store.spool))?;
+            set_day(&d, store.today())?;
+            d.sync_all()
         })();
         if written.is_err() {
             self.forget(&id);
@@ -935,7 +943,7 @@ impl Uploads {
         if length == 0 || length > e.p.length - e.p.offset || e.p.segments >= MAX_SEGMENTS {
             return Err("segment out of bounds");
         }
-        append(&store.spool, &id, &[Rec::Pending(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Pending(item)]).map_err(|_| "state")?;
         e.pending = Some(item);
         if !self.put(id, e.clone()) {
             return Err("unknown upload");
@@ -943,7 +951,7 @@ impl Uploads {
         if store.commit(record, vec![staged]).is_err() {
             // Whatever of it was committed goes; then the log says so.
             if remove_item(&store.spool, &record.source, &item).is_ok()
-                && append(&store.spool, &id, &[Rec::Dropped(item)]).is_ok()
+                && append(store, &id, &[Rec::Dropped(item)]).is_ok()
             {
                 e.pending = None;
                 self.put(id, e);
@@ -962,7 +970,7 @@ impl Uploads {
             checksum: had_checksum,
             expires: Day(day.0.saturating_add(expire_days)),
         };
-        append(&store.spool, &id, std::slice::from_ref(&rec)).map_err(|_| "state")?;
+        append(store, &id, std::slice::from_ref(&rec)).map_err(|_| "state")?;
         let e = apply(Some(e), rec, None).ok_or("state")?;
         if !self.put(id, e.clone()) {
             // Deleted by a journalist while this body was committed: it goes too.
@@ -1000,7 +1008,7 @@ impl Uploads {
         };
         let mut rng = rand::rng();
         let item = ItemId::random(&mut rng);
-        append(&store.spool, &id, &[Rec::Finishing(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Finishing(item)]).map_err(|_| "state")?;
         let mut e = apply(Some(e), Rec::Finishing(item), None).ok_or("state")?;
         if !self.put(id, e.clone()) {
             return Err("unknown upload");
@@ -1057,7 +1065,7 @@ impl Uploads {
             return Err("unknown upload");
         }
         record_parts(store, &id, &e.p, item, &m.segments)?;
-        append(&store.spool, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
         e.finishing = None;
         e.p.manifest = Some(item);
         self.put(id, e);
@@ -1282,7 +1290,7 @@ mod tests {
         let (id, _) = uploads.create(&store, new_upload(source, 100)).unwrap();
         // A request announced a segment, committed it, and failed before recording it.
         let item = segment(&store, &source, id, b"orphan");
-        append(&store.spool, &id, &[Rec::Pending(item)]).unwrap();
+        append(&store, &id, &[Rec::Pending(item)]).unwrap();
         let mut e = uploads.entry(&id).unwrap();
         e.pending = Some(item);
         uploads.put(id, e);
@@ -1333,7 +1341,7 @@ mod tests {
             checksum: false,
             expires: Day(store.today().0 + 7),
         };
-        append(&store.spool, &open, &[Rec::Pending(item), seg]).unwrap();
+        append(&store, &open, &[Rec::Pending(item), seg]).unwrap();
         let (uploads, rep) = Uploads::open(&store).unwrap();
         assert_eq!(rep.uploads, 2);
         assert_eq!(uploads.progress(&open).unwrap().offset, 3);
