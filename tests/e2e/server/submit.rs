@@ -120,6 +120,18 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
             f.display()
         );
     }
+    // No time finer than the day: no clock time (hh:mm or hh:mm:ss) on any line.
+    for line in log.lines() {
+        let b = line.as_bytes();
+        let clock = b.windows(5).any(|w| {
+            w[0].is_ascii_digit()
+                && w[1].is_ascii_digit()
+                && w[2] == b':'
+                && w[3].is_ascii_digit()
+                && w[4].is_ascii_digit()
+        });
+        assert!(!clock, "a log line carries a time of day: {line}");
+    }
     // Codename words do not appear in the log either (in any order).
     for w in codename.split(' ') {
         assert!(

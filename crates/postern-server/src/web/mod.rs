@@ -37,11 +37,26 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
+        .with_timer(DayOnly)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// The time of a log line, to the day only (`2026-12-01`): a line must not say when, to the
+/// second, a source did something (journald adds its own stamp; see the operator guide).
+struct DayOnly;
+
+impl tracing_subscriber::fmt::time::FormatTime for DayOnly {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        write!(w, "{}", postern_spool::day::Day::from_unix_seconds(secs))
+    }
 }
 
 /// Whether requests are logged: `debug_request_log` in the config, or `POSTERN_DEBUG_REQUESTS=1`.
