@@ -365,8 +365,23 @@ struct CircuitBrowser {
 impl CircuitBrowser {
     fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> crate::http::Resp {
         let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.send_body(
+            method,
+            path,
+            "application/x-www-form-urlencoded",
+            body.join("&").as_bytes(),
+        )
+    }
+
+    fn send_body(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> crate::http::Resp {
         let cookie = self.cookies.join("; ");
-        let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        let mut headers = vec![("Content-Type", content_type)];
         if !cookie.is_empty() {
             headers.push(("Cookie", &cookie));
         }
@@ -376,7 +391,7 @@ impl CircuitBrowser {
             method,
             path,
             &headers,
-            body.join("&").as_bytes(),
+            body,
         );
         if let Some(sc) = r.header("set-cookie") {
             for line in sc.lines() {
@@ -815,4 +830,206 @@ fn an_api_login_flood_on_one_circuit_leaves_other_sources_unaffected() {
         statuses.len()
     );
     assert!(rss < RSS_CEILING_KIB, "{rss} KiB");
+}
+
+/// Connections on fresh circuits, each sending tor's PROXY header and then nothing, `n` at a
+/// time: each thread opens a connection, waits for the server to close it, and opens the next,
+/// until `stop`. `closed` counts the connections the server closed (made room with).
+fn idle_flood(
+    port: u16,
+    n: u32,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    closed: &std::sync::Arc<std::sync::atomic::AtomicU32>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..n)
+        .map(|t| {
+            let stop = stop.clone();
+            let closed = closed.clone();
+            std::thread::spawn(move || {
+                let mut circuit = 0x10_0000 + t * 0x1000;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    circuit += 1;
+                    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    };
+                    let line = format!(
+                        "PROXY TCP6 fc00:dead:beef:4dad::{:x}:{:x} ::1 65535 80\r\n",
+                        circuit >> 16,
+                        circuit & 0xffff
+                    );
+                    if s.write_all(line.as_bytes()).is_err() {
+                        continue;
+                    }
+                    let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
+                    let mut buf = [0u8; 16];
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        match s.read(&mut buf) {
+                            Ok(0) => {
+                                closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                break;
+                            }
+                            Ok(_) => {}
+                            Err(e)
+                                if e.kind() == std::io::ErrorKind::WouldBlock
+                                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+                            Err(_) => {
+                                closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Idle connections from many circuits (one each, as many circuits as the attacker can
+/// afford) fill the listener past its cap and churn: a newcomer takes the place of the
+/// longest-idle one, never of a connection within its grace, so a real source on its own
+/// circuit (a new connection for every request, each arriving while the listener is full)
+/// still gets a codename and submits, with every page in time, while descriptors stay at the
+/// cap and a request in flight is never cut.
+#[test]
+fn an_idle_flood_over_many_circuits_cannot_lock_a_source_out() {
+    let server = Server::new(RECIPIENT, |c| {
+        let c = proxied(c, "16");
+        let c = set(c, "max_connections", "64");
+        set(c, "header_read_seconds", "60")
+    });
+    let pid = pid_of(&server);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let closed = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let flood = idle_flood(server.port, 160, &stop, &closed);
+    // Let the flood fill the listener and churn.
+    std::thread::sleep(Duration::from_secs(3));
+    let fds_during = fds(pid);
+    let closed_before = closed.load(std::sync::atomic::Ordering::SeqCst);
+    let visit = Instant::now();
+    let mut real = CircuitBrowser {
+        port: server.port,
+        circuit: 0x600d,
+        cookies: Vec::new(),
+    };
+    let mut slowest = Duration::ZERO;
+    let t = Instant::now();
+    let landing = real.send("GET", "/en/", &[]);
+    slowest = slowest.max(t.elapsed());
+    assert_eq!(landing.status, 200, "{}", landing.text());
+    let t = Instant::now();
+    let page = real.send(
+        "POST",
+        "/en/generate",
+        &[("csrf", &csrf_of(&landing.text()))],
+    );
+    slowest = slowest.max(t.elapsed());
+    assert_eq!(page.status, 200, "{}", page.text());
+    let t = Instant::now();
+    let home = real.send("GET", "/en/home", &[]);
+    slowest = slowest.max(t.elapsed());
+    assert_eq!(home.status, 200, "{}", home.text());
+    let (ct, body) = Multipart::new()
+        .text("csrf", &csrf_of(&home.text()))
+        .text("message", "still here")
+        .finish();
+    let t = Instant::now();
+    let submitted = real.send_body("POST", "/en/submit", &ct, &body);
+    slowest = slowest.max(t.elapsed());
+    assert_eq!(submitted.status, 200, "{}", submitted.text());
+    let visit = visit.elapsed();
+    let closed_during = closed.load(std::sync::atomic::Ordering::SeqCst) - closed_before;
+    let rss = rss_kib(pid);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for h in flood {
+        h.join().unwrap();
+    }
+    let closed = closed.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "idle flood: the source's visit {visit:?}, slowest page {slowest:?}, {closed_before} \
+         flood connections cut before it, {closed_during} during it, {fds_during} descriptors, \
+         {rss} KiB"
+    );
+    assert!(
+        slowest < Duration::from_secs(5),
+        "the slowest page took {slowest:?}"
+    );
+    assert!(
+        closed >= 96,
+        "the flood's idle connections made room: {closed}"
+    );
+    // The source came in while the listener was full and the flood churning.
+    assert!(
+        fds_during >= 64,
+        "the flood filled the listener: {fds_during} descriptors"
+    );
+    assert!(
+        closed_during >= 4,
+        "the flood churned during the visit: {closed_during}"
+    );
+    assert!(
+        fds_during < 64 + 40,
+        "descriptors stay near the cap: {fds_during}"
+    );
+    assert!(rss < RSS_CEILING_KIB, "{rss} KiB");
+}
+
+/// The journalist lockout is per circuit: failed logins for alice on one circuit pause alice
+/// on that circuit (her right credentials are refused there), and alice on another circuit
+/// logs in at once. The pause ends after `lockout_seconds`.
+#[test]
+fn failed_journalist_logins_on_one_circuit_do_not_lock_a_colleague_out() {
+    let (js, _reviewer) = crate::journalist::JServer::with_edit("proxy_protocol = true\n", |c| {
+        set(c, "lockout_seconds", "30")
+    });
+    let pid = pid_of(&js.server);
+    let mut alice = js.add("alice");
+    let login = |circuit: u32, passphrase: &str, code: &str| {
+        let mut b = CircuitBrowser {
+            port: js.jport,
+            circuit,
+            cookies: Vec::new(),
+        };
+        let page = b.send("GET", "/login", &[]);
+        assert_eq!(page.status, 200, "{}", page.text());
+        let passphrase = passphrase.replace(' ', "+");
+        let r = b.send(
+            "POST",
+            "/login",
+            &[
+                ("csrf", &csrf_of(&page.text())),
+                ("username", "alice"),
+                ("passphrase", &passphrase),
+                ("code", code),
+            ],
+        );
+        r.status
+    };
+    // Five wrong passphrases for alice on the attacker's circuit (the server's MAX_FAILURES;
+    // the circuit's burst is five too).
+    for _ in 0..5 {
+        assert_eq!(login(0xbad, "wrong wrong wrong", "000000"), 401);
+    }
+    // Past the circuit's rate limit (1 a second): what refuses now is the pause.
+    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    let code = alice.fresh_code();
+    assert_eq!(
+        login(0xbad, &alice.passphrase.clone(), &code),
+        401,
+        "paused on the failing circuit"
+    );
+    // On her own circuit alice gets in, first try.
+    let code = alice.fresh_code();
+    assert_eq!(
+        login(0x600d, &alice.passphrase.clone(), &code),
+        303,
+        "a colleague's circuit is not paused"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(rss_kib(pid) < RSS_CEILING_KIB, "{} KiB", rss_kib(pid));
 }

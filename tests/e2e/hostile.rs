@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use postern_spool::envelope::Kind;
 
-use crate::support::{Reviewer, ServerSpool, bin, content, run, stderr, stdout, tool};
+use crate::support::{
+    Reviewer, ServerSpool, all_files, bin, content, extracted, run, source_folder, stderr, stdout,
+    tool,
+};
 
 fn vectors() -> PathBuf {
     crate::support::workspace_root().join("tests/vectors/bundle")
@@ -387,7 +390,9 @@ fn hostile_sigint_sigterm_sigkill_during_extract_and_import_leave_no_plaintext()
         )
         .spawn()
         .unwrap();
-        assert!(wait_for_work(child.id(), &dest, Duration::from_secs(60)));
+        // The source's folder, where the decrypted temporary is.
+        let folder = dest.join(source_folder(&src));
+        assert!(wait_for_work(child.id(), &folder, Duration::from_secs(60)));
         signal(&child, sig);
         let out = wait_within(child, Duration::from_secs(20), "interrupted extract");
         assert!(
@@ -400,11 +405,9 @@ fn hostile_sigint_sigterm_sigkill_during_extract_and_import_leave_no_plaintext()
             let hits = files_holding(dir, &marker);
             assert!(hits.is_empty(), "{sig}: plaintext left in {hits:?}");
         }
-        assert_eq!(
-            fs::read_dir(&dest).unwrap().count(),
-            0,
-            "{sig}: a file was left"
-        );
+        let mut left = Vec::new();
+        all_files(&dest, &mut left);
+        assert!(left.is_empty(), "{sig}: a file was left: {left:?}");
     }
 }
 
@@ -430,7 +433,13 @@ fn hostile_destination_swapped_for_a_symlink_mid_run_changes_nothing() {
     )
     .spawn()
     .unwrap();
-    assert!(wait_for_work(child.id(), &dest, Duration::from_secs(60)));
+    // The source's folder is held open: swapping the destination above it changes nothing.
+    let folder = source_folder(&src);
+    assert!(wait_for_work(
+        child.id(),
+        &dest.join(&folder),
+        Duration::from_secs(60)
+    ));
     fs::rename(&dest, &moved).unwrap();
     std::os::unix::fs::symlink(&elsewhere, &dest).unwrap();
     let out = wait_within(child, Duration::from_secs(120), "extract");
@@ -440,9 +449,10 @@ fn hostile_destination_swapped_for_a_symlink_mid_run_changes_nothing() {
         0,
         "a write was redirected"
     );
-    let got = fs::read(moved.join("big.bin")).unwrap();
+    let got = fs::read(extracted(&moved, "big.bin")).unwrap();
     assert!(got == body, "the extracted file differs");
     assert_eq!(fs::read_dir(&moved).unwrap().count(), 1);
+    assert_eq!(fs::read_dir(moved.join(&folder)).unwrap().count(), 1);
 }
 
 const INVISIBLE: &[char] = &[
@@ -487,34 +497,33 @@ fn hostile_default_ignorable_and_format_characters_are_shown_not_hidden() {
     let out = reviewer.cmd(&["extract", "--all", "--to", dest.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_output_clean("extract", &out);
-    let mut names: Vec<String> = fs::read_dir(dest.path())
+    let folder = dest.path().join(source_folder(&src));
+    let mut names: Vec<String> = fs::read_dir(&folder)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
     let short = &id[..8];
+    let day = msg.day;
     assert_eq!(
         names,
         vec![
-            format!("message-{short}.raw"),
-            format!("message-{short}.txt"),
-            format!("report{}.pdf", "_".repeat(INVISIBLE.len())),
+            format!("{day}_message-{short}.raw"),
+            format!("{day}_message-{short}.txt"),
+            format!("{day}_report{}.pdf", "_".repeat(INVISIBLE.len())),
         ]
     );
-    let clean = fs::read(dest.path().join(format!("message-{short}.txt"))).unwrap();
+    let clean = fs::read(folder.join(format!("{day}_message-{short}.txt"))).unwrap();
     assert_clean("message file", &clean);
     assert!(
         String::from_utf8(clean)
             .unwrap()
             .starts_with("visible\\u{2060}")
     );
-    let raw = fs::read(dest.path().join(format!("message-{short}.raw"))).unwrap();
+    let raw = fs::read(folder.join(format!("{day}_message-{short}.raw"))).unwrap();
     assert_eq!(raw, text.as_bytes(), "the raw bytes are kept exactly");
     for n in &names {
-        let mode = fs::metadata(dest.path().join(n))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = fs::metadata(folder.join(n)).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{n}");
     }
 }

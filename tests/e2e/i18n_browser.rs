@@ -1,11 +1,20 @@
 //! Both interfaces in all eleven languages, in a real browser with JavaScript off: headless
 //! Chromium over WebDriver walks every source page (landing, staying safe, big archive, codename,
-//! home, logged out, login, a refused login) and every journalist page (login, a refused login,
-//! sources, one source, a bundle's selection page, not found; the language switched with the
-//! header's form) in each
-//! language, at 1280 px and at 320 px, and keeps every page as a screenshot under
-//! `target/screenshots/<lang>/i18n-NN-<page>.png` and `journalist-NN-<page>.png` (the prefixes keep
-//! them apart from the English and Russian walk in `browser.rs`, which empties its own folders).
+//! the codename page sent again (expired), home as a new source, nothing sent, thank you (after
+//! the redirect), home as a known source, the 413 page with the typed message kept, logged out,
+//! session expired, login, a refused login, the Cyrillic-layout hint, the replies (one reply
+//! waiting for each visit, imported with `postern import-replies`), a reply deleted, not found,
+//! and "busy" from a second server whose codename queue has no room) and every journalist page
+//! (sources, one source, a deletion's confirmation, a source not deleted for want of the right
+//! words, a bundle's selection page, a date range with nothing in it, a date that is not one,
+//! replies imported, refused and signed by a stranger, no such source, not found, a forged form
+//! (forbidden), logged out, session ended, login and a refused login; the language switched with
+//! the header's form; and once per width the cross-origin 403, which a browser reaches without
+//! cookies and so in the default language) in each language, at 1280 px and at 320 px, and
+//! keeps every page as a screenshot under `target/screenshots/<lang>/i18n-NN-<page>-<width>.png`
+//! and `journalist-NN-<page>-<width>.png` (the prefixes keep them apart from the English and
+//! Russian walk in `browser.rs`, which empties its own folders). Each page is known by its
+//! heading or notice, read from the server's own locale files.
 //!
 //! Checked on every page: `lang` and `dir` of the document, no horizontal overflow at 320 px
 //! (tables included), for Persian and Arabic that the layout really is right to left (a submit
@@ -29,8 +38,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::journalist::{JServer, sid_of_page, source_submits};
-use crate::support::{Reviewer, Server, free_port};
+use crate::journalist::{Creds, JServer, sid_of_page, source_submits};
+use crate::support::{Reviewer, Server, free_port, stderr};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -204,7 +213,7 @@ async fn axe_on(
     let out = a11y
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
-             axe.run(document, { runOnly: { type: 'tag', values: \
+             axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: \
                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }) \
              .then(r => done({ found: r.violations.map(v => v.id + ': ' + v.help + ' at ' + \
                v.nodes.map(n => n.target.join(' ')).join(', ')), passed: r.passes.length, \
@@ -235,6 +244,29 @@ async fn axe_finds_a_bad_page(a11y: &Client, base: &str) {
             "axe-core missed {rule}: {found:#?}"
         );
     }
+}
+
+/// The text of the simple message `id` (one line, no placeables) in the locale file `file` of
+/// the language whose `lang` attribute is `lang`, read from the server's own locale files: the
+/// walk knows each page by what it says.
+fn ftl(lang: &str, file: &str, id: &str) -> String {
+    let dir = if lang == "en" { "en-US" } else { lang };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/postern-server/locales")
+        .join(dir)
+        .join(file);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start = format!("{id} = ");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&start))
+        .unwrap_or_else(|| panic!("{id} is not a one-line message in {}", path.display()));
+    let value = line[start.len()..].trim();
+    assert!(
+        !value.is_empty() && !value.contains('{'),
+        "{id} in {lang} is not a simple message"
+    );
+    value.to_owned()
 }
 
 struct Tab<'a> {
@@ -278,15 +310,86 @@ impl Tab<'_> {
             .collect()
     }
 
-    async fn click_to(&self, css: &str, path: &str) {
+    /// Scrolls `css` into view (a table scrolls inside itself on a narrow screen, to the left
+    /// in Persian and Arabic, as a person would scroll it) and clicks it.
+    async fn press(&self, css: &str) {
         let e = self.c.find(Locator::Css(css)).await.unwrap();
-        e.click().await.unwrap();
+        self.c
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center', inline: 'center' }); return 0;",
+                vec![serde_json::to_value(&e).unwrap()],
+            )
+            .await
+            .unwrap();
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("{css} cannot be clicked: {err}"));
+    }
+
+    async fn click_to(&self, css: &str, path: &str) {
+        self.press(css).await;
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.path().await != path {
             assert!(Instant::now() < deadline, "{css} did not lead to {path}");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         self.c.find(Locator::Css("footer.site")).await.unwrap();
+    }
+
+    /// Clicks `css` and waits for the new document it leads to (at any path, the same one
+    /// included: the thank-you and 413 pages share theirs with the page that sent them).
+    async fn click_to_new(&self, css: &str) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
+        self.press(css).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        // The old document's element goes stale once the new document has replaced it.
+        while old.tag_name().await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{css} did not lead to a new page"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.c.find(Locator::Css("footer.site")).await.unwrap();
+    }
+
+    /// Sends a form to `action` again with the `csrf` token of an earlier page, as a reload of
+    /// the page that form led to does: the form is put into the page through WebDriver (the
+    /// page's own scripts stay off) and its button clicked.
+    async fn send_again(&self, action: &str, csrf: &str) {
+        self.c
+            .execute(
+                "const f = document.createElement('form'); \
+                 f.method = 'post'; f.action = arguments[0]; f.id = 'sent-again'; \
+                 const i = document.createElement('input'); \
+                 i.type = 'hidden'; i.name = 'csrf'; i.value = arguments[1]; \
+                 const b = document.createElement('button'); b.type = 'submit'; b.textContent = 'again'; \
+                 f.append(i, b); document.querySelector('main').append(f); return 0;",
+                vec![json!(action), json!(csrf)],
+            )
+            .await
+            .unwrap();
+        self.click_to_new("#sent-again button").await;
+    }
+
+    /// The `value` attribute of `css`.
+    async fn value(&self, css: &str) -> String {
+        let e = self.c.find(Locator::Css(css)).await.unwrap();
+        e.attr("value")
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{css} has no value"))
+    }
+
+    /// The text of `css` as shown.
+    async fn text(&self, css: &str) -> String {
+        let e = self.c.find(Locator::Css(css)).await.unwrap();
+        e.text().await.unwrap()
+    }
+
+    /// The text of the page's heading.
+    async fn heading(&self) -> String {
+        self.text("main h1").await
     }
 
     /// `lang` and `dir` of the page, no sideways scrolling, and a full-page screenshot.
@@ -351,7 +454,9 @@ impl Tab<'_> {
         assert!(found.is_empty(), "{lang} {name}: {found:#?}");
         // axe-core really ran its rules on the copy (labels, contrast, lang among them).
         assert!(passed >= 5, "{lang} {name}: only {passed} rules passed");
-        // Every error message has an id that a form control names in aria-describedby.
+        // Every field's error message (`.error`) has an id that a form control names in
+        // aria-describedby. An error page's message (the 404, say) has no field: it is a
+        // `.page-error`, and axe checks it like the rest of the page.
         let untied = self
             .c
             .execute(
@@ -428,15 +533,30 @@ impl Tab<'_> {
     }
 }
 
-async fn walk(c: &Client, a11y: &Client, port: u16, code: &str, lang: &str, rtl: bool) {
+/// The servers and the fixtures the source walk uses.
+struct SourceSite<'a> {
+    /// The server walked.
+    port: u16,
+    /// A second server whose codename queue has no room: every "Get a codename" gets the busy
+    /// page. Reached as `localhost`, so that its cookies are its own.
+    busy_port: u16,
+    /// The codename of a source with a reply waiting for each visit of the walk.
+    with_replies: &'a str,
+    /// A file over the server's file limit (but under its request limit).
+    too_large: &'a Path,
+}
+
+async fn walk(c: &Client, a11y: &Client, site: &SourceSite<'_>, code: &str, lang: &str, rtl: bool) {
+    let base = format!("http://127.0.0.1:{}", site.port);
     let mut t = Tab {
         c,
         a11y,
-        base: format!("http://127.0.0.1:{port}"),
+        base: base.clone(),
         shots: shots_dir(code, "i18n-"),
         prefix: "i18n-",
         n: 0,
     };
+    let says = |id: &str| ftl(lang, "postern.ftl", id);
     for width in [WIDE, NARROW] {
         c.set_window_size(width, 800).await.unwrap();
         let w = if width == WIDE { "1280" } else { "320" };
@@ -451,65 +571,211 @@ async fn walk(c: &Client, a11y: &Client, port: u16, code: &str, lang: &str, rtl:
         t.goto(&format!("/{code}/large")).await;
         t.check(&format!("large-{w}"), lang, rtl).await;
         t.goto(&format!("/{code}/")).await;
-        t.click_to(
-            &format!("form[action='/{code}/generate'] button"),
-            &format!("/{code}/generate"),
-        )
-        .await;
+        let generate = format!("form[action='/{code}/generate']");
+        let token = t.value(&format!("{generate} input[name='csrf']")).await;
+        t.click_to(&format!("{generate} button"), &format!("/{code}/generate"))
+            .await;
         t.check(&format!("codename-{w}"), lang, rtl).await;
         // The codename reads left to right in every language.
         let p = c.find(Locator::Css("p.codename")).await.unwrap();
         assert_eq!(p.attr("dir").await.unwrap().as_deref(), Some("ltr"));
         assert_eq!(p.attr("lang").await.unwrap().as_deref(), Some("en"));
-        t.click_to(
-            &format!("a.button[href='/{code}/home']"),
-            &format!("/{code}/home"),
-        )
-        .await;
-        t.check(&format!("home-{w}"), lang, rtl).await;
+        // A reload of the codename page sends its form again, with the landing page's token,
+        // which is gone: the calm "this page has expired" page, not a 403 about forgery.
+        t.send_again(&format!("/{code}/generate"), &token).await;
+        assert_eq!(
+            t.heading().await,
+            says("codename-expired-heading"),
+            "{code}"
+        );
+        t.check(&format!("codename-expired-{w}"), lang, rtl).await;
+        t.goto(&format!("/{code}/home")).await;
+        // A new source is welcomed (no "check your codename for typos").
+        assert_eq!(t.text("p.note").await, says("home-welcome"), "{code}");
+        t.check(&format!("home-new-{w}"), lang, rtl).await;
+        let submit = format!("form[action='/{code}/submit'] button");
         if width == WIDE {
             // Mirrored: the submit button starts at the right in Persian and Arabic.
-            let x = t
-                .offset_from_centre(&format!("form[action='/{code}/submit'] button"))
-                .await;
-            if rtl {
-                assert!(
-                    x > 0.0,
-                    "{code}: the submit button is not on the right ({x})"
-                );
-            } else {
-                assert!(
-                    x < 0.0,
-                    "{code}: the submit button is not on the left ({x})"
-                );
-            }
+            t.assert_mirrored(&submit, code, rtl).await;
         }
+        // Nothing typed, nothing attached: "nothing was sent", as a warning.
+        t.click_to(&submit, &format!("/{code}/submit")).await;
+        assert_eq!(t.text("p.warning").await, says("notice-nothing-sent"));
+        t.check(&format!("nothing-sent-{w}"), lang, rtl).await;
+        // A message: stored, then the thank-you page (after a redirect: a reload sends nothing).
+        t.type_into("#message", &format!("i18n walk {code} {w}"))
+            .await;
+        t.click_to_new(&submit).await;
+        assert_eq!(t.path().await, format!("/{code}/submit"));
+        assert_eq!(t.heading().await, says("submitted-heading"), "{code}");
+        assert_eq!(t.text("p.notice").await, says("submitted-message"));
+        t.check(&format!("submitted-{w}"), lang, rtl).await;
+        t.goto(&format!("/{code}/home")).await;
+        assert!(
+            c.find(Locator::Css("p.note")).await.is_err(),
+            "{code}: the source that sent is known"
+        );
+        t.check(&format!("home-{w}"), lang, rtl).await;
+        // A file over the limit: the 413 page keeps the typed message, its error tied to the
+        // form.
+        let kept = format!("kept {code} {w}: Документы");
+        t.type_into("#message", &kept).await;
+        c.find(Locator::Css("input#files"))
+            .await
+            .unwrap()
+            .send_keys(site.too_large.to_str().unwrap())
+            .await
+            .unwrap();
+        t.click_to_new(&submit).await;
+        assert_eq!(t.path().await, format!("/{code}/submit"));
+        assert_eq!(t.errors().await, 1, "{code}: the 413 page shows its error");
+        assert_eq!(
+            c.find(Locator::Css("textarea#message"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(kept.as_str()),
+            "{code}: the typed message is kept"
+        );
+        assert!(
+            c.find(Locator::Css(&format!("a[href='/{code}/large']")))
+                .await
+                .is_ok()
+        );
+        t.check(&format!("too-large-{w}"), lang, rtl).await;
+        // Logged out; the session's cookie is kept to be sent again once the session is gone.
+        let session = c.get_all_cookies().await.unwrap();
         t.click_to("section.logout button", &format!("/{code}/logout"))
             .await;
+        assert_eq!(t.heading().await, says("logged-out-heading"), "{code}");
         t.check(&format!("logged-out-{w}"), lang, rtl).await;
+        for cookie in session {
+            c.add_cookie(cookie).await.unwrap();
+        }
+        t.goto(&format!("/{code}/home")).await;
+        assert_eq!(t.heading().await, says("expired-heading"), "{code}");
+        t.check(&format!("expired-{w}"), lang, rtl).await;
         t.goto(&format!("/{code}/login")).await;
         t.check(&format!("login-{w}"), lang, rtl).await;
+        let login = format!("form[action='/{code}/login'] button");
         // A codename with a word not in the list: the error, tied to the field.
         t.type_into("#codename", "one two three four five six seven")
             .await;
-        t.click_to_error(&format!("form[action='/{code}/login'] button"))
-            .await;
+        t.click_to_new(&login).await;
         assert_eq!(
             t.errors().await,
             1,
             "{code}: the refused login shows its error"
         );
         t.check(&format!("login-error-{w}"), lang, rtl).await;
+        // Typed with the Russian keyboard layout on: "switch to the Latin layout".
+        t.type_into("#codename", "щтуб ецщб ерхуу").await;
+        t.click_to_new(&login).await;
+        assert_eq!(t.text(".error").await, says("login-error-keyboard"));
+        t.check(&format!("login-keyboard-{w}"), lang, rtl).await;
+        // The source with replies: its home page shows them; one is deleted.
+        t.type_into("#codename", site.with_replies).await;
+        t.click_to(&login, &format!("/{code}/home")).await;
+        let replies = c.find_all(Locator::Css("pre.reply")).await.unwrap().len();
+        assert!(replies > 0, "{code}: no reply left to show");
+        t.check(&format!("replies-{w}"), lang, rtl).await;
+        t.click_to(
+            &format!("form[action='/{code}/replies/delete'] button"),
+            &format!("/{code}/replies/delete"),
+        )
+        .await;
+        assert_eq!(t.text("p.notice").await, says("notice-reply-deleted"));
+        assert_eq!(
+            c.find_all(Locator::Css("pre.reply")).await.unwrap().len(),
+            replies - 1
+        );
+        t.check(&format!("reply-deleted-{w}"), lang, rtl).await;
+        t.click_to("section.logout button", &format!("/{code}/logout"))
+            .await;
+        t.goto(&format!("/{code}/no-such-page")).await;
+        assert!(t.heading().await.contains("404"), "{code}");
+        t.check(&format!("not-found-{w}"), lang, rtl).await;
+        // No room in the codename queue: the calm "busy" page.
+        t.base = format!("http://localhost:{}", site.busy_port);
+        t.goto(&format!("/{code}/")).await;
+        t.click_to(&format!("{generate} button"), &format!("/{code}/generate"))
+            .await;
+        assert_eq!(t.heading().await, says("busy-heading"), "{code}");
+        t.check(&format!("busy-{w}"), lang, rtl).await;
+        t.base.clone_from(&base);
     }
+}
+
+/// The walk's source server (cheap Argon2, a 1 MiB file limit, cookies over plain HTTP);
+/// `tweak` changes it further.
+fn source_server(reviewer: &Reviewer, tweak: impl FnOnce(String) -> String) -> Server {
+    Server::new(&reviewer.recipient, |config| {
+        let mut config = config;
+        for (from, to) in [
+            ("cookie_secure = true", "cookie_secure = false"),
+            ("argon2_m_kib = 65536", "argon2_m_kib = 64"),
+            ("argon2_t = 3", "argon2_t = 1"),
+            ("argon2_p = 4", "argon2_p = 1"),
+            ("max_file_bytes = 2147483648", "max_file_bytes = 1048576"),
+            (
+                "max_request_bytes = 4294967296",
+                "max_request_bytes = 2097152",
+            ),
+        ] {
+            assert!(config.contains(from), "{from} not in {config}");
+            config = config.replace(from, to);
+        }
+        tweak(config)
+    })
+}
+
+/// A source (on `server`) with `n` replies from the newsroom, imported with
+/// `postern import-replies` (the server is restarted): its codename.
+fn source_with_replies(server: &mut Server, reviewer: &Reviewer, n: usize) -> String {
+    let mut b = crate::http::Browser::new(server.port, crate::replies::UA);
+    let codename = crate::replies::new_source(&mut b);
+    reviewer.receive(server, "Imported 1 new item(s) from 1 source(s)");
+    let sid = crate::replies::the_source(server).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let text = dir.path().join(format!("reply-{i}.txt"));
+        fs::write(&text, format!("Reply {i}. Спасибо, merci, شكرا.")).unwrap();
+        reviewer.ok(&["reply", &sid[..12], "--file", text.to_str().unwrap()]);
+    }
+    let bundle = dir.path().join("replies.tar");
+    reviewer.ok(&["export-replies", "--to", bundle.to_str().unwrap()]);
+    server.kill();
+    let out = crate::replies::postern(server, &["trust-newsroom", &reviewer.signing_pub]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = crate::replies::import_replies(server, &bundle);
+    assert!(out.status.success(), "{}", stderr(&out));
+    server.start();
+    codename
 }
 
 #[test]
 fn the_source_pages_in_eleven_languages_with_javascript_off() {
+    let started = Instant::now();
     let reviewer = Reviewer::new();
-    let server = Server::new(&reviewer.recipient, |config| {
-        config.replace("cookie_secure = true", "cookie_secure = false")
+    let mut server = source_server(&reviewer, |c| c);
+    let busy = source_server(&reviewer, |c| {
+        assert!(c.contains("argon2_queue = 64"), "{c}");
+        c.replace("argon2_queue = 64", "argon2_queue = 0")
     });
+    // One reply for each visit: every language, both widths.
+    let with_replies = source_with_replies(&mut server, &reviewer, 2 * LANGS.len());
     let tmp = tempfile::tempdir().unwrap();
+    let too_large = tmp.path().join("too-large.bin");
+    fs::write(&too_large, crate::support::content(1_500_000, 16)).unwrap();
+    let site = SourceSite {
+        port: server.port,
+        busy_port: busy.port,
+        with_replies: &with_replies,
+        too_large: &too_large,
+    };
     let driver = Driver::start(tmp.path());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -520,32 +786,58 @@ fn the_source_pages_in_eleven_languages_with_javascript_off() {
         let a11y = driver.session(&tmp.path().join("profile-a11y"), true).await;
         axe_finds_a_bad_page(&a11y, &format!("http://127.0.0.1:{}", server.port)).await;
         for (code, lang, rtl) in LANGS {
-            walk(&c, &a11y, server.port, code, lang, rtl).await;
+            let at = Instant::now();
+            walk(&c, &a11y, &site, code, lang, rtl).await;
+            eprintln!(
+                "source pages in {code}: {:.1} s",
+                at.elapsed().as_secs_f64()
+            );
         }
         c.close().await.unwrap();
         a11y.close().await.unwrap();
     });
+    eprintln!(
+        "the source walk in 11 languages: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
-/// The journalist interface in every language, logged in once and switched with the header's
-/// language form.
+/// What the journalist walk needs: the source to look at, the files to upload, the accounts.
+struct Newsroom {
+    port: u16,
+    sid: String,
+    /// Reply bundles from the reviewer, one new reply in each, for one upload each.
+    bundles: Vec<PathBuf>,
+    /// A reply bundle signed by a key the server does not trust.
+    forged: PathBuf,
+    /// A file that is not a bundle at all.
+    not_a_bundle: PathBuf,
+}
+
+/// The journalist interface in every language, switched with the header's language form, at
+/// both widths: every page, then a logout and a login (with `creds`, an account of this
+/// language's own, so that two-factor codes don't run out).
+#[allow(clippy::too_many_arguments)]
 async fn walk_journalist(
     c: &Client,
     a11y: &Client,
-    port: u16,
-    sid: &str,
+    site: &Newsroom,
+    uploads: &mut std::slice::Iter<'_, PathBuf>,
+    creds: &mut Creds,
     code: &str,
     lang: &str,
     rtl: bool,
 ) {
+    let sid = site.sid.as_str();
     let mut t = Tab {
         c,
         a11y,
-        base: format!("http://127.0.0.1:{port}"),
+        base: format!("http://127.0.0.1:{}", site.port),
         shots: shots_dir(code, "journalist-"),
         prefix: "journalist-",
         n: 0,
     };
+    let says = |id: &str| ftl(lang, "journalist.ftl", id);
     c.set_window_size(WIDE, 800).await.unwrap();
     t.goto("/sources").await;
     t.click_to(&format!("nav.langs button[value='{code}']"), "/sources")
@@ -554,6 +846,7 @@ async fn walk_journalist(
         c.set_window_size(width, 800).await.unwrap();
         let w = if width == WIDE { "1280" } else { "320" };
         t.goto("/sources").await;
+        assert_eq!(t.heading().await, says("j-sources-title"), "{code}");
         t.check(&format!("sources-{w}"), lang, rtl).await;
         t.goto(&format!("/sources/{sid}")).await;
         t.check(&format!("source-{w}"), lang, rtl).await;
@@ -565,31 +858,179 @@ async fn walk_journalist(
             )
             .await;
         }
-        // The bundle of this source: its selection page (one part, its size, the download).
-        c.find(Locator::Css(".actions form[action='/bundle'] button"))
-            .await
-            .unwrap()
-            .click()
+        // Deleting an entry asks first (nothing is deleted yet).
+        t.click_to_new(&format!(
+            "form[action^='/sources/{sid}/items/'] button.danger"
+        ))
+        .await;
+        assert!(
+            t.path()
+                .await
+                .starts_with(&format!("/sources/{sid}/items/"))
+        );
+        c.find(Locator::Css("form input[name='confirm'][value='yes']"))
             .await
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !t.path().await.starts_with("/bundle/") {
-            assert!(Instant::now() < deadline, "{code}: no selection page");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        c.find(Locator::Css("footer.site")).await.unwrap();
+        t.check(&format!("confirm-{w}"), lang, rtl).await;
+        // Deleting the source with the wrong words typed: not deleted, and told so.
+        t.goto(&format!("/sources/{sid}")).await;
+        t.type_into("#confirm", "not it").await;
+        t.click_to_new(&format!("form[action='/sources/{sid}/delete'] button"))
+            .await;
+        assert_eq!(t.text("p.notice").await, says("j-notice-not-confirmed"));
+        t.check(&format!("not-confirmed-{w}"), lang, rtl).await;
+        // The bundle of this source: its selection page (one part, its size, the download).
+        t.goto(&format!("/sources/{sid}")).await;
+        t.click_to_new(".actions form[action='/bundle'] button")
+            .await;
+        assert!(
+            t.path().await.starts_with("/bundle/"),
+            "{code}: no selection page"
+        );
         t.check(&format!("selection-{w}"), lang, rtl).await;
+        // Dates: a day with nothing in it, then (where a browser has no date picker) a day
+        // typed that is not one.
+        t.goto("/sources").await;
+        t.c.execute(
+            "document.getElementById('since').value = '2001-01-01'; \
+             document.getElementById('until').value = '2001-01-02'; return 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        t.click_to_new("form.dates button").await;
+        assert_eq!(t.heading().await, says("j-bundle-none-title"), "{code}");
+        t.check(&format!("bundle-none-{w}"), lang, rtl).await;
+        t.goto("/sources").await;
+        t.c.execute(
+            "document.getElementById('since').type = 'text'; return 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        t.type_into("#since", "yesterday").await;
+        t.click_to_new("form.dates button").await;
+        assert_eq!(t.heading().await, says("j-date-bad-title"), "{code}");
+        t.check(&format!("bad-date-{w}"), lang, rtl).await;
+        // Reply bundles: one imported, one that is not a bundle, one signed by a stranger.
+        let bundle = uploads.next().expect("a reply bundle for each visit");
+        for (file, title, name) in [
+            (bundle, "j-replies-imported-title", "replies-imported"),
+            (
+                &site.not_a_bundle,
+                "j-replies-refused-title",
+                "replies-refused",
+            ),
+            (
+                &site.forged,
+                "j-replies-refused-title",
+                "replies-not-signed",
+            ),
+        ] {
+            t.goto("/sources").await;
+            c.find(Locator::Css("input#bundle"))
+                .await
+                .unwrap()
+                .send_keys(file.to_str().unwrap())
+                .await
+                .unwrap();
+            t.click_to_new("form[action='/replies'] button").await;
+            assert_eq!(t.heading().await, says(title), "{code} {name}");
+            t.check(&format!("{name}-{w}"), lang, rtl).await;
+        }
+        t.goto(&format!("/sources/{}", "0".repeat(64))).await;
+        assert_eq!(t.heading().await, says("j-not-found-title"), "{code}");
+        t.check(&format!("no-such-source-{w}"), lang, rtl).await;
+        t.goto("/no-such-page").await;
+        assert_eq!(t.heading().await, says("j-not-found-title"), "{code}");
+        t.check(&format!("not-found-{w}"), lang, rtl).await;
+        // A form with a token that is not the session's: forbidden.
+        t.goto("/sources").await;
+        t.c.execute(
+            "document.querySelector('.header-logout input[name=csrf]').value = 'forged'; \
+             return 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        t.click_to_new(".header-logout button").await;
+        assert_eq!(t.heading().await, says("j-forbidden-title"), "{code}");
+        t.check(&format!("forbidden-{w}"), lang, rtl).await;
+        // Logged out; the session's cookie is kept to be sent again once the session is gone.
+        t.goto("/sources").await;
+        let session = c.get_all_cookies().await.unwrap();
+        t.click_to(".header-logout button", "/logout").await;
+        assert_eq!(t.heading().await, says("j-logged-out-title"), "{code}");
+        t.check(&format!("logged-out-{w}"), lang, rtl).await;
+        for cookie in session {
+            c.add_cookie(cookie).await.unwrap();
+        }
+        t.goto("/sources").await;
+        assert_eq!(t.heading().await, says("j-session-ended-title"), "{code}");
+        t.check(&format!("session-ended-{w}"), lang, rtl).await;
         t.goto("/login").await;
         t.check(&format!("login-{w}"), lang, rtl).await;
-        t.goto("/no-such-page").await;
-        t.check(&format!("not-found-{w}"), lang, rtl).await;
+        // A refused login, its error tied to the fields; then the real one.
+        t.type_into("#username", "nobody").await;
+        t.type_into("#passphrase", "wrong").await;
+        t.type_into("#code", "000000").await;
+        t.click_to_new("form[action='/login'] button").await;
+        assert_eq!(
+            t.errors().await,
+            1,
+            "{code}: the refused login shows its error"
+        );
+        t.check(&format!("login-failed-{w}"), lang, rtl).await;
+        t.type_into("#username", &creds.name.clone()).await;
+        t.type_into("#passphrase", &creds.passphrase.clone()).await;
+        t.type_into("#code", &creds.fresh_code()).await;
+        t.click_to("form[action='/login'] button", "/sources").await;
+    }
+}
+
+/// A request from another site (here a `data:` page with a form) to the journalist interface:
+/// refused by the cross-origin check before any handler. The browser sends no cookie with it
+/// (they are `SameSite=Strict`), so the page is in the server's default language.
+async fn cross_origin(c: &Client, a11y: &Client, port: u16) {
+    let mut t = Tab {
+        c,
+        a11y,
+        base: format!("http://127.0.0.1:{port}"),
+        shots: shots_dir("en", "jcross-"),
+        prefix: "jcross-",
+        n: 0,
+    };
+    for width in [WIDE, NARROW] {
+        c.set_window_size(width, 800).await.unwrap();
+        let w = if width == WIDE { "1280" } else { "320" };
+        c.goto(&format!(
+            "data:text/html,<title>elsewhere</title><form method=post \
+             action='http://127.0.0.1:{port}/logout'><input type=hidden name=csrf value=x>\
+             <button>go</button></form>"
+        ))
+        .await
+        .unwrap();
+        t.click_to("form button", "/logout").await;
+        assert_eq!(
+            t.heading().await,
+            ftl("en", "journalist.ftl", "j-forbidden-title")
+        );
+        t.check(&format!("cross-origin-{w}"), "en", false).await;
     }
 }
 
 #[test]
 fn the_journalist_pages_in_eleven_languages_with_javascript_off() {
-    let (js, _reviewer) = JServer::new("");
+    let started = Instant::now();
+    let (mut js, reviewer) = JServer::new("");
+    let out = js.cli(&["trust-newsroom", &reviewer.signing_pub]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    js.restart();
     let mut creds = js.add("alice");
+    let mut accounts: Vec<Creds> = LANGS
+        .iter()
+        .map(|(code, _, _)| js.add(&format!("j{code}")))
+        .collect();
     source_submits(
         &js.server,
         "hello",
@@ -601,6 +1042,35 @@ fn the_journalist_pages_in_eleven_languages_with_javascript_off() {
         sid_of_page(&b.get("/sources").text())
     };
     let tmp = tempfile::tempdir().unwrap();
+    // The reviewer replies to the source: one bundle per visit, each with a new reply.
+    reviewer.ok(&["trust", &js.server.signing_pub()]);
+    reviewer.ok(&["import", js.server.spool().to_str().unwrap()]);
+    let reply = tmp.path().join("reply.txt");
+    fs::write(&reply, "Thank you. Спасибо. شكرا").unwrap();
+    let bundles: Vec<PathBuf> = (0..2 * LANGS.len())
+        .map(|i| {
+            reviewer.ok(&["reply", &sid[..12], "--file", reply.to_str().unwrap()]);
+            let bundle = tmp.path().join(format!("replies-{i}.tar"));
+            reviewer.ok(&["export-replies", "--to", bundle.to_str().unwrap()]);
+            bundle
+        })
+        .collect();
+    // A stranger's reviewer, whose signing key the server does not trust.
+    let stranger = Reviewer::new();
+    stranger.ok(&["trust", &js.server.signing_pub()]);
+    stranger.ok(&["import", js.server.spool().to_str().unwrap()]);
+    stranger.ok(&["reply", &sid[..12], "--file", reply.to_str().unwrap()]);
+    let forged = tmp.path().join("forged.tar");
+    stranger.ok(&["export-replies", "--to", forged.to_str().unwrap()]);
+    let not_a_bundle = tmp.path().join("not-a-bundle.tar");
+    fs::write(&not_a_bundle, b"not a bundle").unwrap();
+    let site = Newsroom {
+        port: js.jport,
+        sid,
+        bundles,
+        forged,
+        not_a_bundle,
+    };
     let driver = Driver::start(tmp.path());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -630,10 +1100,21 @@ fn the_journalist_pages_in_eleven_languages_with_javascript_off() {
         t.type_into("#passphrase", &creds.passphrase.clone()).await;
         t.type_into("#code", &creds.fresh_code()).await;
         t.click_to("form[action='/login'] button", "/sources").await;
-        for (code, lang, rtl) in LANGS {
-            walk_journalist(&c, &a11y, js.jport, &sid, code, lang, rtl).await;
+        let mut uploads = site.bundles.iter();
+        for ((code, lang, rtl), creds) in LANGS.into_iter().zip(accounts.iter_mut()) {
+            let at = Instant::now();
+            walk_journalist(&c, &a11y, &site, &mut uploads, creds, code, lang, rtl).await;
+            eprintln!(
+                "journalist pages in {code}: {:.1} s",
+                at.elapsed().as_secs_f64()
+            );
         }
+        cross_origin(&c, &a11y, js.jport).await;
         c.close().await.unwrap();
         a11y.close().await.unwrap();
     });
+    eprintln!(
+        "the journalist walk in 11 languages: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -131,7 +131,7 @@ fn the_reviewer_opens_what_the_age_cli_sealed() {
     assert!(imported.contains("Imported 1 new item"), "{imported}");
     let outdir = work.path().join("out");
     reviewer.ok(&["extract", "7777", "--to", outdir.to_str().unwrap()]);
-    assert!(fs::read(outdir.join("sealed-by-age.bin")).unwrap() == body);
+    assert!(fs::read(crate::support::extracted(&outdir, "sealed-by-age.bin")).unwrap() == body);
 }
 
 /// The payload sizes where age's STREAM has its edge cases: empty (the one empty chunk), one

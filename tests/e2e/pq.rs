@@ -263,7 +263,7 @@ fn pq_the_reviewer_opens_what_typage_sealed_to_its_hybrid_key() {
     let work = tempfile::tempdir().unwrap();
     let outdir = work.path().join("out");
     reviewer.ok(&["extract", "6666", "--to", outdir.to_str().unwrap()]);
-    assert!(fs::read(outdir.join("sealed-by-typage.bin")).unwrap() == body);
+    assert!(fs::read(crate::support::extracted(&outdir, "sealed-by-typage.bin")).unwrap() == body);
 }
 
 #[test]

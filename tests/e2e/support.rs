@@ -158,19 +158,110 @@ impl Reviewer {
     }
 
     /// Pins `server`'s key, imports a copy of its spool (`want` must be in what import prints)
-    /// and extracts everything into a fresh folder, which it returns.
-    pub fn receive(&self, server: &Server, want: &str) -> tempfile::TempDir {
+    /// and extracts everything into a fresh folder; the spool must hold items of one source
+    /// (others may have none), whose folder it returns.
+    pub fn receive(&self, server: &Server, want: &str) -> Received {
         self.ok(&["trust", &server.signing_pub()]);
         let imported = self.ok(&["import", server.spool().to_str().unwrap()]);
         assert!(imported.contains(want), "{imported}");
-        let out = tempfile::tempdir().unwrap();
-        self.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
-        out
+        let dir = tempfile::tempdir().unwrap();
+        self.ok(&["extract", "--all", "--to", dir.path().to_str().unwrap()]);
+        let folders: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(folders.len(), 1, "one source's folder: {folders:?}");
+        let folder = folders[0].clone();
+        let spool = Spool::open(&server.spool()).unwrap();
+        let senders: Vec<SourceId> = spool
+            .sources()
+            .unwrap()
+            .into_iter()
+            .filter(|s| !spool.items(s).unwrap().is_empty())
+            .collect();
+        assert_eq!(senders.len(), 1, "items of one source: {senders:?}");
+        assert_eq!(
+            folder.file_name().unwrap().to_str().unwrap(),
+            source_folder(&senders[0]),
+            "filed by source"
+        );
+        Received { _dir: dir, folder }
     }
 
     pub fn recipients(&self) -> Recipients {
         Recipients::parse([&self.recipient]).unwrap()
     }
+}
+
+/// What [`Reviewer::receive`] extracted: the folder of the one source.
+pub struct Received {
+    /// Keeps the temporary folder alive.
+    _dir: tempfile::TempDir,
+    folder: PathBuf,
+}
+
+impl Received {
+    /// The source's folder.
+    pub fn path(&self) -> &Path {
+        &self.folder
+    }
+
+    /// The file extracted for an item named `name` (`<day>_<name>` in the source's folder).
+    pub fn file(&self, name: &str) -> PathBuf {
+        extracted(&self.folder, name)
+    }
+}
+
+/// The folder `postern-review extract` files a source's items in: its designation (words
+/// joined by `-`) and the first 8 hex digits of its id.
+pub fn source_folder(id: &SourceId) -> String {
+    format!(
+        "{}-{}",
+        postern_spool::designation::designation(id).replace(' ', "-"),
+        &id.to_string()[..8]
+    )
+}
+
+/// `name` without the day that `extract` puts before it (`2026-12-01_`); fails if it has none.
+pub fn undated(name: &str) -> &str {
+    let (day, rest) = name
+        .split_once('_')
+        .unwrap_or_else(|| panic!("{name:?} has no day"));
+    let b = day.as_bytes();
+    assert!(
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()),
+        "{name:?} does not start with a day"
+    );
+    rest
+}
+
+/// The one file under `dir` (searched recursively) that `extract` wrote for an item named
+/// `name`: `<day>_<name>`.
+pub fn extracted(dir: &Path, name: &str) -> PathBuf {
+    let mut files = Vec::new();
+    all_files(dir, &mut files);
+    let hits: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split_once('_'))
+                .is_some_and(|(_, rest)| rest == name)
+        })
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "one file extracted for {name:?} in {dir:?}: {hits:?}"
+    );
+    let p = hits[0].clone();
+    undated(p.file_name().unwrap().to_str().unwrap());
+    p
 }
 
 /// A server-side spool, written with the library as the server will write it.
@@ -306,17 +397,12 @@ pub fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The texts of the `message-*` files `postern-review extract` wrote into `dir`, sorted.
+/// The texts of the `<day>_message-*` files `postern-review extract` wrote into `dir`, sorted.
 pub fn messages_in(dir: &Path) -> Vec<String> {
     let mut texts: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("message-")
-        })
+        .filter(|p| undated(p.file_name().unwrap().to_str().unwrap()).starts_with("message-"))
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
     texts.sort();

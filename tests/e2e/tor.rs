@@ -82,7 +82,7 @@ fn a_source_submits_through_a_real_onion_service() {
     // The reviewer gets exactly what was sent.
     let out = reviewer.receive(&server, "Imported 2 new item(s) from 1 source(s)");
     assert!(
-        fs::read(out.path().join("onion-leak.bin")).unwrap() == file,
+        fs::read(out.file("onion-leak.bin")).unwrap() == file,
         "the file arrived byte for byte"
     );
     let texts = messages_in(out.path());

@@ -83,9 +83,16 @@ enum Command {
         input: PathBuf,
     },
     /// List sources, or the items of one source.
+    ///
+    /// `list SOURCE` unlocks the newsroom key when the source sent resumable uploads: which piece
+    /// belongs to which upload, and each upload's true size and state, are sealed inside the
+    /// pieces. With --sealed it shows the rest without the key, and the pieces as one line.
     List {
         /// A source: its designation ("quiet harbor") or the start of its id.
         source: Option<String>,
+        /// Do not unlock the newsroom key: show uploads' pieces as one sealed line.
+        #[arg(long, requires = "source")]
+        sealed: bool,
     },
     /// Show a message, with control characters made visible.
     Read {
@@ -110,15 +117,18 @@ enum Command {
     /// Decrypt what is new into one folder per source (safe names, mode 0600, never
     /// overwriting)
     ///
-    /// Without ITEMS or --all: every file, message and complete upload not extracted before
-    /// (recorded in the reviewer's home), into DIR/<designation>-<short id>/, each named by its day
-    /// and original name. An upload still missing bytes is reported with the ranges it lacks, and
-    /// not extracted. With ITEMS or --all: those items, into DIR itself, every time.
+    /// Every mode writes into DIR/<designation>-<short id>/, each item named by its day and
+    /// original name (`2026-12-01_report.pdf`), and records what it wrote in the reviewer's home.
+    /// Without ITEMS or --all: every file, message and complete upload not extracted before. An
+    /// upload still missing bytes is reported with the ranges it lacks, and not extracted. With
+    /// --all (or --again): all of them, extracted before or not. With ITEMS: those items, every
+    /// time.
     Extract {
-        /// Items, by the start of their ids (written into DIR itself).
+        /// Items, by the start of their ids (each into its source's folder).
+        #[arg(conflicts_with_all = ["all", "source", "since"])]
         items: Vec<String>,
-        /// Every file and message (of --source, if given), into DIR itself, whether extracted
-        /// before or not.
+        /// Every file, message and complete upload (of --source, --since, if given), whether
+        /// extracted before or not (the same as --again).
         #[arg(long)]
         all: bool,
         /// Only this source: its designation ("quiet harbor") or the start of its id.
@@ -347,7 +357,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ));
             }
         }
-        Command::List { source } => {
+        Command::List { source, sealed } => {
             let new = crate::list::last_new(&home.dir);
             let key = home.pinned()?;
             let store = home.store_shared()?;
@@ -409,7 +419,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     let mut uploads: std::collections::HashMap<_, (String, String)> =
                         std::collections::HashMap::new();
                     let mut arriving = Vec::new();
-                    if has_uploads {
+                    let mut sealed_row = None;
+                    if has_uploads && sealed {
+                        let pieces: Vec<_> = s
+                            .items
+                            .iter()
+                            .filter(|i| matches!(i.kind, Kind::Segment | Kind::Manifest))
+                            .collect();
+                        let day = pieces.iter().map(|i| i.day).max().unwrap_or(s.record.day);
+                        sealed_row = Some(vec![
+                            "-".to_owned(),
+                            day.to_string(),
+                            "uploads".to_owned(),
+                            human_size(pieces.iter().map(|i| i.size).sum()),
+                            format!(
+                                "sealed: {} piece(s), padded; without --sealed the key is unlocked to show each upload's size and state",
+                                pieces.len()
+                            ),
+                            String::new(),
+                        ]);
+                    } else if has_uploads {
+                        crate::ui::note(
+                            "this source sent resumable uploads: which piece is whose, and each upload's true size and state, are sealed inside them, so the newsroom key is unlocked to show them (`list SOURCE --sealed` shows the rest without it)",
+                        );
                         let identities = home.unlock()?;
                         let mut named = std::collections::HashSet::new();
                         for m in s.items.iter().filter(|i| i.kind == Kind::Manifest) {
@@ -450,11 +482,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .items
                         .iter()
                         .filter(|i| i.kind != Kind::Segment)
+                        .filter(|i| !(sealed && i.kind == Kind::Manifest))
                         .chain(&s.replies)
                         .collect();
                     all.sort_by_key(|i| (std::cmp::Reverse(i.day), i.kind == Kind::Reply, i.item));
                     let width = crate::list::unique_len(all.iter().map(|i| i.item.to_string()));
-                    let mut rows: Vec<Vec<String>> = Vec::new();
+                    let mut rows: Vec<Vec<String>> = sealed_row.into_iter().collect();
                     for u in &arriving {
                         rows.push(vec![
                             crate::list::prefix(&u.upload, width),
@@ -550,58 +583,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             again,
             to,
         } => {
-            if items.is_empty() && !all {
-                return extract_new(&home, source.as_deref(), since, again, &to);
-            }
-            let key = home.pinned()?;
-            let store = home.store_shared()?;
-            let sources = load(&store, &key, home.signing_public().as_ref())?;
-            let mut chosen = Vec::new();
-            if all {
-                let only = match &source {
-                    Some(sel) => Some(find_source(&sources, sel)?.id),
-                    None => None,
-                };
-                for s in sources.iter().filter(|s| only.is_none_or(|o| o == s.id)) {
-                    for i in &s.items {
-                        if matches!(i.kind, Kind::File | Kind::Message | Kind::Manifest)
-                            && since.is_none_or(|d| i.day >= d)
-                        {
-                            chosen.push((s, i));
-                        }
-                    }
-                }
+            let pick = if !items.is_empty() {
+                Pick::Items(items)
+            } else if all {
+                Pick::All
             } else {
-                for it in &items {
-                    chosen.push(find_item(&sources, it)?);
-                }
-            }
-            let identities = home.unlock()?;
-            crate::cleanup::install();
-            let dest = Dest::open(&to)?;
-            let mut failed = 0usize;
-            for (s, rec) in chosen {
-                match extract_one(&store, s, rec, &identities, &dest, "") {
-                    Ok(x) => say(&format!(
-                        "{}  {}  {}",
-                        short(&rec.item),
-                        human_size(x.len),
-                        x.path.display()
-                    )),
-                    Err(e) => {
-                        failed += 1;
-                        crate::ui::report_error(&e);
-                    }
-                }
-            }
-            if failed > 0 {
-                return Err(user_error(
-                    format!(
-                        "{failed} item(s) could not be extracted; no file was written for them"
-                    ),
-                    "see the messages above",
-                ));
-            }
+                Pick::New
+            };
+            return extract(&home, pick, source.as_deref(), since, again, &to);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -622,9 +611,21 @@ fn extract_one(
     }
 }
 
-/// `extract` without items: what is new, one folder per source, recorded in the home.
-fn extract_new(
+/// What `extract` takes.
+enum Pick {
+    /// What earlier runs did not extract (unless `--again`).
+    New,
+    /// Everything (of `--source`, `--since`), extracted before or not.
+    All,
+    /// These items (prefixes of their ids), every time.
+    Items(Vec<String>),
+}
+
+/// `extract`, every mode: one folder per source, items named by day and name, what was written
+/// recorded in the home (so that the next run without ITEMS skips it).
+fn extract(
     home: &Home,
+    pick: Pick,
     source: Option<&str>,
     since: Option<postern_spool::day::Day>,
     again: bool,
@@ -636,37 +637,62 @@ fn extract_new(
     // Exclusive: the record of what was extracted is written as we go.
     let store = home.store()?;
     let sources = load(&store, &key, home.signing_public().as_ref())?;
-    let only = match source {
-        Some(sel) => Some(find_source(&sources, sel)?.id),
-        None => None,
+    let done = match pick {
+        Pick::New if !again => extracted(&home.dir),
+        _ => std::collections::HashSet::new(),
     };
-    let done = if again {
-        std::collections::HashSet::new()
-    } else {
-        extracted(&home.dir)
+    // Per source: the items to extract, and whether to look for uploads still arriving (only
+    // when extracting by selection, not named items).
+    let picked: Vec<(
+        &crate::list::SourceEntry,
+        Vec<&postern_spool::record::ItemRecord>,
+        bool,
+    )> = match &pick {
+        Pick::Items(wanted) => {
+            let mut by_source: Vec<(
+                &crate::list::SourceEntry,
+                Vec<&postern_spool::record::ItemRecord>,
+                bool,
+            )> = Vec::new();
+            for it in wanted {
+                let (s, rec) = find_item(&sources, it)?;
+                match by_source.iter_mut().find(|(o, _, _)| o.id == s.id) {
+                    Some((_, recs, _)) => {
+                        if !recs.iter().any(|r| r.item == rec.item) {
+                            recs.push(rec);
+                        }
+                    }
+                    None => by_source.push((s, vec![rec], false)),
+                }
+            }
+            by_source
+        }
+        Pick::New | Pick::All => {
+            let only = match source {
+                Some(sel) => Some(find_source(&sources, sel)?.id),
+                None => None,
+            };
+            sources
+                .iter()
+                .filter(|s| only.is_none_or(|o| o == s.id))
+                .map(|s| {
+                    let items: Vec<_> = s
+                        .items
+                        .iter()
+                        .filter(|i| matches!(i.kind, Kind::File | Kind::Message | Kind::Manifest))
+                        .filter(|i| since.is_none_or(|d| i.day >= d))
+                        .filter(|i| !done.contains(&i.item))
+                        .collect();
+                    let segments = s
+                        .items
+                        .iter()
+                        .any(|i| i.kind == Kind::Segment && since.is_none_or(|d| i.day >= d));
+                    (s, items, segments)
+                })
+                .collect()
+        }
     };
-    let picked: Vec<_> = sources
-        .iter()
-        .filter(|s| only.is_none_or(|o| o == s.id))
-        .map(|s| {
-            let items: Vec<_> = s
-                .items
-                .iter()
-                .filter(|i| matches!(i.kind, Kind::File | Kind::Message | Kind::Manifest))
-                .filter(|i| since.is_none_or(|d| i.day >= d))
-                .collect();
-            let segments = s
-                .items
-                .iter()
-                .any(|i| i.kind == Kind::Segment && since.is_none_or(|d| i.day >= d));
-            (s, items, segments)
-        })
-        .collect();
-    let todo = picked
-        .iter()
-        .flat_map(|(_, items, _)| items.iter())
-        .filter(|i| !done.contains(&i.item))
-        .count();
+    let todo: usize = picked.iter().map(|(_, items, _)| items.len()).sum();
     let any_segments = picked.iter().any(|(_, _, segs)| *segs);
     if todo == 0 && !any_segments {
         say(&format!(
@@ -678,11 +704,7 @@ fn extract_new(
     let identities = home.unlock()?;
     crate::cleanup::install();
     let (mut written, mut failed, mut incomplete) = (0usize, 0usize, 0usize);
-    for (s, items, segments) in picked {
-        let fresh: Vec<_> = items
-            .into_iter()
-            .filter(|i| !done.contains(&i.item))
-            .collect();
+    for (s, fresh, segments) in picked {
         // Which segments the manifests here name (the rest belong to uploads still arriving).
         let mut named = std::collections::HashSet::new();
         let mut lacking = Vec::new();

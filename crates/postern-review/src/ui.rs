@@ -47,6 +47,14 @@ pub fn say(line: &str) {
     let _ = writeln!(out, "{}", for_terminal(line));
 }
 
+/// Writes `note: <line>` to stderr through the terminal sanitizer (what the program is about to
+/// do, and why).
+pub fn note(line: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "note: {}", for_terminal(line));
+}
+
 /// A byte progress bar on stderr, drawn only when stderr is a terminal.
 pub fn byte_bar(total: u64, what: &'static str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());

@@ -52,7 +52,8 @@ pub(crate) struct Args {
     /// Connect without Tor. Only for tests on this machine: it reveals your address.
     #[arg(long)]
     direct: bool,
-    /// Where the small resume state files are kept.
+    /// Where the small resume state files are kept (default: a folder named from the codename
+    /// in `$XDG_STATE_HOME` or `~/.local/state`).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
     /// Size of each request body (each goes over a fresh Tor circuit), in MiB.
@@ -112,11 +113,10 @@ fn run(args: &Args) -> Result<()> {
         }
     }
     let codename = read_codename(args)?;
-    let state_dir = match &args.state_dir {
-        Some(d) => d.clone(),
-        None => default_state_dir()?,
+    let vault = match &args.state_dir {
+        Some(d) => Vault::open(d, &codename)?,
+        None => Vault::open_default(&default_state_base()?, &codename)?,
     };
-    let vault = Vault::open(&state_dir, &codename)?;
     let net = Net {
         base,
         socks: args.socks.clone(),
@@ -169,13 +169,15 @@ fn read_codename(args: &Args) -> Result<Zeroizing<String>> {
     Ok(line)
 }
 
-fn default_state_dir() -> Result<PathBuf> {
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
-        return Ok(PathBuf::from(d).join("postern-send"));
+/// The user's state folder (`$XDG_STATE_HOME`, or `~/.local/state`); the states go in a folder
+/// under it named from the codename ([`Vault::open_default`]).
+fn default_state_base() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
     }
     let home =
         std::env::var_os("HOME").ok_or_else(|| anyhow!("no home folder: pass --state-dir"))?;
-    Ok(PathBuf::from(home).join(".local/state/postern-send"))
+    Ok(PathBuf::from(home).join(".local/state"))
 }
 
 pub(crate) struct Net {

@@ -43,6 +43,44 @@ pub(crate) struct Vault {
     name: Zeroizing<[u8; 32]>,
 }
 
+/// What a codename gives: the seal key, the name key and the default folder's name.
+struct Keys {
+    seal: Zeroizing<[u8; 32]>,
+    name: Zeroizing<[u8; 32]>,
+    folder: String,
+}
+
+impl Keys {
+    fn derive(codename: &str) -> Result<Keys> {
+        let normal = postern_spool::codename::Codename::parse(codename)
+            .map(|c| Zeroizing::new(c.expose().to_owned()))
+            .unwrap_or_else(|_| Zeroizing::new(codename.trim().to_owned()));
+        let params = argon2::Params::new(64 * 1024, 3, 1, Some(32))
+            .map_err(|_| anyhow!("bad key derivation parameters"))?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut master = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(normal.as_bytes(), SALT, master.as_mut())
+            .map_err(|_| anyhow!("cannot derive the state key"))?;
+        let hk = Hkdf::<Sha256>::new(Some(b"postern-send/v1"), master.as_ref());
+        let mut seal = Zeroizing::new([0u8; 32]);
+        let mut name = Zeroizing::new([0u8; 32]);
+        let mut folder = [0u8; 16];
+        hk.expand(b"postern-send/v1/seal", seal.as_mut())
+            .map_err(|_| anyhow!("cannot derive the state key"))?;
+        hk.expand(b"postern-send/v1/name", name.as_mut())
+            .map_err(|_| anyhow!("cannot derive the state key"))?;
+        hk.expand(b"postern-send/v1/folder", &mut folder)
+            .map_err(|_| anyhow!("cannot derive the state key"))?;
+        Ok(Keys {
+            seal,
+            name,
+            folder: hex::encode(folder),
+        })
+    }
+}
+
 /// The resume state of one file.
 #[derive(Debug, PartialEq, Eq, Clone)]
 pub(crate) struct State {
@@ -108,29 +146,48 @@ impl State {
 impl Vault {
     /// Derives the keys from `codename` (about a second, once per run) for states in `dir`.
     pub(crate) fn open(dir: &Path, codename: &str) -> Result<Vault> {
+        let keys = Keys::derive(codename)?;
+        Vault::in_dir(dir, keys)
+    }
+
+    /// As [`Vault::open`], in the default place: a folder under `base` (the user's state
+    /// folder) whose name, too, only this codename computes, so that even the folder does not
+    /// say that postern-send ran. States that an older postern-send kept in `base/postern-send`
+    /// and that this codename opens move into it (so that a send in progress still resumes);
+    /// that folder is removed once empty.
+    pub(crate) fn open_default(base: &Path, codename: &str) -> Result<Vault> {
+        let keys = Keys::derive(codename)?;
+        let dir = base.join(&keys.folder);
+        let vault = Vault::in_dir(&dir, keys)?;
+        let old = base.join("postern-send");
+        if let Ok(list) = fs::read_dir(&old) {
+            for e in list.flatten() {
+                let name = e.file_name();
+                let is_state = name
+                    .to_str()
+                    .is_some_and(|n| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+                if is_state && vault.load(&e.path()).is_some() {
+                    let _ = fs::rename(e.path(), dir.join(&name));
+                } else if name.to_str().is_some_and(|n| n.ends_with(".state")) {
+                    // The plain-text state of a much older postern-send: evidence, remove it.
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+            // Only if empty: other codenames' states stay where their owners will look.
+            let _ = fs::remove_dir(&old);
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(vault)
+    }
+
+    fn in_dir(dir: &Path, keys: Keys) -> Result<Vault> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let normal = postern_spool::codename::Codename::parse(codename)
-            .map(|c| Zeroizing::new(c.expose().to_owned()))
-            .unwrap_or_else(|_| Zeroizing::new(codename.trim().to_owned()));
-        let params = argon2::Params::new(64 * 1024, 3, 1, Some(32))
-            .map_err(|_| anyhow!("bad key derivation parameters"))?;
-        let argon =
-            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut master = Zeroizing::new([0u8; 32]);
-        argon
-            .hash_password_into(normal.as_bytes(), SALT, master.as_mut())
-            .map_err(|_| anyhow!("cannot derive the state key"))?;
-        let hk = Hkdf::<Sha256>::new(Some(b"postern-send/v1"), master.as_ref());
-        let mut seal = Zeroizing::new([0u8; 32]);
-        let mut name = Zeroizing::new([0u8; 32]);
-        hk.expand(b"postern-send/v1/seal", seal.as_mut())
-            .map_err(|_| anyhow!("cannot derive the state key"))?;
-        hk.expand(b"postern-send/v1/name", name.as_mut())
-            .map_err(|_| anyhow!("cannot derive the state key"))?;
         // An older postern-send kept plain-text state (`<hash>.state`): it is evidence, remove it.
         if let Ok(list) = fs::read_dir(dir) {
             for e in list.flatten() {
@@ -144,8 +201,8 @@ impl Vault {
         }
         Ok(Vault {
             dir: dir.to_owned(),
-            seal,
-            name,
+            seal: keys.seal,
+            name: keys.name,
         })
     }
 

@@ -85,6 +85,29 @@ pub struct JournalistListener {
     pub proxy_protocol: bool,
 }
 
+impl JournalistListener {
+    /// Every value within its range (see [`Limits::check`]).
+    pub fn check(&self) -> Result<()> {
+        let bounded: [(&str, u64, u64, u64); 4] = [
+            ("lockout_seconds", self.lockout_seconds, 1, 15 * 60),
+            (
+                "session_idle_seconds",
+                self.session_idle_seconds,
+                1,
+                24 * 3600,
+            ),
+            ("session_max_hours", self.session_max_hours, 1, 7 * 24),
+            ("max_sessions", self.max_sessions as u64, 1, 1_000_000),
+        ];
+        for (key, value, min, max) in bounded {
+            if !(min..=max).contains(&value) {
+                bail!("journalist.{key} must be between {min} and {max}");
+            }
+        }
+        Ok(())
+    }
+}
+
 fn default_journalist_sessions() -> usize {
     1000
 }
@@ -176,10 +199,18 @@ pub struct Limits {
     pub max_open_uploads: usize,
     /// With `proxy_protocol`: most open connections of one tor circuit, per interface.
     pub max_connections_per_circuit: usize,
+    /// With `proxy_protocol`: most tor circuits whose login budget (and, on the journalist
+    /// interface, failed logins) are remembered at once, per interface; past it the quiet ones,
+    /// then the least recently seen, are forgotten.
+    /// Between 1 and [`MAX_TRACKED_CIRCUITS`].
+    pub max_tracked_circuits: usize,
     /// Bundles of a selection larger than this travel in parts of at most about this many bytes
     /// (an item larger than that is a part of its own). At least 1 MiB.
     pub bundle_part_bytes: u64,
 }
+
+/// The most `limits.max_tracked_circuits` may be: a few MiB of entries per interface.
+pub const MAX_TRACKED_CIRCUITS: usize = 65_536;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -209,12 +240,128 @@ impl Default for Limits {
             max_open_uploads_per_source: 16,
             max_open_uploads: 4096,
             max_connections_per_circuit: 16,
+            max_tracked_circuits: 4096,
             bundle_part_bytes: postern_spool::bundle::DEFAULT_PART_SIZE,
         }
     }
 }
 
 impl Limits {
+    /// `(key, value, min, max)` of every bounded limit. A zero that would refuse every visitor
+    /// (or divide by it) and a size that one typo turns into an unbounded allocation are both
+    /// refused at load, naming the key and its range.
+    fn bounded(&self) -> Vec<(&'static str, u64, u64, u64)> {
+        let n = |v: usize| v as u64;
+        vec![
+            ("max_file_bytes", self.max_file_bytes, 1, u64::MAX),
+            ("max_request_bytes", self.max_request_bytes, 1, u64::MAX),
+            (
+                "max_message_chars",
+                n(self.max_message_chars),
+                1,
+                10_000_000,
+            ),
+            (
+                "session_idle_minutes",
+                self.session_idle_minutes.into(),
+                1,
+                7 * 24 * 60,
+            ),
+            ("max_sessions", n(self.max_sessions), 1, 1_000_000),
+            ("argon2_queue", n(self.argon2_queue), 0, 65_536),
+            ("argon2_m_kib", self.argon2_m_kib.into(), 8, 4 << 20),
+            ("argon2_t", self.argon2_t.into(), 1, 64),
+            ("argon2_p", self.argon2_p.into(), 1, 16),
+            (
+                "upload_idle_seconds",
+                self.upload_idle_seconds,
+                1,
+                24 * 3600,
+            ),
+            ("form_deadline_seconds", self.form_deadline_seconds, 1, 3600),
+            ("header_read_seconds", self.header_read_seconds, 1, 600),
+            ("max_upload_bytes", self.max_upload_bytes, 1, u64::MAX),
+            (
+                "max_uploads_total_bytes",
+                self.max_uploads_total_bytes,
+                1,
+                u64::MAX,
+            ),
+            ("upload_expire_days", self.upload_expire_days.into(), 1, 366),
+            (
+                "upload_min_window_bytes",
+                self.upload_min_window_bytes,
+                0,
+                1 << 30,
+            ),
+            (
+                "upload_rate_window_seconds",
+                self.upload_rate_window_seconds,
+                1,
+                3600,
+            ),
+            (
+                "max_items_per_request",
+                self.max_items_per_request,
+                1,
+                1_000_000,
+            ),
+            (
+                "max_items_per_source",
+                self.max_items_per_source,
+                1,
+                100_000_000,
+            ),
+            ("max_connections", n(self.max_connections), 1, 1_000_000),
+            ("write_timeout_seconds", self.write_timeout_seconds, 1, 3600),
+            (
+                "max_open_uploads_per_source",
+                n(self.max_open_uploads_per_source),
+                1,
+                1_000_000,
+            ),
+            ("max_open_uploads", n(self.max_open_uploads), 1, 1_000_000),
+            (
+                "max_connections_per_circuit",
+                n(self.max_connections_per_circuit),
+                1,
+                1_000_000,
+            ),
+            (
+                "max_tracked_circuits",
+                n(self.max_tracked_circuits),
+                1,
+                n(MAX_TRACKED_CIRCUITS),
+            ),
+            (
+                "bundle_part_bytes",
+                self.bundle_part_bytes,
+                postern_spool::bundle::MIN_PART_SIZE,
+                u64::MAX,
+            ),
+        ]
+    }
+
+    /// Every limit within its range, and Argon2's parameters ones it accepts.
+    pub fn check(&self) -> Result<()> {
+        for (key, value, min, max) in self.bounded() {
+            if !(min..=max).contains(&value) {
+                if max == u64::MAX {
+                    bail!("limits.{key} must be at least {min}");
+                }
+                bail!("limits.{key} must be between {min} and {max}");
+            }
+        }
+        argon2::Params::new(self.argon2_m_kib, self.argon2_t, self.argon2_p, Some(32)).map_err(
+            |e| {
+                anyhow::anyhow!(
+                    "limits.argon2_m_kib, argon2_t and argon2_p are not valid Argon2id parameters: {e}"
+                )
+            },
+        )?;
+        Ok(())
+    }
+
     pub fn kdf(&self) -> KdfParams {
         KdfParams {
             m_kib: self.argon2_m_kib,
@@ -263,11 +410,12 @@ impl Config {
         let key_text = zeroize::Zeroizing::new(read_text_bounded(&key_path, 4096)?);
         let signing_key = SigningKey::from_secret_text(&key_text)
             .context("the spool signing key file is damaged")?;
-        if file.limits.max_file_bytes == 0 || file.limits.max_request_bytes == 0 {
-            bail!("upload limits must be positive");
+        file.limits.check()?;
+        if let Some(j) = &file.journalist {
+            j.check()?;
         }
-        if file.limits.bundle_part_bytes < postern_spool::bundle::MIN_PART_SIZE {
-            bail!("limits.bundle_part_bytes must be at least 1 MiB (1048576)");
+        if file.retention_days == Some(0) {
+            bail!("retention_days must be at least 1 (leave it out to keep items until deleted)");
         }
         let newsroom_key = read_newsroom_key(dir)?;
         Ok(Config {
@@ -391,4 +539,98 @@ pub fn check_private(path: &Path, is_dir: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_limits_pass_their_own_check() {
+        Limits::default().check().unwrap();
+    }
+
+    /// Every bounded limit, one below its minimum and one above its maximum, is refused with an
+    /// error naming it; at its minimum and maximum it is accepted (Argon2's own rule aside).
+    #[test]
+    fn every_limit_out_of_its_range_is_refused_by_name() {
+        let keys: Vec<_> = Limits::default()
+            .bounded()
+            .into_iter()
+            .map(|(k, _, min, max)| (k, min, max))
+            .collect();
+        assert!(keys.len() >= 26, "every limit with a range is listed");
+        for (key, min, max) in keys {
+            let set = |v: u64| {
+                let mut text = format!("{key} = {v}\n");
+                if key.starts_with("argon2_m") {
+                    // Argon2 needs m >= 8 p: keep p at 1 so that the range alone decides.
+                    text.push_str("argon2_p = 1\n");
+                }
+                let limits: Limits = toml::from_str(&text).unwrap();
+                limits.check()
+            };
+            let fits = |v: u64| -> bool {
+                // Values that don't fit the field's type can't be written in the config at all.
+                let text = format!("{key} = {v}\n");
+                v <= i64::MAX as u64 && toml::from_str::<Limits>(&text).is_ok()
+            };
+            if min > 0 && fits(min - 1) {
+                let e = set(min - 1).unwrap_err().to_string();
+                assert!(e.contains(&format!("limits.{key} ")), "{key} below: {e}");
+            }
+            if fits(min) {
+                set(min).unwrap_or_else(|e| panic!("{key} = {min}: {e}"));
+            }
+            if max < u64::MAX && fits(max + 1) {
+                let e = set(max + 1).unwrap_err().to_string();
+                assert!(e.contains(&format!("limits.{key} ")), "{key} above: {e}");
+            }
+            if fits(max) {
+                set(max).unwrap_or_else(|e| panic!("{key} = {max}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn tracked_circuits_outside_1_to_65536_are_refused() {
+        for bad in [0u64, 65_537, 1 << 40] {
+            let l: Limits = toml::from_str(&format!("max_tracked_circuits = {bad}")).unwrap();
+            let e = l.check().unwrap_err().to_string();
+            assert_eq!(
+                e, "limits.max_tracked_circuits must be between 1 and 65536",
+                "{bad}"
+            );
+        }
+        for good in [1u64, 4096, 65_536] {
+            let l: Limits = toml::from_str(&format!("max_tracked_circuits = {good}")).unwrap();
+            l.check().unwrap();
+        }
+    }
+
+    #[test]
+    fn argon2_parameters_argon2_refuses_are_refused_at_load() {
+        let l: Limits = toml::from_str("argon2_m_kib = 8\nargon2_p = 4").unwrap();
+        let e = l.check().unwrap_err().to_string();
+        assert!(e.contains("not valid Argon2id parameters"), "{e}");
+    }
+
+    #[test]
+    fn journalist_values_out_of_range_are_refused_by_name() {
+        let base = "listen = \"127.0.0.1:2\"\nauthorized_clients_dir = \"a\"\n";
+        let j: JournalistListener = toml::from_str(base).unwrap();
+        j.check().unwrap();
+        for (key, bad) in [
+            ("lockout_seconds", 0u64),
+            ("lockout_seconds", 901),
+            ("session_idle_seconds", 0),
+            ("session_max_hours", 0),
+            ("session_max_hours", 169),
+            ("max_sessions", 0),
+        ] {
+            let j: JournalistListener = toml::from_str(&format!("{base}{key} = {bad}\n")).unwrap();
+            let e = j.check().unwrap_err().to_string();
+            assert!(e.starts_with(&format!("journalist.{key} must be")), "{e}");
+        }
+    }
 }

@@ -75,3 +75,10 @@ pub fn read_text_bounded(path: &Path, max: u64) -> io::Result<String> {
     String::from_utf8(read_bounded(path, max)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
+
+/// Sets an open file's (or folder's) access and modification times to the first second of `day`
+/// (UTC), as the spool does for committed items: on disk, no time finer than the day.
+pub fn set_day(f: &fs::File, day: postern_spool::day::Day) -> std::io::Result<()> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(day.0) * 86_400);
+    f.set_times(fs::FileTimes::new().set_accessed(t).set_modified(t))
+}

@@ -60,6 +60,20 @@ pub const DEFAULT_PART_SIZE: u64 = 1 << 30;
 /// Smallest part size accepted: 1 MiB.
 pub const MIN_PART_SIZE: u64 = 1 << 20;
 
+/// The kind of fault of a [`BundleError::BadEntry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryFault {
+    /// A signature does not verify with the pinned key (another signer, or altered).
+    NotSigned,
+    /// An entry differs from what its signed record says (size or digest).
+    Altered,
+    /// The stream ends before what its signed manifest lists (or before the manifest).
+    CutShort,
+    /// Any other fault of the structure: names, order, types, sizes, versions.
+    Malformed,
+}
+
 /// A bundle could not be read, or the visitor refused an entry.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -76,6 +90,8 @@ pub enum BundleError {
         index: usize,
         /// What is wrong.
         why: &'static str,
+        /// Which kind of fault it is, for callers that sort faults (never by `why`'s words).
+        fault: EntryFault,
     },
     /// The visitor refused entry number `index`.
     Refused {
@@ -106,7 +122,7 @@ impl fmt::Display for BundleError {
             BundleError::UnknownVersion => {
                 f.write_str("bundle version not supported by this build")
             }
-            BundleError::BadEntry { index, why } => write!(f, "bundle entry {index}: {why}"),
+            BundleError::BadEntry { index, why, .. } => write!(f, "bundle entry {index}: {why}"),
             BundleError::Refused { index, why } => write!(f, "bundle entry {index}: {why}"),
             BundleError::Incomplete {
                 have,
@@ -335,7 +351,8 @@ pub fn read_bundle<R: Read>(
     let mut index = 0usize;
     while let Some(header) = tar.next_entry()? {
         index += 1;
-        let bad = |why| BundleError::BadEntry { index, why };
+        let bad_as = |fault, why| BundleError::BadEntry { index, why, fault };
+        let bad = |why| bad_as(EntryFault::Malformed, why);
         if !header.is_regular() {
             return Err(if index == 1 {
                 BundleError::NotABundle
@@ -375,7 +392,7 @@ pub fn read_bundle<R: Read>(
                 .read_to_end(&mut text)?;
             let m = BundleManifest::parse_verified(&text, key).map_err(|e| match e {
                 RecordError::BadSignature => {
-                    bad("the manifest does not verify with the pinned server key (signed by another server, or altered)")
+                    bad_as(EntryFault::NotSigned, "the manifest does not verify with the pinned server key (signed by another server, or altered)")
                 }
                 RecordError::UnknownVersion => bad("manifest version not supported"),
                 _ => bad("the manifest is malformed"),
@@ -387,17 +404,22 @@ pub fn read_bundle<R: Read>(
         };
         let parsed = parse_entry_name(name).ok_or(bad("unexpected name"))?;
         if expected.get(next) != Some(&parsed) {
-            return Err(bad(match parsed {
-                EntryName::ItemRecord(_, i) | EntryName::ItemData(_, i) if !listed.contains(&i) => {
-                    "an item its signed manifest does not list (added on the way)"
-                }
-                EntryName::SourceRecord(s) if !m.items.iter().any(|(ms, _)| *ms == s) => {
-                    "a source its signed manifest does not list (added on the way)"
-                }
-                _ => {
-                    "entry out of its signed manifest's order (reordered, repeated, or entries removed on the way)"
-                }
-            }));
+            return Err(bad_as(
+                EntryFault::Altered,
+                match parsed {
+                    EntryName::ItemRecord(_, i) | EntryName::ItemData(_, i)
+                        if !listed.contains(&i) =>
+                    {
+                        "an item its signed manifest does not list (added on the way)"
+                    }
+                    EntryName::SourceRecord(s) if !m.items.iter().any(|(ms, _)| *ms == s) => {
+                        "a source its signed manifest does not list (added on the way)"
+                    }
+                    _ => {
+                        "entry out of its signed manifest's order (reordered, repeated, or entries removed on the way)"
+                    }
+                },
+            ));
         }
         next += 1;
         if matches!(
@@ -418,6 +440,7 @@ pub fn read_bundle<R: Read>(
             BundleError::BadEntry {
                 index: index + 1,
                 why: "the bundle ends before its signed manifest",
+                fault: EntryFault::CutShort,
             }
         });
     };
@@ -818,15 +841,11 @@ mod tests {
         assert!(n >= 18, "only {n} vectors");
     }
 
-    /// The manifest fault vectors: a bundle whose entries differ from its signed manifest.
-    fn manifest_vectors() -> Vec<(&'static str, Vec<u8>, &'static str)> {
-        let key = vector_key();
-        let good = make(&key, 2, 3, 1, 1);
-        let b = &good.bytes;
-        // Entry boundaries: marker, manifest, then source, (rec, age) x3, source, (rec, age) x3.
+    /// Where each entry of `m` starts (its GNU long-name header, if it has one).
+    fn entry_bounds(m: &Made) -> Vec<usize> {
         let mut bounds = Vec::new();
         let mut pos = 0u64;
-        let lay = PartLayout::new(&good.manifest, &good.sections).unwrap();
+        let lay = PartLayout::new(&m.manifest, &m.sections).unwrap();
         for (start, p) in &lay.pieces {
             if let Piece::Bytes(bytes) = p
                 && (bytes.starts_with(b"././@LongLink") || bytes.starts_with(b"postern-bundle/"))
@@ -836,11 +855,38 @@ mod tests {
             pos = start + p.len();
         }
         assert_eq!(pos, lay.len());
-        let cut = |n: usize| {
-            let mut v = b.get(..bounds[n]).unwrap().to_vec();
-            v.extend_from_slice(&[0; 1024]);
-            v
-        };
+        bounds
+    }
+
+    /// `m` cut before its entry `n`, the archive then ended cleanly.
+    fn cut_at(m: &Made, bounds: &[usize], n: usize) -> Vec<u8> {
+        let mut v = m.bytes.get(..bounds[n]).unwrap().to_vec();
+        v.extend_from_slice(&[0; 1024]);
+        v
+    }
+
+    /// The `bundle` fuzz seeds: (file name, bytes, whether the reader accepts it). The smallest
+    /// one (`seed-empty.tar`) is a current-format marker and a signed manifest of one item,
+    /// then the end of the archive: refused as cut short, after the manifest was verified.
+    fn fuzz_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
+        let key = vector_key();
+        let one = make(&key, 1, 1, 1, 1);
+        let empty = cut_at(&one, &entry_bounds(&one), 2);
+        vec![
+            ("seed-empty.tar", empty, false),
+            ("seed-one-item.tar", one.bytes, true),
+            ("seed-two-sources.tar", make(&key, 2, 2, 2, 3).bytes, true),
+        ]
+    }
+
+    /// The manifest fault vectors: a bundle whose entries differ from its signed manifest.
+    fn manifest_vectors() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+        let key = vector_key();
+        let good = make(&key, 2, 3, 1, 1);
+        let b = &good.bytes;
+        // Entry boundaries: marker, manifest, then source, (rec, age) x3, source, (rec, age) x3.
+        let bounds = entry_bounds(&good);
+        let cut = |n: usize| cut_at(&good, &bounds, n);
         // bounds: 0 marker, 1 manifest, 2 source A, 3 rec A1, 4 age A1, 5 rec A2, 6 age A2, 7 rec
         // A3, 8 age A3, 9 source B, 10 rec B1, ...
         let drop_range = |from: usize, to: usize| {
@@ -964,11 +1010,8 @@ mod tests {
         std::fs::write(dir.join("manifest-expected.txt"), list).unwrap();
         let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bundle");
         let key = vector_key();
-        for (name, s, i, part, parts) in [
-            ("seed-one-item.tar", 1, 1, 1, 1),
-            ("seed-two-sources.tar", 2, 2, 2, 3),
-        ] {
-            std::fs::write(seeds.join(name), make(&key, s, i, part, parts).bytes).unwrap();
+        for (name, bytes, _) in fuzz_seeds() {
+            std::fs::write(seeds.join(name), bytes).unwrap();
         }
         // Manifest bodies without their `sig` line: the target signs them.
         let seeds =
@@ -1005,12 +1048,32 @@ mod tests {
     }
 
     #[test]
-    fn the_fuzz_seeds_are_accepted() {
+    fn the_fuzz_seeds_are_in_the_current_format() {
         let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bundle");
         let key = vector_key().verifying_key();
-        for name in ["seed-one-item.tar", "seed-two-sources.tar"] {
-            let bytes = std::fs::read(seeds.join(name)).unwrap();
-            assert!(read_all(&bytes, &key).is_ok(), "{name}");
+        let made = fuzz_seeds();
+        let mut stored: Vec<String> = std::fs::read_dir(&seeds)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("seed-"))
+            .collect();
+        stored.sort();
+        let names: Vec<&str> = made.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(stored, names, "every stored seed is made here");
+        for (name, bytes, accepted) in made {
+            let on_disk = std::fs::read(seeds.join(name)).unwrap();
+            assert!(
+                on_disk == bytes,
+                "{name}: rewrite it (write_bundle_vectors)"
+            );
+            match read_all(&on_disk, &key) {
+                Ok(_) => assert!(accepted, "{name} is accepted"),
+                Err(e) => {
+                    assert!(!accepted, "{name}: {e}");
+                    // Refused past the marker and the manifest, not at the version.
+                    assert!(e.to_string().contains("cut short"), "{name}: {e}");
+                }
+            }
         }
     }
 

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
-use crate::bundle::BundleError;
+use crate::bundle::{BundleError, EntryFault};
 use crate::day::Day;
 use crate::envelope::{Header, Kind, seal};
 use crate::error::SealError;
@@ -39,7 +39,9 @@ use crate::record::{
     ItemRecord, MAX_RECORD_LEN, RecordError, SourceRecord, parse_canonical_u32, sign_body,
     split_signed_max,
 };
-use crate::spool::{Spool, SpoolError, io_err, mkdir, remove_file_or_gone, sync_dir};
+use crate::spool::{
+    Spool, SpoolError, io_err, mkdir, record_day, remove_file_or_gone, set_day_times, sync_dir,
+};
 use crate::tarstream::TarReader;
 
 /// Longest reply content, in bytes of UTF-8.
@@ -275,7 +277,8 @@ pub fn read_reply_bundle<R: Read>(
     let mut index = 0usize;
     while let Some(header) = tar.next_entry()? {
         index += 1;
-        let bad = |why| BundleError::BadEntry { index, why };
+        let bad_as = |fault, why| BundleError::BadEntry { index, why, fault };
+        let bad = |why| bad_as(EntryFault::Malformed, why);
         if !header.is_regular() {
             return Err(if index == 1 {
                 BundleError::NotABundle
@@ -313,9 +316,10 @@ pub fn read_reply_bundle<R: Read>(
                 .read_to_end(&mut text)?;
             manifest = Some(
                 ReplyManifest::parse_verified(&text, key).map_err(|e| match e {
-                    RecordError::BadSignature => {
-                        bad("the manifest is not signed by the pinned newsroom key")
-                    }
+                    RecordError::BadSignature => bad_as(
+                        EntryFault::NotSigned,
+                        "the manifest is not signed by the pinned newsroom key",
+                    ),
                     RecordError::UnknownVersion => bad("manifest version not supported"),
                     _ => bad("the manifest is malformed"),
                 })?,
@@ -339,9 +343,10 @@ pub fn read_reply_bundle<R: Read>(
                     .take(MAX_RECORD_LEN as u64)
                     .read_to_end(&mut text)?;
                 let rec = ItemRecord::parse_verified_reply(&text, key).map_err(|e| match e {
-                    RecordError::BadSignature => {
-                        bad("a reply record is not signed by the pinned newsroom key")
-                    }
+                    RecordError::BadSignature => bad_as(
+                        EntryFault::NotSigned,
+                        "a reply record is not signed by the pinned newsroom key",
+                    ),
                     _ => bad("a reply record is malformed"),
                 })?;
                 if rec.source != sid || rec.item != iid {
@@ -357,7 +362,10 @@ pub fn read_reply_bundle<R: Read>(
                     return Err(bad("a reply record is not followed by its ciphertext"));
                 }
                 if size != rec.size || size > MAX_REPLY_AGE_LEN {
-                    return Err(bad("ciphertext size differs from its record"));
+                    return Err(bad_as(
+                        EntryFault::Altered,
+                        "ciphertext size differs from its record",
+                    ));
                 }
                 let mut ciphertext = Vec::new();
                 tar.data()
@@ -365,7 +373,10 @@ pub fn read_reply_bundle<R: Read>(
                     .read_to_end(&mut ciphertext)?;
                 let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
                 if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
-                    return Err(bad("ciphertext does not match its signed record"));
+                    return Err(bad_as(
+                        EntryFault::Altered,
+                        "ciphertext does not match its signed record",
+                    ));
                 }
                 next += 1;
                 visit(VerifiedReply {
@@ -384,6 +395,7 @@ pub fn read_reply_bundle<R: Read>(
             BundleError::BadEntry {
                 index: index + 1,
                 why: "the signed manifest is missing",
+                fault: EntryFault::CutShort,
             }
         });
     };
@@ -391,6 +403,7 @@ pub fn read_reply_bundle<R: Read>(
         return Err(BundleError::BadEntry {
             index: index + 1,
             why: "the bundle ends before every reply of its manifest",
+            fault: EntryFault::CutShort,
         });
     }
     Ok(m)
@@ -467,6 +480,10 @@ impl Spool {
         if !self.write_atomic_new(&rec_path, record, rng)? {
             return Err(SpoolError::Exists);
         }
+        // The file system keeps no time finer than the record does.
+        for path in [&age_path, &rec_path, &dir] {
+            set_day_times(path, record_day(record))?;
+        }
         Ok(true)
     }
 
@@ -496,6 +513,13 @@ impl Spool {
         if let Some(dir) = age_path.parent()
             && dir.exists()
         {
+            // The spool takes no clock: the marker and the folder say nothing of when (the
+            // first day of the epoch), rather than the second of the deletion.
+            let marker = dir.join(format!("{item}.deleted"));
+            if marker.exists() {
+                set_day_times(&marker, Day(0))?;
+            }
+            set_day_times(dir, Day(0))?;
             sync_dir(dir)?;
         }
         Ok(existed)
@@ -687,6 +711,57 @@ mod tests {
             ReplyManifest::parse_verified(as_record.as_bytes(), &v),
             Err(RecordError::BadSignature)
         );
+    }
+
+    #[test]
+    fn reply_files_keep_no_time_finer_than_their_records_day() {
+        let f = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(5);
+        let spool = Spool::create(&dir.path().join("spool"), &mut rng).unwrap();
+        let (_, replies) = bundle(&f, 2);
+        let sid = f.source.source;
+        let server_key = SigningKey::generate(&mut rng);
+        spool
+            .ensure_source(&mut rng, &f.source, &server_key)
+            .unwrap();
+        let day_of = |d: Day| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(d.0) * 86_400)
+        };
+        let times = |p: &std::path::Path| {
+            let m = fs::metadata(p).unwrap();
+            (m.modified().unwrap(), m.accessed().unwrap())
+        };
+        for r in &replies {
+            assert!(
+                spool
+                    .install_reply(
+                        &mut rng,
+                        &sid,
+                        &r.record.item,
+                        &r.ciphertext,
+                        r.record_text.as_bytes()
+                    )
+                    .unwrap()
+            );
+            let want = day_of(r.record.day);
+            assert_ne!(want, std::time::UNIX_EPOCH, "the fixture has a real day");
+            let (age, rec) = spool.reply_paths(&sid, &r.record.item);
+            for p in [&age, &rec, &spool.source_dir(&sid).join("replies")] {
+                assert_eq!(times(p), (want, want), "{}", p.display());
+            }
+        }
+        // Deleting leaves a marker and changes the folder: neither says when.
+        let item = replies[0].record.item;
+        assert!(spool.delete_reply(&sid, &item).unwrap());
+        let replies_dir = spool.source_dir(&sid).join("replies");
+        let marker = replies_dir.join(format!("{item}.deleted"));
+        for p in [&marker, &replies_dir] {
+            let (m, a) = times(p);
+            assert_eq!((m, a), (day_of(Day(0)), day_of(Day(0))), "{}", p.display());
+        }
+        assert_eq!(record_day(b"postern-item 1\nday 19000\n"), Day(19_000));
+        assert_eq!(record_day(b"no day"), Day(0));
     }
 
     #[test]

@@ -296,6 +296,9 @@ impl Spool {
         mkdir(&self.source_dir(source).join("items"))?;
         sync_dir(&self.root.join("sources"))?;
         self.write_atomic_new(&path, record, rng)?;
+        for p in [&path, &self.source_dir(source)] {
+            set_day_times(p, record_day(record))?;
+        }
         Ok(true)
     }
 
@@ -315,11 +318,13 @@ impl Spool {
         let (age_path, rec_path) = self.item_paths(source, item);
         fs::rename(staged_ciphertext, &age_path).map_err(io_err("moving ciphertext into place"))?;
         sync_dir(&items)?;
-        if self.write_atomic_new(&rec_path, record, rng)? {
-            Ok(())
-        } else {
-            Err(SpoolError::Exists)
+        if !self.write_atomic_new(&rec_path, record, rng)? {
+            return Err(SpoolError::Exists);
         }
+        for path in [&age_path, &rec_path, &items] {
+            set_day_times(path, record_day(record))?;
+        }
+        Ok(())
     }
 
     /// Commits a ciphertext that the caller wrote to a temporary from [`Spool::temp_file`] and
@@ -573,6 +578,16 @@ pub fn set_day_times(path: &Path, day: Day) -> Result<(), SpoolError> {
     let f = File::open(path).map_err(io_err("opening to set its day"))?;
     f.set_times(fs::FileTimes::new().set_accessed(t).set_modified(t))
         .map_err(io_err("setting the day of a file"))
+}
+
+/// The day a signed record states (its `day` line), for the times of the files that commit
+/// it (the callers have verified the record); the first day of the epoch if it states none.
+pub(crate) fn record_day(record: &[u8]) -> Day {
+    std::str::from_utf8(record)
+        .ok()
+        .and_then(|text| text.lines().find_map(|l| l.strip_prefix("day ")))
+        .and_then(|d| d.parse::<u32>().ok())
+        .map_or(Day(0), Day)
 }
 
 /// fsyncs a directory, so that renames and creations in it survive a crash.

@@ -293,8 +293,8 @@ fn walk_in(l: &Lang, seed: u32) {
     let messages = messages_in(out.path());
     assert_eq!(messages, vec![sent.message.clone()]);
     for (name, bytes) in &sent.files {
-        let got = fs::read(out.path().join(name))
-            .unwrap_or_else(|e| panic!("{name} was not extracted: {e}"));
+        let got =
+            fs::read(out.file(name)).unwrap_or_else(|e| panic!("{name} was not extracted: {e}"));
         assert!(got == *bytes, "{name} differs from what was attached");
     }
     // The newsroom replies; the operator imports the bundle; the source reads its reply in its

@@ -51,7 +51,7 @@ impl Deployment {
         );
         assert!(text.contains("disk_reserve_bytes = 1048576"), "{text}");
         let text = format!(
-            "{text}\n[journalist]\nlisten = \"systemd:journalist\"\nauthorized_clients_dir = \"{}\"\n",
+            "{text}\n[journalist]\nlisten = \"systemd:journalist\"\nauthorized_clients_dir = \"{}\"\nproxy_protocol = true\n",
             clients.display()
         );
         fs::write(&config, &text).unwrap();
@@ -214,6 +214,31 @@ mod postern_check_names_each_failure {
         .unwrap();
         d.fails_only("tor config", "unix socket only");
         fs::copy(deploy("tor/torrc"), &d.torrc).unwrap();
+        d.passes();
+    }
+
+    /// `postern check --torrc`: tor's PROXY header and `proxy_protocol` must go together, each
+    /// way (one without the other fails every request, or closes every connection).
+    #[test]
+    fn a_tor_config_whose_proxy_header_disagrees_with_the_config() {
+        let d = Deployment::new();
+        let shipped = fs::read_to_string(deploy("tor/torrc")).unwrap();
+        fs::write(
+            &d.torrc,
+            shipped.replacen("HiddenServiceExportCircuitID haproxy", "", 1),
+        )
+        .unwrap();
+        d.fails_only("tor config", "does not send tor's PROXY header");
+        fs::copy(deploy("tor/torrc"), &d.torrc).unwrap();
+        d.passes();
+        fs::write(
+            &d.config,
+            d.text
+                .replace("proxy_protocol = true", "proxy_protocol = false"),
+        )
+        .unwrap();
+        d.fails_only("tor config", "no `proxy_protocol = true`");
+        fs::write(&d.config, &d.text).unwrap();
         d.passes();
     }
 }

@@ -13,7 +13,12 @@ use crate::support::{content, stderr};
 
 /// Reads `path` with `extra` headers and drops the connection after `keep` body bytes.
 /// Returns the status line and the body bytes read.
-fn cut_get(c: &Browser, path: &str, extra: &[(&str, &str)], keep: usize) -> (String, Vec<u8>) {
+pub(super) fn cut_get(
+    c: &Browser,
+    path: &str,
+    extra: &[(&str, &str)],
+    keep: usize,
+) -> (String, Vec<u8>) {
     let mut s = connect(c.port());
     let mut req = format!(
         "GET {path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {}\r\nCookie: {}={}\r\n",
@@ -44,7 +49,7 @@ fn cut_get(c: &Browser, path: &str, extra: &[(&str, &str)], keep: usize) -> (Str
 }
 
 /// Entry boundaries of a tar stream: (offset of the entry's first header, its name).
-fn tar_entries(tar: &[u8]) -> Vec<(usize, String)> {
+pub(super) fn tar_entries(tar: &[u8]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut pos = 0;
     let mut long: Option<(usize, String)> = None;
@@ -226,6 +231,121 @@ fn three_parts_cut_twice_each_resume_with_range_and_import_in_any_order() {
             .unwrap_or_else(|| panic!("{name} not extracted: {extracted:?}"));
         assert!(fs::read(found).unwrap() == *data, "{name} differs");
     }
+}
+
+/// The part links of a selection page, in order.
+pub(super) fn part_links(page: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|h| h.starts_with("/bundle/") && h.matches('/').count() == 3)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A header's value in a raw response head.
+fn head_value(head: &str, name: &str) -> String {
+    head.lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix(&format!("{name}: "))
+                .map(|_| l[name.len() + 2..].trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no {name} in {head}"))
+}
+
+#[test]
+fn a_part_download_cut_before_a_server_restart_resumes_with_range_after_it() {
+    let (mut js, _reviewer) = JServer::with_edit("", |c| {
+        c.replace(
+            "bundle_part_bytes = 1073741824",
+            "bundle_part_bytes = 1048576",
+        )
+    });
+    let mut alice = js.add("alice");
+    let named: Vec<(String, Vec<u8>)> = (0..2)
+        .map(|n| (format!("MARKER-RESTART-{n}.bin"), content(700_000, 90 + n)))
+        .collect();
+    let named: Vec<(&str, Vec<u8>)> = named.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    source_submits(&js.server, "two files, two parts", &named);
+    let mut c = js.client();
+    c.login(&mut alice);
+    let csrf = c.csrf("/sources");
+    let r = c.post_form("/bundle", &[("csrf", &csrf), ("source", "")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page_url = r.header("location").unwrap().to_owned();
+    assert!(page_url.starts_with("/bundle/new-"), "{page_url}");
+    let page = c.get(&page_url).text();
+    let links = part_links(&page);
+    assert_eq!(links.len(), 2, "{page}");
+    assert!(
+        links[0].contains('.'),
+        "a part link names its content: {links:?}"
+    );
+
+    // Part 1 cut in the middle; part 2 downloaded whole (its items are now seen, and "new"
+    // is still the same set for this selection).
+    let (head, first) = cut_get(&c, &links[0], &[], 300_000);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let len: usize = head_value(&head, "content-length").parse().unwrap();
+    let etag = head_value(&head, "etag");
+    let second = c.get(&links[1]);
+    assert_eq!(second.status, 200);
+
+    js.restart();
+    let mut c = js.client();
+    c.login(&mut alice);
+    // The same page, the same links, after the restart.
+    let again = c.get(&page_url);
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(part_links(&again.text()), links);
+    let rest = c.send(
+        "GET",
+        &links[0],
+        &[
+            ("Range", &format!("bytes={}-", first.len())),
+            ("If-Range", &etag),
+        ],
+        b"",
+    );
+    assert_eq!(rest.status, 206, "{}", rest.text());
+    assert_eq!(rest.header("etag"), Some(etag.as_str()));
+    assert_eq!(
+        rest.header("content-range"),
+        Some(format!("bytes {}-{}/{len}", first.len(), len - 1).as_str())
+    );
+    let mut body = first;
+    body.extend_from_slice(&rest.body);
+    let whole = c.get(&links[0]);
+    assert_eq!(whole.status, 200);
+    assert!(
+        whole.body == body,
+        "resumed bytes differ from a whole download"
+    );
+    assert!(
+        c.get(&links[1]).body == second.body,
+        "part 2 is the same too"
+    );
+
+    // A new "everything new" now is another (empty) set; a mark never handed out and a
+    // malformed token are not found.
+    let csrf = c.csrf("/sources");
+    let r = c.post_form("/bundle", &[("csrf", &csrf), ("source", "")]);
+    let next = r.header("location").unwrap().to_owned();
+    assert_ne!(next, page_url);
+    assert!(
+        c.get(&next).text().contains("Nothing"),
+        "{}",
+        c.get(&next).text()
+    );
+    let (day, _) = page_url
+        .trim_start_matches("/bundle/new-")
+        .split_once('-')
+        .unwrap();
+    assert_eq!(c.get(&format!("/bundle/new-{day}-99")).status, 404);
+    assert_eq!(c.get("/bundle/new-01-1").status, 404);
+    let bad = links[0].replacen("/bundle/new-", "/bundle/new-0", 1);
+    assert_eq!(c.get(&bad).status, 404);
 }
 
 /// The part files of an export folder, sorted by name.

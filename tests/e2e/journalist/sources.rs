@@ -57,8 +57,15 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     );
     // Nothing is seen before a part downloads.
     assert!(c.get("/sources").text().contains("2 new items for you."));
-    let part_url = format!("{page_url}/1");
-    assert!(page.contains(&format!("href=\"{part_url}\"")), "{page}");
+    // The part link names the selection and the content's selection id (`<token>.<id>/1`).
+    let part_url = super::parts::part_links(&page)
+        .into_iter()
+        .next()
+        .expect("a part link");
+    assert!(
+        part_url.starts_with(&format!("{page_url}.")) && part_url.ends_with("/1"),
+        "{page}"
+    );
     let r = c.get(&part_url);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/x-tar"));
@@ -83,7 +90,14 @@ fn journalist_bundle_round_trip_through_the_reviewer() {
     );
     let out = tempfile::tempdir().unwrap();
     reviewer.ok(&["extract", "--all", "--to", out.path().to_str().unwrap()]);
-    assert!(fs::read(out.path().join("MARKER-J-FILE-31b7.bin")).unwrap() == file);
+    assert!(
+        fs::read(crate::support::extracted(
+            out.path(),
+            "MARKER-J-FILE-31b7.bin"
+        ))
+        .unwrap()
+            == file
+    );
 
     // One item, downloaded alone: a one-item signed bundle that holds exactly the spool's
     // ciphertext, and that a reviewer imports.
@@ -325,5 +339,83 @@ fn retention_deletes_exactly_what_is_older_than_n_days() {
         let (ciphertext, _) = spool.item_paths(&source, item);
         assert_eq!(ciphertext.exists(), *age <= 3, "ciphertext of age {age}");
     }
+    assert!(js.server.log_text().contains("retention deleted old items"));
+}
+
+#[test]
+fn retention_deletes_an_old_upload_whole_and_keeps_a_recent_one_whole() {
+    let (mut js, reviewer) = JServer::new("");
+    let data = js.server.data();
+    let key =
+        SigningKey::from_secret_text(&fs::read_to_string(data.join("spool-signing.key")).unwrap())
+            .unwrap();
+    let spool = Spool::open(&js.server.spool()).unwrap();
+    let today = Day::from_unix_seconds(now());
+    let recipients = Recipients::parse([&reviewer.recipient]).unwrap();
+    let mut rng = rand::rng();
+    let source = SourceId::from_bytes([8; 32]);
+    let rec = SourceRecord {
+        source,
+        reply: reviewer.recipient.clone(),
+        day: Day(today.0 - 10),
+    };
+    spool.ensure_source(&mut rng, &rec, &key).unwrap();
+    let mut store = |kind: Kind, age: u32, upload: postern_spool::ids::UploadId, index: u64| {
+        let mut h = Header::new(kind, ItemId::from_bytes([0; 16]), Day(today.0 - age));
+        if kind == Kind::Segment {
+            h.segment = Some(postern_spool::envelope::SegmentInfo {
+                upload_id: upload,
+                index,
+                offset: index * 4,
+            });
+        }
+        spool
+            .store(&mut rng, &key, &recipients, &source, h, &mut &b"four"[..])
+            .unwrap()
+            .item
+    };
+    // Upload A: every part older than three days. Upload B: an old first segment, but it
+    // completed yesterday.
+    let (a, b) = (
+        postern_spool::ids::UploadId::from_bytes([0xa; 16]),
+        postern_spool::ids::UploadId::from_bytes([0xb; 16]),
+    );
+    let a_items = vec![
+        store(Kind::Segment, 6, a, 0),
+        store(Kind::Segment, 5, a, 1),
+        store(Kind::Manifest, 5, a, 0),
+    ];
+    let b_items = vec![
+        store(Kind::Segment, 6, b, 0),
+        store(Kind::Manifest, 1, b, 0),
+    ];
+    let parts_file = |id: &postern_spool::ids::UploadId, items: &[ItemId], day: u32| {
+        let (manifest, segments) = items.split_last().unwrap();
+        let mut t = format!(
+            "postern-upload-parts 1\nsource {source}\nmanifest {manifest}\nlength {}\nday {day}\n",
+            4 * segments.len()
+        );
+        for s in segments {
+            t.push_str(&format!("segment {s}\n"));
+        }
+        t.push_str(&format!("end {}\n", segments.len()));
+        let p = js.server.spool().join(format!("uploads/{id}.parts"));
+        fs::write(&p, t).unwrap();
+        p
+    };
+    let a_parts = parts_file(&a, &a_items, today.0 - 5);
+    let b_parts = parts_file(&b, &b_items, today.0 - 1);
+    let text = fs::read_to_string(&js.server.config).unwrap();
+    fs::write(&js.server.config, format!("retention_days = 3\n{text}")).unwrap();
+    js.restart();
+    let left = spool.items(&source).unwrap();
+    for item in &a_items {
+        assert!(!left.contains(item), "every part of the old upload goes");
+    }
+    assert!(!a_parts.exists(), "and its parts file");
+    for item in &b_items {
+        assert!(left.contains(item), "the recent upload stays whole");
+    }
+    assert!(b_parts.exists());
     assert!(js.server.log_text().contains("retention deleted old items"));
 }

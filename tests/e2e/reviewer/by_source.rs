@@ -230,6 +230,37 @@ fn extract_files_each_source_apart_incrementally_and_reports_what_an_upload_lack
         "{lb}"
     );
 
+    // Without the key (a wrong passphrase proves it is not asked for), `list SOURCE --sealed`
+    // shows the rest, and the upload's pieces as one sealed line; without --sealed it says why
+    // it needs the key.
+    let passphrase = fs::read(&reviewer.passphrase_file).unwrap();
+    fs::write(&reviewer.passphrase_file, "not the passphrase\n").unwrap();
+    let sealed = reviewer.ok(&["list", &short(&a), "--sealed"]);
+    assert!(
+        sealed.contains("message") && sealed.contains("file"),
+        "{sealed}"
+    );
+    let line = sealed.lines().find(|l| l.contains("uploads")).unwrap();
+    assert!(
+        line.contains("sealed: 5 piece(s)") && !line.contains("complete"),
+        "four segments and a manifest: {sealed}"
+    );
+    assert_eq!(
+        sealed.lines().filter(|l| l.contains("upload")).count(),
+        1,
+        "{sealed}"
+    );
+    let o = reviewer.cmd(&["list", &short(&a)]);
+    assert!(!o.status.success());
+    let err = crate::support::stderr(&o);
+    assert!(
+        err.contains("sealed inside them")
+            && err.contains("--sealed")
+            && err.contains("wrong passphrase"),
+        "{err}"
+    );
+    fs::write(&reviewer.passphrase_file, passphrase).unwrap();
+
     // A second run writes nothing.
     let said = reviewer.ok(&["extract", "--to", out.to_str().unwrap()]);
     assert!(said.contains("Extracted 0 new item(s)"), "{said}");

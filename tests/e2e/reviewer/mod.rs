@@ -2,15 +2,17 @@
 //! and hostile names and text; every refusal of hostile input is in `refusals`.
 
 mod by_source;
+mod large_leak;
 mod refusals;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 
-use crate::support::{Reviewer, ServerSpool, content, stderr};
+use crate::support::{Reviewer, ServerSpool, content, source_folder, stderr};
 
 pub fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
@@ -95,17 +97,21 @@ fn bundle_round_trip_gives_identical_files_and_the_exact_message() {
         "--to",
         out.to_str().unwrap(),
     ]);
+    // Filed by source, each name after its day (every mode of `extract` does this).
+    assert_eq!(files_in(&out), vec![source_folder(&source)]);
+    let out = out.join(source_folder(&source));
+    let day = Day(20_421).to_string();
     let names = files_in(&out);
     assert_eq!(
         names,
         vec![
-            format!("message-{}.txt", short(&msg.item)),
-            "small.txt".into(),
-            "video.mp4".into()
+            format!("{day}_message-{}.txt", short(&msg.item)),
+            format!("{day}_small.txt"),
+            format!("{day}_video.mp4")
         ]
     );
-    assert!(fs::read(out.join("video.mp4")).unwrap() == big);
-    assert!(fs::read(out.join("small.txt")).unwrap() == small);
+    assert!(fs::read(out.join(format!("{day}_video.mp4"))).unwrap() == big);
+    assert!(fs::read(out.join(format!("{day}_small.txt"))).unwrap() == small);
     assert_eq!(fs::read_to_string(out.join(&names[0])).unwrap(), message);
     for n in &names {
         assert_eq!(
@@ -121,10 +127,10 @@ fn bundle_round_trip_gives_identical_files_and_the_exact_message() {
         "--source",
         &short(&source),
         "--to",
-        out.to_str().unwrap(),
+        work.path().join("out").to_str().unwrap(),
     ]);
-    assert!(files_in(&out).contains(&"small (2).txt".to_string()));
-    assert!(fs::read(out.join("small (2).txt")).unwrap() == small);
+    assert!(files_in(&out).contains(&format!("{day}_small (2).txt")));
+    assert!(fs::read(out.join(format!("{day}_small (2).txt"))).unwrap() == small);
 }
 
 #[test]
@@ -175,16 +181,19 @@ fn hostile_names_and_text_are_neutralised() {
     let deep = work.path().join("a/b/c");
     let out = reviewer.ok(&["extract", "--all", "--to", deep.to_str().unwrap()]);
     assert!(!out.contains('\u{1b}'), "{out:?}");
-    let names = files_in(&deep);
+    assert_eq!(files_in(&deep), vec![source_folder(&s)]);
+    let folder = deep.join(source_folder(&s));
+    let names = files_in(&folder);
     // Five files with hostile names, the message neutralised, and its raw bytes beside it.
     assert_eq!(names.len(), 7, "{names:?}");
     let m = short(&msg.item);
-    let raw = fs::read(deep.join(format!("message-{m}.raw"))).unwrap();
+    let day = Day(20_421).to_string();
+    let raw = fs::read(folder.join(format!("{day}_message-{m}.raw"))).unwrap();
     assert_eq!(
         raw,
         "before\u{1b}[2J\u{1b}]0;pwned\u{7}after \u{202e}txt.exe\r\n".as_bytes()
     );
-    let shown = fs::read_to_string(deep.join(format!("message-{m}.txt"))).unwrap();
+    let shown = fs::read_to_string(folder.join(format!("{day}_message-{m}.txt"))).unwrap();
     assert_eq!(
         shown,
         "before\\u{1b}[2J\\u{1b}]0;pwned\\u{7}after \\u{202e}txt.exe\\u{d}\n"
@@ -203,7 +212,8 @@ fn hostile_names_and_text_are_neutralised() {
         "evil_name.txt",
         "invoice_fdp.exe",
     ] {
-        assert!(names.contains(&n.to_string()), "{n} in {names:?}");
+        let n = format!("{day}_{n}");
+        assert!(names.contains(&n), "{n} in {names:?}");
     }
     // Nothing was written anywhere above the destination.
     assert_eq!(files_in(&work.path().join("a/b")), vec!["c".to_string()]);
@@ -244,11 +254,9 @@ fn a_payload_that_fails_to_decrypt_leaves_no_file() {
         "{}",
         stderr(&out)
     );
-    assert!(
-        files_in(work.path()).is_empty(),
-        "{:?}",
-        files_in(work.path())
-    );
+    let mut left = Vec::new();
+    crate::support::all_files(work.path(), &mut left);
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -73,8 +73,8 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
 
     // The reviewer gets exactly what was sent, from a copy of the spool.
     let out = reviewer.receive(&server, "Imported 4 new item(s) from 1 source(s)");
-    assert!(fs::read(out.path().join("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
-    assert!(fs::read(out.path().join("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
+    assert!(fs::read(out.file("MARKER-FILENAME-9c2e.pdf")).unwrap() == small);
+    assert!(fs::read(out.file("video-MARKER-FILENAME-77aa.mp4")).unwrap() == big);
     let texts = messages_in(out.path());
     assert_eq!(texts, vec![message.to_string(), second.to_string()]);
 
@@ -119,6 +119,18 @@ fn a_source_submits_and_the_reviewer_gets_exact_bytes_and_nothing_identifying_is
             "{} carries an address",
             f.display()
         );
+    }
+    // No time finer than the day: no clock time (hh:mm or hh:mm:ss) on any line.
+    for line in log.lines() {
+        let b = line.as_bytes();
+        let clock = b.windows(5).any(|w| {
+            w[0].is_ascii_digit()
+                && w[1].is_ascii_digit()
+                && w[2] == b':'
+                && w[3].is_ascii_digit()
+                && w[4].is_ascii_digit()
+        });
+        assert!(!clock, "a log line carries a time of day: {line}");
     }
     // Codename words do not appear in the log either (in any order).
     for w in codename.split(' ') {

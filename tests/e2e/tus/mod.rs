@@ -118,7 +118,7 @@ pub fn login(port: u16, codename: &str) -> String {
 }
 
 /// Imports the server's spool into the reviewer and extracts everything into a fresh folder;
-/// returns the extracted files' contents by name.
+/// returns the extracted files' contents by name (without the day `extract` puts before it).
 pub fn review(reviewer: &Reviewer, server: &Server) -> Vec<(String, Vec<u8>)> {
     let out = reviewer.receive(server, "Imported");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.path())
@@ -126,7 +126,7 @@ pub fn review(reviewer: &Reviewer, server: &Server) -> Vec<(String, Vec<u8>)> {
         .map(|e| {
             let e = e.unwrap();
             (
-                e.file_name().to_string_lossy().into_owned(),
+                crate::support::undated(&e.file_name().to_string_lossy()).to_owned(),
                 std::fs::read(e.path()).unwrap(),
             )
         })

@@ -221,8 +221,9 @@ impl Journalist {
         })
     }
 
-    /// A code of a step not used yet (waiting for the clock if the window is used up).
-    fn fresh_code(&mut self) -> String {
+    /// A code of a step not used yet (waiting for the clock if the window is used up), if one
+    /// comes before `until`.
+    fn fresh_code(&mut self, until: Instant) -> Option<String> {
         loop {
             let t = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -230,27 +231,32 @@ impl Journalist {
                 .unwrap_or(0);
             let step = (self.last_step + 1).max(t / 30 - 1);
             if step > t / 30 + 1 || t % 30 >= 28 {
+                if Instant::now() >= until {
+                    return None;
+                }
                 std::thread::sleep(Duration::from_millis(500));
                 continue;
             }
             self.last_step = step;
-            return self.totp.generate(step * 30).to_string();
+            return Some(self.totp.generate(step * 30).to_string());
         }
     }
 
-    /// Logs in on a circuit of its own: whether it got in.
-    fn login(&mut self, jport: u16) -> bool {
+    /// Logs in on a circuit of its own: whether it got in (`None`: no fresh TOTP code came
+    /// before `until`, so no try was made).
+    fn login(&mut self, jport: u16, until: Instant) -> Option<bool> {
         let circuit = fresh_circuit();
         let (s, h, b) = http(jport, circuit, "GET", "/login", &[], b"");
         if s != 200 {
-            return false;
+            return Some(false);
         }
+        let code = self.fresh_code(until)?;
         let jar = cookies(&h, "");
         let body = format!(
             "csrf={}&username=alice&passphrase={}&code={}",
             csrf_of(&b),
             self.passphrase.replace(' ', "+"),
-            self.fresh_code()
+            code
         );
         let (s, _, _) = http(
             jport,
@@ -260,7 +266,7 @@ impl Journalist {
             &[FORM, ("Cookie", &jar)],
             body.as_bytes(),
         );
-        s == 303
+        Some(s == 303)
     }
 }
 
@@ -445,6 +451,170 @@ fn slow_uploads(port: u16, stop: &Arc<AtomicBool>, ctx: &Ctx) {
     holders(port, ctx.conns, stop, head, &CHUNK, Duration::from_secs(1));
 }
 
+/// A server of its own for one class: ports, the child, a journalist and a source's codename.
+struct Server {
+    port: u16,
+    jport: u16,
+    child: Child,
+    journalist: Journalist,
+    codename: String,
+    ctx: Ctx,
+    _work: tempfile::TempDir,
+}
+
+impl Server {
+    /// `postern init` in a fresh folder, the bench's config (PROXY headers on both interfaces,
+    /// cheap Argon2), `postern serve`, a journalist account and a first codename.
+    fn fresh(postern: &Path, conns: usize) -> Result<Server> {
+        let work = tempfile::tempdir()?;
+        let w = work.path();
+        let id = age::x25519::Identity::generate();
+        let recipient = id.to_public().to_string();
+        let free = || -> Result<u16> { Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()) };
+        let (port, jport) = (free()?, free()?);
+        let data = w.join("data");
+        let out = Command::new(postern)
+            .args(["init", "--recipient", &recipient, "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data")
+            .arg(&data)
+            .output()?;
+        if !out.status.success() {
+            bail!("postern init failed");
+        }
+        let config = data.join("postern.toml");
+        let auth = w.join("authorized_clients");
+        fs::create_dir(&auth)?;
+        fs::write(
+            auth.join("placeholder.auth"),
+            "descriptor:x25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+        )?;
+        let mut text = String::new();
+        for line in fs::read_to_string(&config)?.lines() {
+            let key = line.split('=').next().map(str::trim).unwrap_or("");
+            match key {
+                "proxy_protocol" => text.push_str("proxy_protocol = true\n"),
+                // The point is the limits, not the KDF: cheap Argon2 on a shared 2-core machine.
+                "argon2_m_kib" => text.push_str("argon2_m_kib = 64\n"),
+                "argon2_t" => text.push_str("argon2_t = 1\n"),
+                _ => {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+        text.push_str(&format!(
+            "\n[journalist]\nlisten = \"127.0.0.1:{jport}\"\ncookie_secure = false\nproxy_protocol = true\nauthorized_clients_dir = \"{}\"\n",
+            auth.display()
+        ));
+        fs::write(&config, text)?;
+        let mut child = start(postern, &config, jport)?;
+        let setup = || -> Result<(Journalist, String, String, String)> {
+            let journalist = Journalist::add(postern, &config)?;
+            let (codename, jar, csrf) =
+                generate(port, fresh_circuit()).context("a first codename")?;
+            Ok((journalist, codename, jar, csrf))
+        };
+        let (journalist, codename, jar, csrf) = match setup() {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        Ok(Server {
+            port,
+            jport,
+            child,
+            journalist,
+            codename,
+            ctx: Ctx { conns, jar, csrf },
+            _work: work,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the measuring clients saw while one attack ran.
+#[derive(Default)]
+struct Seen {
+    loads: Vec<f64>,
+    failed_loads: u32,
+    src: (u32, u32),
+    journ: (u32, u32),
+}
+
+/// Until `end`, three clients of their own, each in its own thread so that none waits for
+/// another: page loads of `/en/` every 100 ms on one circuit, a real source logging in (3 tries
+/// each time, a fresh circuit each try) and a real journalist doing the same (as often as fresh
+/// TOTP steps allow).
+fn measure(server: &mut Server, end: Instant) -> Seen {
+    let (port, jport) = (server.port, server.jport);
+    let codename = server.codename.clone();
+    let loads = std::thread::spawn(move || {
+        let probe = fresh_circuit();
+        let (mut loads, mut failed) = (Vec::new(), 0u32);
+        while Instant::now() < end {
+            let t = Instant::now();
+            let (s, _, _) = http(port, probe, "GET", "/en/", &[], b"");
+            if s == 200 {
+                loads.push(t.elapsed().as_secs_f64() * 1000.0);
+            } else {
+                failed += 1;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (loads, failed)
+    });
+    let source = std::thread::spawn(move || {
+        let (mut ok, mut n) = (0u32, 0u32);
+        while Instant::now() < end {
+            n += 1;
+            if (0..3).any(|_| source_login(port, &codename)) {
+                ok += 1;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        (ok, n)
+    });
+    // A login "visit" counts once a try was made; it succeeds if one of up to 3 tries does.
+    let (mut j_ok, mut j_n) = (0u32, 0u32);
+    'visits: while Instant::now() < end {
+        for i in 0..3 {
+            match server.journalist.login(jport, end) {
+                // No fresh code before the end: a visit not begun is not counted.
+                None if i == 0 => break 'visits,
+                None => {
+                    j_n += 1;
+                    break 'visits;
+                }
+                Some(true) => {
+                    j_ok += 1;
+                    j_n += 1;
+                    continue 'visits;
+                }
+                Some(false) => {}
+            }
+        }
+        j_n += 1;
+    }
+    let (loads, failed_loads) = loads.join().unwrap_or_default();
+    let src = source.join().unwrap_or_default();
+    Seen {
+        loads,
+        failed_loads,
+        src,
+        journ: (j_ok, j_n),
+    }
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let secs = cli.secs.clamp(1, 60);
@@ -457,68 +627,26 @@ fn main() -> Result<()> {
             postern.display()
         );
     }
-    let work = tempfile::tempdir()?;
-    let w = work.path();
-    let id = age::x25519::Identity::generate();
-    let recipient = id.to_public().to_string();
-    let free = || -> Result<u16> { Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port()) };
-    let (port, jport) = (free()?, free()?);
-    let data = w.join("data");
-    let out = Command::new(&postern)
-        .args(["init", "--recipient", &recipient, "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data")
-        .arg(&data)
-        .output()?;
-    if !out.status.success() {
-        bail!("postern init failed");
-    }
-    let config = data.join("postern.toml");
-    let auth = w.join("authorized_clients");
-    fs::create_dir(&auth)?;
-    fs::write(
-        auth.join("placeholder.auth"),
-        "descriptor:x25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
-    )?;
-    let mut text = String::new();
-    for line in fs::read_to_string(&config)?.lines() {
-        let key = line.split('=').next().map(str::trim).unwrap_or("");
-        match key {
-            "proxy_protocol" => text.push_str("proxy_protocol = true\n"),
-            // The point is the limits, not the KDF: cheap Argon2 on a shared 2-core machine.
-            "argon2_m_kib" => text.push_str("argon2_m_kib = 64\n"),
-            "argon2_t" => text.push_str("argon2_t = 1\n"),
-            _ => {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-    }
-    text.push_str(&format!(
-        "\n[journalist]\nlisten = \"127.0.0.1:{jport}\"\ncookie_secure = false\nproxy_protocol = true\nauthorized_clients_dir = \"{}\"\n",
-        auth.display()
-    ));
-    fs::write(&config, text)?;
-    let mut server = start(&postern, &config, jport)?;
-    let pid = server.id();
-    let mut journalist = Journalist::add(&postern, &config)?;
-    let (codename, jar, csrf) = generate(port, fresh_circuit()).context("a first codename")?;
-    let ctx = Ctx {
-        conns: cli.conns,
-        jar,
-        csrf,
-    };
     println!("== abuse-bench: postern serve under each attack class, {secs} s each ==");
     println!(
         "command: {}",
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    println!("at start: {}", stats::uptime());
-    let baseline = status_kib(pid);
-    println!("idle server: {baseline} KiB RSS, {} descriptors", fds(pid));
     println!(
-        "{:<26} {:>10} {:>6} {:>8} {:>8} {:>7} {:>8} {:>8}",
-        "class", "peak RSS", "fds", "p50 ms", "p99 ms", "loads", "source", "journ."
+        "build: {}",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
+    println!("at start: {}", stats::uptime());
+    println!(
+        "each class against a fresh server (its own data folder and ports): a peak is that class's alone"
+    );
+    println!(
+        "{:<24} {:>8} {:>8} {:>6} {:>7} {:>7} {:>8} {:>7} {:>7}",
+        "class", "idle RSS", "peak RSS", "fds", "p50 ms", "p99 ms", "loads", "source", "journ."
     );
     let classes: [(&str, Attack); 8] = [
         ("huge login bodies", huge_login_bodies),
@@ -534,6 +662,10 @@ fn main() -> Result<()> {
         if cli.only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
+        let mut server = Server::fresh(&postern, cli.conns)?;
+        let pid = server.child.id();
+        // The idle server once its first pages and logins are done.
+        std::thread::sleep(Duration::from_millis(500));
         let before = status_kib(pid);
         let stop = Arc::new(AtomicBool::new(false));
         let peak_rss = Arc::new(AtomicU64::new(0));
@@ -548,46 +680,28 @@ fn main() -> Result<()> {
                 }
             });
         }
-        attack(port, &stop, &ctx);
+        attack(server.port, &stop, &server.ctx);
         // Let the attack build up, then measure page loads and logins while it runs.
         std::thread::sleep(Duration::from_secs(secs.min(3)));
         let end = Instant::now() + Duration::from_secs(secs.saturating_sub(3).max(1));
-        let probe = fresh_circuit();
-        let mut loads = stats::Samples::default();
-        let mut failed_loads = 0u32;
-        let (mut src_ok, mut src_n, mut j_ok, mut j_n) = (0u32, 0u32, 0u32, 0u32);
-        while Instant::now() < end {
-            let t = Instant::now();
-            let (s, _, _) = http(port, probe, "GET", "/en/", &[], b"");
-            if s == 200 {
-                loads.push(t.elapsed().as_secs_f64() * 1000.0);
-            } else {
-                failed_loads += 1;
-            }
-            src_n += 1;
-            if (0..3).any(|_| source_login(port, &codename)) {
-                src_ok += 1;
-            }
-            j_n += 1;
-            if (0..3).any(|_| journalist.login(jport)) {
-                j_ok += 1;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let seen = measure(&mut server, end);
         stop.store(true, Ordering::SeqCst);
-        let p99 = percentile(&loads.0, 0.99);
         let peak = peak_rss.load(Ordering::SeqCst);
+        let loads = stats::Samples(seen.loads.clone());
         println!(
-            "{name:<26} {:>6} MiB {:>6} {:>8.1} {:>8.1} {:>7} {:>5}/{:<2} {:>5}/{:<2}",
+            "{name:<24} {:>4} MiB {:>4} MiB {:>6} {:>7.1} {:>7.1} {:>8} {:>7} {:>7}",
+            before / 1024,
             peak / 1024,
             peak_fds.load(Ordering::SeqCst),
             loads.median(),
-            p99,
-            format!("{}/{}", loads.0.len(), loads.0.len() as u32 + failed_loads),
-            src_ok,
-            src_n,
-            j_ok,
-            j_n
+            percentile(&seen.loads, 0.99),
+            format!(
+                "{}/{}",
+                seen.loads.len(),
+                seen.loads.len() as u32 + seen.failed_loads
+            ),
+            format!("{}/{}", seen.src.0, seen.src.1),
+            format!("{}/{}", seen.journ.0, seen.journ.1),
         );
         if name == "slow uploads" {
             println!(
@@ -596,12 +710,11 @@ fn main() -> Result<()> {
                 cli.conns
             );
         }
-        // Let the server settle (connections closed, uploads cut) before the next class.
-        std::thread::sleep(Duration::from_secs(3));
+        drop(server);
+        // Let the attack's threads see their server gone before the next class starts.
+        std::thread::sleep(Duration::from_secs(2));
     }
     println!("at end: {}", stats::uptime());
-    server.kill()?;
-    let _ = server.wait();
     Ok(())
 }
 

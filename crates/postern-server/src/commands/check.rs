@@ -108,7 +108,7 @@ pub fn run(opts: &Options) -> Report {
     );
     journalist_auth(&mut r, &file, false);
     if let Some(torrc) = &opts.torrc {
-        r.record("tor config", check_torrc(torrc, file.journalist.is_some()));
+        r.record("tor config", check_torrc(torrc, &file));
     }
     r
 }
@@ -244,8 +244,9 @@ impl Service {
 /// option, every onion service forwarding to a unix socket only, the source service with
 /// proof-of-work, intro-point DoS defences and stream limits, and (when the journalist interface
 /// is configured) a journalist service. Services are told apart by the last component of their
-/// `HiddenServiceDir` (`…/source`, `…/journalist`).
-pub fn check_torrc(path: &Path, journalist: bool) -> Result<String> {
+/// `HiddenServiceDir` (`…/source`, `…/journalist`). Each service must agree with its interface
+/// in the config (see [`agrees_with`]).
+pub fn check_torrc(path: &Path, file: &ConfigFile) -> Result<String> {
     let text = read_text(path)?;
     let mut global: Vec<(String, String)> = Vec::new();
     let mut services: Vec<Service> = Vec::new();
@@ -343,15 +344,70 @@ pub fn check_torrc(path: &Path, journalist: bool) -> Result<String> {
     if max_streams == 0 {
         bail!("the source service needs `HiddenServiceMaxStreams N` with N > 0");
     }
-    if journalist && !services.iter().any(|s| s.role() == "journalist") {
-        bail!(
-            "the config has a [journalist] section but the torrc no journalist onion service (a HiddenServiceDir ending in /journalist)"
-        );
+    agrees_with(
+        source,
+        "source",
+        &file.source.listen,
+        file.source.proxy_protocol,
+    )?;
+    if let Some(j) = &file.journalist {
+        let Some(service) = services.iter().find(|s| s.role() == "journalist") else {
+            bail!(
+                "the config has a [journalist] section but the torrc no journalist onion service (a HiddenServiceDir ending in /journalist)"
+            );
+        };
+        agrees_with(service, "journalist", &j.listen, j.proxy_protocol)?;
     }
     Ok(format!(
         "{} onion service(s), unix targets only, source DoS defences on",
         services.len()
     ))
+}
+
+/// An onion service and the interface it forwards to agree: tor writes its PROXY header
+/// (`HiddenServiceExportCircuitID haproxy`) exactly when the config's `proxy_protocol` expects
+/// it (otherwise every request fails, or every connection is closed), and a config that listens
+/// on `unix:PATH` is where the service's ports forward. (With `systemd:NAME` the path is in the
+/// socket unit; a TCP address cannot be a target, see the unix-only rule.)
+fn agrees_with(service: &Service, role: &str, listen: &str, proxy_protocol: bool) -> Result<()> {
+    let export = service
+        .options
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("HiddenServiceExportCircuitID"))
+        .map(|(_, v)| v.as_str())
+        .next_back();
+    let sends_header = export.is_some_and(|v| v.eq_ignore_ascii_case("haproxy"));
+    if sends_header && !proxy_protocol {
+        bail!(
+            "the torrc's {role} service sends tor's PROXY header (`HiddenServiceExportCircuitID haproxy`) but the config's [{role}] has no `proxy_protocol = true`: every request would fail. Add `proxy_protocol = true` under [{role}]"
+        );
+    }
+    if proxy_protocol && !sends_header {
+        bail!(
+            "the config's [{role}] has `proxy_protocol = true` but the torrc's {role} service does not send tor's PROXY header: every connection would be closed. Add `HiddenServiceExportCircuitID haproxy` to the {role} service"
+        );
+    }
+    let targets = service
+        .options
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("HiddenServicePort"))
+        .map(|(_, v)| v.split_whitespace().nth(1).unwrap_or("").trim_matches('"'));
+    match listen.split_once(':') {
+        Some(("unix", path)) => {
+            for target in targets {
+                if target.strip_prefix("unix:") != Some(path) {
+                    bail!(
+                        "the torrc's {role} service forwards to `{target}`, but the config's [{role}] listens on `unix:{path}`: make them the same socket"
+                    );
+                }
+            }
+        }
+        Some(("systemd", _)) => {}
+        _ => bail!(
+            "the config's [{role}] listens on `{listen}`, which tor cannot forward to (unix sockets only): use `systemd:{role}` or `unix:/run/postern/{role}.sock`"
+        ),
+    }
+    Ok(())
 }
 
 /// `postern check`: prints the report; false when a check failed.
@@ -459,9 +515,10 @@ mod tests {
         let shipped = include_str!("../../../../deploy/tor/torrc");
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("torrc");
+        let cfg = config("systemd:source", true, Some(("systemd:journalist", true)));
         let check = |text: &str| {
             fs::write(&path, text).unwrap();
-            check_torrc(&path, true).map_err(|e| format!("{e:#}"))
+            check_torrc(&path, &cfg).map_err(|e| format!("{e:#}"))
         };
         check(shipped).unwrap();
         let cases: &[(&str, &str, &str)] = &[
@@ -511,5 +568,87 @@ mod tests {
             e.contains("HiddenServiceSingleHopMode") || e.contains("NonAnonymous"),
             "{e}"
         );
+    }
+
+    /// A config with `[source]` at `source` and, if given, a `[journalist]` section.
+    fn config(source: &str, proxy: bool, journalist: Option<(&str, bool)>) -> ConfigFile {
+        let mut text = format!(
+            "organization = \"x\"\ndata_dir = \"/nonexistent\"\nrecipients = []\n[source]\nlisten = \"{source}\"\nproxy_protocol = {proxy}\n"
+        );
+        if let Some((listen, proxy)) = journalist {
+            text.push_str(&format!(
+                "[journalist]\nlisten = \"{listen}\"\nauthorized_clients_dir = \"/nonexistent\"\nproxy_protocol = {proxy}\n"
+            ));
+        }
+        toml::from_str(&text).unwrap()
+    }
+
+    /// The torrc's PROXY header and socket paths must agree with the config, each way, with
+    /// an error that says what to change.
+    #[test]
+    fn the_torrc_agrees_with_proxy_protocol_and_the_listen_sockets() {
+        let shipped = include_str!("../../../../deploy/tor/torrc");
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("torrc");
+        fs::write(&path, shipped).unwrap();
+        let check = |cfg: ConfigFile| check_torrc(&path, &cfg).map_err(|e| format!("{e:#}"));
+        // The shipped pair: systemd sockets, the header on both services.
+        check(config(
+            "systemd:source",
+            true,
+            Some(("systemd:journalist", true)),
+        ))
+        .unwrap();
+        check(config("systemd:source", true, None)).unwrap();
+        // The header is sent but not expected, per interface.
+        let e = check(config("systemd:source", false, None)).unwrap_err();
+        assert!(
+            e.contains("source service sends tor's PROXY header")
+                && e.contains("`proxy_protocol = true` under [source]"),
+            "{e}"
+        );
+        let e = check(config(
+            "systemd:source",
+            true,
+            Some(("systemd:journalist", false)),
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("[journalist] has no `proxy_protocol = true`"),
+            "{e}"
+        );
+        // Expected but not sent.
+        let no_header = shipped.replacen("HiddenServiceExportCircuitID haproxy", "", 1);
+        fs::write(&path, &no_header).unwrap();
+        let e = check(config("systemd:source", true, None)).unwrap_err();
+        assert!(
+            e.contains("does not send tor's PROXY header")
+                && e.contains("Add `HiddenServiceExportCircuitID haproxy` to the source service"),
+            "{e}"
+        );
+        check(config("systemd:source", false, None)).unwrap();
+        let other = shipped.replace(
+            "HiddenServiceExportCircuitID haproxy",
+            "HiddenServiceExportCircuitID none",
+        );
+        fs::write(&path, &other).unwrap();
+        let e = check(config("systemd:source", true, None)).unwrap_err();
+        assert!(e.contains("does not send"), "{e}");
+        // Unix sockets: the same path on both sides.
+        fs::write(&path, shipped).unwrap();
+        check(config(
+            "unix:/run/postern/source.sock",
+            true,
+            Some(("unix:/run/postern/journalist.sock", true)),
+        ))
+        .unwrap();
+        let e = check(config("unix:/run/other.sock", true, None)).unwrap_err();
+        assert!(
+            e.contains("forwards to `unix:/run/postern/source.sock`")
+                && e.contains("listens on `unix:/run/other.sock`"),
+            "{e}"
+        );
+        let e = check(config("127.0.0.1:8080", true, None)).unwrap_err();
+        assert!(e.contains("tor cannot forward to"), "{e}");
     }
 }

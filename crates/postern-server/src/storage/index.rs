@@ -3,7 +3,8 @@
 //!
 //! Listing 10,000 sources must not mean reading 100,000 records on every page load. The index
 //! keeps, per source, what its signed records say (kind, day and size of each item), and reloads a
-//! source only when the modification time of its folder or of its `items/` folder changed. A
+//! source only when the change time (ctime) of its folder or of its `items/` folder moved (not the
+//! modification time, which the spool sets to the day). A
 //! stamp younger than two seconds is never trusted (the "racy" case of git's index: a change in
 //! the same clock tick would not move the time), so a change is always seen on a later load.
 //! Records are verified with the server's own key when loaded: a record altered on disk is left
@@ -144,6 +145,19 @@ pub struct Entry {
     pub parts: Vec<ItemId>,
 }
 
+/// When the inode last changed (its ctime), the stamp of the cache. Not the modification time:
+/// the spool sets that (and the access time) to midnight of the record's day, so two commits on
+/// one day leave the `items/` folder's mtime the same, while every commit, every entry added or
+/// removed and every time set moves the ctime, which nothing can set back.
+fn changed(meta: &fs::Metadata) -> SystemTime {
+    use std::os::unix::fs::MetadataExt;
+    let secs = u64::try_from(meta.ctime()).unwrap_or(0);
+    let nanos = u32::try_from(meta.ctime_nsec())
+        .unwrap_or(0)
+        .min(999_999_999);
+    SystemTime::UNIX_EPOCH + Duration::new(secs, nanos)
+}
+
 /// How old a folder stamp must be before it is trusted.
 const RACY: Duration = Duration::from_secs(2);
 
@@ -176,9 +190,9 @@ impl SpoolIndex {
 
     fn stamp(&self, id: &SourceId) -> Option<(SystemTime, SystemTime)> {
         let dir = self.spool.source_dir(id);
-        let a = fs::metadata(&dir).and_then(|m| m.modified()).ok()?;
+        let a = fs::metadata(&dir).map(|m| changed(&m)).ok()?;
         let b = fs::metadata(dir.join("items"))
-            .and_then(|m| m.modified())
+            .map(|m| changed(&m))
             .unwrap_or(SystemTime::UNIX_EPOCH);
         Some((a, b))
     }
@@ -303,7 +317,7 @@ impl SpoolIndex {
             if !meta.is_file() {
                 continue;
             }
-            let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let mtime = changed(&meta);
             let stamp = (
                 mtime,
                 meta.len(),
@@ -477,6 +491,29 @@ impl SpoolIndex {
         source: &SourceId,
         upload: &UploadId,
     ) -> Result<Option<HashSet<ItemId>>> {
+        let Some(parts) = self.upload_parts(source, upload)? else {
+            return Ok(None);
+        };
+        upload_parts::store(&self.spool, upload, Which::Deleting, &parts)
+            .context("recording a deletion")?;
+        let items = parts.items().copied().collect();
+        self.finish_deletion(upload, &parts)?;
+        Ok(Some(items))
+    }
+
+    /// The items of upload `upload` of `source`, complete (its parts file) or not (its log):
+    /// `None` if there is no such upload of this source, or its deletion is under way.
+    pub fn upload_parts(
+        &self,
+        source: &SourceId,
+        upload: &UploadId,
+    ) -> Result<Option<UploadParts>> {
+        if upload_parts::load(&self.spool, upload, Which::Deleting)
+            .context("reading an upload's parts")?
+            .is_some()
+        {
+            return Ok(None);
+        }
         let parts = match upload_parts::load(&self.spool, upload, Which::Parts)
             .context("reading an upload's parts")?
         {
@@ -492,14 +529,7 @@ impl SpoolIndex {
                 None => return Ok(None),
             },
         };
-        if parts.source != *source {
-            return Ok(None);
-        }
-        upload_parts::store(&self.spool, upload, Which::Deleting, &parts)
-            .context("recording a deletion")?;
-        let items = parts.items().copied().collect();
-        self.finish_deletion(upload, &parts)?;
-        Ok(Some(items))
+        Ok((parts.source == *source).then_some(parts))
     }
 
     fn finish_deletion(&self, upload: &UploadId, parts: &UploadParts) -> Result<()> {

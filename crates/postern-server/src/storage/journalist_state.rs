@@ -25,15 +25,23 @@ pub const STATE_DIR: &str = "journalist-state";
 const MAX_STATE_FILE: u64 = 64 << 20;
 
 /// One journalist's view state, in memory.
+///
+/// "Everything new" must stay one fixed set while its parts download, although downloading a
+/// part marks its items seen: so each seen item keeps the *mark* that was current when it was
+/// seen, and a "new" selection carries the mark it was made at ([`JournalistState::next_mark`]).
+/// It holds the items not seen before that mark ([`JournalistState::new_at`]), whatever is
+/// downloaded or marked seen after it.
 #[derive(Clone, Debug, Default)]
 pub struct JournalistState {
-    /// Items this journalist downloaded or marked seen.
-    pub seen: HashSet<ItemId>,
+    /// Items this journalist downloaded or marked seen, with the mark current then.
+    seen: HashMap<ItemId, u64>,
     /// Sources this journalist starred.
     pub starred: HashSet<SourceId>,
+    /// The latest mark handed to a "new" selection.
+    mark: u64,
 }
 
-/// The same on disk: sorted id lists.
+/// The same on disk: sorted id lists (a seen item as `<id>` for mark 0, else `<id>@<mark>`).
 #[derive(Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
@@ -41,11 +49,59 @@ struct StateFile {
     seen: Vec<String>,
     #[serde(default)]
     starred: Vec<String>,
+    #[serde(default)]
+    mark: u64,
+}
+
+/// `<id>` or `<id>@<mark>` (canonical decimal, not 0).
+fn parse_seen(s: &str) -> Option<(ItemId, u64)> {
+    match s.split_once('@') {
+        None => Some((ItemId::parse(s)?, 0)),
+        Some((id, m)) => {
+            let mark: u64 = m.parse().ok()?;
+            (mark != 0 && mark.to_string() == m).then_some(())?;
+            Some((ItemId::parse(id)?, mark))
+        }
+    }
 }
 
 impl JournalistState {
     pub fn has_seen(&self, item: &ItemId) -> bool {
-        self.seen.contains(item)
+        self.seen.contains_key(item)
+    }
+
+    /// Marks items seen (at the current mark; an item seen already keeps its mark).
+    pub fn mark_seen(&mut self, items: impl IntoIterator<Item = ItemId>) {
+        for i in items {
+            self.seen.entry(i).or_insert(self.mark);
+        }
+    }
+
+    /// Hands out a fresh mark for a "new" selection made now.
+    pub fn next_mark(&mut self) -> u64 {
+        self.mark = self.mark.saturating_add(1);
+        self.mark
+    }
+
+    /// The latest mark handed out.
+    pub fn mark(&self) -> u64 {
+        self.mark
+    }
+
+    /// Whether `item` belongs to the "new" selection made at `mark`: not seen, or seen at that
+    /// mark or after it (a mark from the future is refused by the caller).
+    pub fn new_at(&self, item: &ItemId, mark: u64) -> bool {
+        self.seen.get(item).is_none_or(|m| *m >= mark)
+    }
+
+    /// Forgets deleted items.
+    pub fn forget_items(&mut self, items: &HashSet<ItemId>) {
+        self.seen.retain(|i, _| !items.contains(i));
+    }
+
+    /// How many items are seen.
+    pub fn seen_count(&self) -> usize {
+        self.seen.len()
     }
 
     pub fn is_starred(&self, source: &SourceId) -> bool {
@@ -54,21 +110,36 @@ impl JournalistState {
 
     fn from_file(f: StateFile) -> JournalistState {
         JournalistState {
-            seen: f.seen.iter().filter_map(|s| ItemId::parse(s)).collect(),
+            seen: f.seen.iter().filter_map(|s| parse_seen(s)).collect(),
             starred: f
                 .starred
                 .iter()
                 .filter_map(|s| SourceId::parse(s))
                 .collect(),
+            mark: f.mark,
         }
     }
 
     fn to_file(&self) -> StateFile {
-        let mut seen: Vec<String> = self.seen.iter().map(ToString::to_string).collect();
+        let mut seen: Vec<String> = self
+            .seen
+            .iter()
+            .map(|(i, m)| {
+                if *m == 0 {
+                    i.to_string()
+                } else {
+                    format!("{i}@{m}")
+                }
+            })
+            .collect();
         seen.sort();
         let mut starred: Vec<String> = self.starred.iter().map(ToString::to_string).collect();
         starred.sort();
-        StateFile { seen, starred }
+        StateFile {
+            seen,
+            starred,
+            mark: self.mark,
+        }
     }
 }
 
@@ -143,12 +214,12 @@ pub fn forget_in(
 ) -> Result<()> {
     for name in accounts.names()? {
         let mut st = states.load(&name)?;
-        let before = (st.seen.len(), st.starred.len());
-        st.seen.retain(|i| !items.contains(i));
+        let before = (st.seen_count(), st.starred.len());
+        st.forget_items(items);
         if let Some(s) = source {
             st.starred.remove(&s);
         }
-        if before != (st.seen.len(), st.starred.len()) {
+        if before != (st.seen_count(), st.starred.len()) {
             states.save(&name, &st)?;
         }
     }
@@ -220,5 +291,46 @@ impl JournalistStates {
         forget_in(&self.store, &self.accounts, items, source)?;
         cache.clear();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_new_selection_stays_the_same_set_while_its_items_are_seen() {
+        let (a, b, c) = (
+            ItemId::from_bytes([1; 16]),
+            ItemId::from_bytes([2; 16]),
+            ItemId::from_bytes([3; 16]),
+        );
+        let mut st = JournalistState::default();
+        st.mark_seen([a]); // seen long ago
+        let m = st.next_mark();
+        st.mark_seen([b]); // downloaded as part of the selection made at m
+        assert!(!st.new_at(&a, m));
+        assert!(st.new_at(&b, m) && st.new_at(&c, m));
+        // A later "new" selection leaves out what was seen meanwhile.
+        let m2 = st.next_mark();
+        assert!(!st.new_at(&b, m2) && st.new_at(&c, m2));
+        // The marks survive a round trip through the file, and old files (no marks) still read.
+        let back = JournalistState::from_file(
+            toml::from_str(&toml::to_string(&st.to_file()).unwrap()).unwrap(),
+        );
+        assert_eq!(back.mark(), m2);
+        assert!(!back.new_at(&a, m) && back.new_at(&b, m) && !back.new_at(&b, m2));
+        let old: StateFile = toml::from_str(&format!("seen = [\"{a}\"]")).unwrap();
+        let old = JournalistState::from_file(old);
+        assert!(old.has_seen(&a) && old.mark() == 0);
+        for bad in [
+            format!("{a}@0"),
+            format!("{a}@01"),
+            format!("{a}@x"),
+            "x".into(),
+        ] {
+            assert_eq!(parse_seen(&bad), None, "{bad}");
+        }
     }
 }

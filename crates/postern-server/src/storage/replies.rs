@@ -12,7 +12,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use postern_spool::bundle::BundleError;
+use postern_spool::bundle::{BundleError, EntryFault};
 use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{MAX_RECORD_LEN, SourceRecord};
 use postern_spool::replies::{VerifiedReply, read_reply_bundle};
@@ -132,28 +132,20 @@ impl Refusal {
         Refusal::WriteFailed,
     ];
 
-    /// The kind of a fault the bundle reader found. Its structural faults carry a fixed reason
-    /// (a `&'static str` of `postern_spool::replies`), sorted here into the kinds a journalist
-    /// can act on; an unknown one is `Malformed`, which is still true.
+    /// The kind of a fault the bundle reader found, from the reader's own fault kind (never from
+    /// its English words); a kind the reader may add later is `Malformed`, which is still true.
     fn of_bundle(e: &BundleError) -> Refusal {
         match e {
             BundleError::NotABundle => Refusal::NotABundle,
             BundleError::UnknownVersion => Refusal::UnknownVersion,
             BundleError::Io(_) => Refusal::Unreadable,
             BundleError::Incomplete { .. } => Refusal::CutShort,
-            BundleError::BadEntry { why, .. } => {
-                if why.contains("not signed by the pinned newsroom key") {
-                    Refusal::NotSigned
-                } else if why.contains("does not match its signed record")
-                    || why.contains("differs from its record")
-                {
-                    Refusal::Altered
-                } else if why.contains("manifest is missing") || why.contains("ends before") {
-                    Refusal::CutShort
-                } else {
-                    Refusal::Malformed
-                }
-            }
+            BundleError::BadEntry { fault, .. } => match fault {
+                EntryFault::NotSigned => Refusal::NotSigned,
+                EntryFault::Altered => Refusal::Altered,
+                EntryFault::CutShort => Refusal::CutShort,
+                _ => Refusal::Malformed,
+            },
             // The visitor's refusals are this module's, and recorded where they are made; a
             // kind the reader may add later is still a fault of the bundle's form.
             _ => Refusal::Malformed,

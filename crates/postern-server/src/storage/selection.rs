@@ -9,17 +9,23 @@
 //! and the part size, and plans the parts. [`Selection::layout`] then lays out one part from the
 //! records on disk, refusing if an item changed or went away since, so that a part downloaded
 //! twice, or resumed from the middle, is byte for byte the same.
+//!
+//! The journalist interface keeps no table of selections: a link carries a [`Token`], a strict
+//! encoding of what was asked for ([`Spec`]: everything new as of a fixed mark and day, one
+//! source, one upload, a range of days) and of the selection id of the content the page showed.
+//! Each request builds the selection again from the token; the same spool gives the same
+//! selection, so a link (and a `Range` resume) survives a restart of the server.
 
-use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use postern_spool::bundle::{BundleManifest, PartLayout, PartSection, plan_parts, selection_id};
+use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
-use postern_spool::ids::{ItemId, SelectionId, SourceId};
+use postern_spool::ids::{ItemId, SelectionId, SourceId, UploadId};
 use postern_spool::keys::SigningKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN};
 
@@ -210,39 +216,250 @@ fn verified_record(index: &SpoolIndex, s: &SourceId, i: &ItemId) -> Result<Optio
     Ok(ItemRecord::parse_verified(&bytes, index.key()).ok())
 }
 
-/// Selections made on the journalist interface, kept in memory so that a part link stays valid
-/// (and its bytes the same) while it downloads, however the journalist's "new" set changes.
-/// Bounded: the oldest is forgotten first; a forgotten selection is made again from the page.
-pub struct Selections {
-    kept: Mutex<VecDeque<(String, Arc<Selection>)>>,
-    max: usize,
+/// What a journalist asked for, as a part link carries it: the server keeps no table of
+/// selections, so a link stays valid across restarts for as long as what it names is the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spec {
+    /// Everything new for the journalist as of `mark` (see
+    /// [`crate::storage::journalist_state::JournalistState::new_at`]) stored on or before `day`:
+    /// a fixed set, whatever is downloaded or arrives on a later day.
+    New { day: Day, mark: u64 },
+    /// Every item of one source.
+    Source(SourceId),
+    /// Exactly the segments and manifest of one upload of a source.
+    Upload(SourceId, UploadId),
+    /// The items stored in a range of days (inclusive; at least one bound), of every source or
+    /// one.
+    Days {
+        since: Option<Day>,
+        until: Option<Day>,
+        source: Option<SourceId>,
+    },
 }
 
-impl Selections {
-    pub fn new(max: usize) -> Selections {
-        Selections {
-            kept: Mutex::new(VecDeque::new()),
-            max: max.max(1),
-        }
-    }
+/// A selection's token in a URL: the [`Spec`], and for a part link the selection id (§8.2) of
+/// the content the page showed, so that a part of a selection whose content changed since is
+/// refused rather than mixed with parts of the old one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub spec: Spec,
+    pub content: Option<SelectionId>,
+}
 
-    /// Keeps `sel` for journalist `who` (again at the front if it was kept already).
-    pub fn put(&self, who: &str, sel: Arc<Selection>) {
-        let Ok(mut kept) = self.kept.lock() else {
-            return;
+/// Longest token accepted (the longest one is `days-…-…-<64 hex>.<32 hex>`, about 130 bytes).
+pub const MAX_TOKEN: usize = 160;
+
+fn day_field(d: Option<Day>) -> String {
+    d.map_or_else(|| "any".to_owned(), |d| d.0.to_string())
+}
+
+/// A canonical decimal (no sign, no leading zero).
+fn number<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
+    let v: T = s.parse().ok()?;
+    (v.to_string() == s).then_some(v)
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.spec {
+            Spec::New { day, mark } => write!(f, "new-{}-{mark}", day.0)?,
+            Spec::Source(s) => write!(f, "source-{s}")?,
+            Spec::Upload(s, u) => write!(f, "upload-{s}-{u}")?,
+            Spec::Days {
+                since,
+                until,
+                source,
+            } => write!(
+                f,
+                "days-{}-{}-{}",
+                day_field(since),
+                day_field(until),
+                source.map_or_else(|| "all".to_owned(), |s| s.to_string())
+            )?,
+        }
+        if let Some(c) = self.content {
+            write!(f, ".{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Token {
+    /// Parses a token strictly: bounded, one encoding per token (it re-encodes to the input).
+    pub fn parse(s: &str) -> Option<Token> {
+        if s.len() > MAX_TOKEN || !s.is_ascii() {
+            return None;
+        }
+        let (spec, content) = match s.split_once('.') {
+            Some((spec, c)) => (spec, Some(SelectionId::parse(c)?)),
+            None => (s, None),
         };
-        kept.retain(|(w, s)| !(w == who && s.id == sel.id));
-        kept.push_back((who.to_owned(), sel));
-        while kept.len() > self.max {
-            kept.pop_front();
-        }
+        let f: Vec<&str> = spec.split('-').collect();
+        let day = |v: &str| -> Option<Option<Day>> {
+            if v == "any" {
+                Some(None)
+            } else {
+                number::<u32>(v).map(|d| Some(Day(d)))
+            }
+        };
+        let spec = match f.as_slice() {
+            ["new", d, m] => Spec::New {
+                day: Day(number(d)?),
+                mark: number(m)?,
+            },
+            ["source", sid] => Spec::Source(SourceId::parse(sid)?),
+            ["upload", sid, uid] => Spec::Upload(SourceId::parse(sid)?, UploadId::parse(uid)?),
+            ["days", a, b, src] => {
+                let (since, until) = (day(a)?, day(b)?);
+                if since.is_none() && until.is_none() {
+                    return None;
+                }
+                let source = match *src {
+                    "all" => None,
+                    sid => Some(SourceId::parse(sid)?),
+                };
+                Spec::Days {
+                    since,
+                    until,
+                    source,
+                }
+            }
+            _ => return None,
+        };
+        let t = Token { spec, content };
+        (t.to_string() == s).then_some(t)
     }
 
-    /// Journalist `who`'s selection `id`, if it is still kept.
-    pub fn get(&self, who: &str, id: &SelectionId) -> Option<Arc<Selection>> {
-        let kept = self.kept.lock().ok()?;
-        kept.iter()
-            .find(|(w, s)| w == who && s.id == *id)
-            .map(|(_, s)| s.clone())
+    /// The same token for the content `id`.
+    pub fn with_content(self, id: SelectionId) -> Token {
+        Token {
+            content: Some(id),
+            ..self
+        }
+    }
+}
+
+impl Spec {
+    /// Freezes what the spec names now (blocking: reads the index and, for an upload, its parts
+    /// file or log). `is_new` says whether an item is new as of a [`Spec::New`]'s mark. `None`
+    /// if it names nothing (or a source or upload that is not there).
+    pub fn build(
+        &self,
+        index: &SpoolIndex,
+        is_new: &dyn Fn(&ItemId) -> bool,
+        part_size: u64,
+    ) -> Result<Option<Selection>> {
+        let in_days = |i: &super::index::ItemInfo, since: Option<Day>, until: Option<Day>| {
+            since.is_none_or(|d| i.day >= d) && until.is_none_or(|d| i.day <= d)
+        };
+        let pick = |sources: Vec<Arc<SourceInfo>>,
+                    keep: &dyn Fn(&super::index::ItemInfo) -> bool|
+         -> Vec<(Arc<SourceInfo>, Vec<ItemId>)> {
+            sources
+                .into_iter()
+                .map(|s| {
+                    let items = s.items.iter().filter(|i| keep(i)).map(|i| i.id).collect();
+                    (s, items)
+                })
+                .collect()
+        };
+        match *self {
+            Spec::New { day, .. } => {
+                let chosen = pick(index.sources()?, &|i| i.day <= day && is_new(&i.id));
+                Selection::build(index, &chosen, part_size)
+            }
+            Spec::Source(sid) => {
+                let Some(info) = index.source(&sid)? else {
+                    return Ok(None);
+                };
+                Selection::build(index, &pick(vec![info], &|_| true), part_size)
+            }
+            Spec::Days {
+                since,
+                until,
+                source,
+            } => {
+                let sources = match source {
+                    None => index.sources()?,
+                    Some(sid) => index.source(&sid)?.into_iter().collect(),
+                };
+                let chosen = pick(sources, &|i| in_days(i, since, until));
+                Selection::build(index, &chosen, part_size)
+            }
+            Spec::Upload(sid, uid) => {
+                let (Some(info), Some(parts)) =
+                    (index.source(&sid)?, index.upload_parts(&sid, &uid)?)
+                else {
+                    return Ok(None);
+                };
+                let items: Vec<ItemId> = parts.items().copied().collect();
+                Selection::build_exact(index, &[(info, items)], part_size)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_are_parsed_strictly() {
+        let sid = SourceId::from_bytes([0xab; 32]);
+        let uid = UploadId::from_bytes([0xcd; 16]);
+        let content = SelectionId::from_bytes([0x12; 16]);
+        let specs = [
+            Spec::New {
+                day: Day(20_000),
+                mark: 7,
+            },
+            Spec::Source(sid),
+            Spec::Upload(sid, uid),
+            Spec::Days {
+                since: Some(Day(19_000)),
+                until: None,
+                source: Some(sid),
+            },
+            Spec::Days {
+                since: None,
+                until: Some(Day(19_001)),
+                source: None,
+            },
+        ];
+        for spec in specs {
+            for content in [None, Some(content)] {
+                let t = Token { spec, content };
+                let text = t.to_string();
+                assert!(text.len() <= MAX_TOKEN, "{text}");
+                assert_eq!(Token::parse(&text), Some(t), "{text}");
+            }
+        }
+        let s = sid.to_string();
+        for bad in [
+            String::new(),
+            "new".into(),
+            "new-20000".into(),
+            "new-020000-7".into(),
+            "new-20000-07".into(),
+            "new-20000-+7".into(),
+            "new-20000-7-".into(),
+            "new-20000-7.".into(),
+            "new-20000-7..".into(),
+            format!("new-20000-7.{}", "AB".repeat(16)),
+            format!("source-{}", s.to_uppercase()),
+            format!("source-{s}-"),
+            format!("source-{s}x"),
+            format!("upload-{s}"),
+            "days-any-any-all".into(),
+            "days-1-2".into(),
+            "days-1-2-some".into(),
+            "days--2-all".into(),
+            format!("source-{s}/../x"),
+            "x".repeat(MAX_TOKEN + 1),
+            "new-2\u{0660}-1".into(),
+        ] {
+            assert_eq!(Token::parse(&bad), None, "{bad}");
+        }
     }
 }

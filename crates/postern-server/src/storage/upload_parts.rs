@@ -143,7 +143,13 @@ fn path(spool: &Spool, id: &UploadId, which: Which) -> PathBuf {
 
 /// Writes the file atomically (temporary, fsync, rename, fsync of `uploads/`).
 pub fn store(spool: &Spool, id: &UploadId, which: Which, parts: &UploadParts) -> Result<()> {
-    write_atomic(&path(spool, id, which), parts.encode().as_bytes())
+    let path = path(spool, id, which);
+    write_atomic(&path, parts.encode().as_bytes())?;
+    // The upload's day, not the second it was written (as the spool does for items).
+    for p in [&path, &dir(spool)] {
+        crate::fsutil::set_day(&fs::File::open(p)?, parts.day)?;
+    }
+    Ok(())
 }
 
 /// Reads one; `Ok(None)` if there is none; a damaged one is `InvalidData`.

@@ -32,12 +32,13 @@
 //! log removed (its segments and manifest stay: they are the newsroom's). An open upload past its
 //! expiry day is removed with its segments.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufRead, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use postern_spool::day::Day;
 use postern_spool::envelope::{Header, Kind, seal};
@@ -47,6 +48,7 @@ use postern_spool::segments::{MAX_META_LEN, MAX_SEGMENTS, Manifest, SegmentEntry
 use postern_spool::spool::{Spool, StagedItem};
 use sha2::Digest;
 
+use crate::fsutil::set_day;
 use crate::storage::staging::{Staged, Store};
 use crate::storage::upload_parts;
 
@@ -97,9 +99,14 @@ struct Entry {
     finishing: Option<ItemId>,
 }
 
-/// The upload logs, indexed in memory. One per source interface.
+/// The upload logs, indexed in memory, and the per-upload locks that requests (and a
+/// journalist's deletion) take. One per server, shared by both interfaces.
 pub struct Uploads {
     map: Mutex<HashMap<UploadId, Entry>>,
+    /// Uploads deleted by a journalist while this process runs: never indexed again, so that a
+    /// request still in flight cannot bring one back (its log and items are gone from disk).
+    deleted: Mutex<HashSet<UploadId>>,
+    locks: Mutex<HashMap<UploadId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What [`Uploads::open`] found and repaired.
@@ -406,8 +413,10 @@ fn libc_nofollow() -> i32 {
     rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }
 
-/// Appends records to a log and makes them durable.
-fn append(spool: &Spool, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
+/// Appends records to a log and makes them durable. The log's times are set back to the first
+/// second of today: on disk, a log says which day a source last sent a piece, never the second
+/// (the index reads the change time, which moves, not these).
+fn append(store: &Store, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
     let mut text = String::new();
     for r in recs {
         text.push_str(&line(&r.body()));
@@ -415,8 +424,9 @@ fn append(spool: &Spool, id: &UploadId, recs: &[Rec]) -> io::Result<()> {
     let mut f = fs::OpenOptions::new()
         .append(true)
         .custom_flags(libc_nofollow())
-        .open(log_path(spool, id))?;
+        .open(log_path(&store.spool, id))?;
     f.write_all(text.as_bytes())?;
+    set_day(&f, store.today())?;
     f.sync_data()
 }
 
@@ -458,6 +468,36 @@ pub fn remove_log(spool: &Spool, id: &UploadId) -> io::Result<()> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => fs::File::open(dir(spool))?.sync_all(),
     }
+}
+
+/// The state files of the first format (`uploads/<id>.state`, one rewritten file per upload,
+/// before the logs): this version does not read them, and it will not start beside them, since
+/// their uploads would be neither resumable nor shown as uploads (and never expire).
+fn refuse_old_states(spool: &Spool) -> io::Result<()> {
+    let mut n = 0usize;
+    for e in fs::read_dir(dir(spool))? {
+        let name = e?.file_name();
+        if name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".state"))
+            .is_some_and(|id| UploadId::parse(id).is_some())
+        {
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the spool's uploads folder holds {n} resumable upload(s) in the old state format \
+             (<upload id>.state files), which this version cannot read: let them complete with the \
+             previous version before upgrading, or remove those .state files (the segments already \
+             committed stay in the spool and show on the journalist interface as parts without an \
+             upload, to download or delete)"
+        ),
+    ))
 }
 
 /// Every upload log's id in `uploads/`.
@@ -552,9 +592,50 @@ impl std::fmt::Display for CreateError {
 impl Uploads {
     /// An empty index (for tests and for a spool without `uploads/`).
     pub fn empty() -> Uploads {
+        Uploads::with(HashMap::new())
+    }
+
+    fn with(map: HashMap<UploadId, Entry>) -> Uploads {
         Uploads {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(map),
+            deleted: Mutex::new(HashSet::new()),
+            locks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The lock of one upload, unless a request holds it.
+    pub fn lock(&self, id: UploadId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        self.lock_of(id)?.try_lock_owned().ok()
+    }
+
+    /// The lock of one upload, waiting at most `wait` for a request that holds it.
+    pub async fn lock_within(
+        &self,
+        id: UploadId,
+        wait: Duration,
+    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let m = self.lock_of(id)?;
+        tokio::time::timeout(wait, m.lock_owned()).await.ok()
+    }
+
+    fn lock_of(&self, id: UploadId) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let mut map = self.locks.lock().ok()?;
+        map.retain(|_, l| Arc::strong_count(l) > 1);
+        Some(map.entry(id).or_default().clone())
+    }
+
+    /// A journalist deletes upload `id` (before its files go): it leaves the index at once, and
+    /// nothing puts it back, so a later `HEAD` or `PATCH` gets 404 and a request in flight
+    /// commits nothing (or removes what it just committed).
+    pub fn deleted(&self, id: &UploadId) {
+        if let Ok(mut d) = self.deleted.lock() {
+            d.insert(*id);
+        }
+        self.forget(id);
+    }
+
+    fn is_deleted(&self, id: &UploadId) -> bool {
+        self.deleted.lock().map_or(true, |d| d.contains(id))
     }
 
     /// Reads every log once (blocking), drops torn last lines, resolves what a crash left in
@@ -563,6 +644,7 @@ impl Uploads {
     pub fn open(store: &Store) -> io::Result<(Uploads, Recovered)> {
         let spool = &store.spool;
         ensure_dir(spool)?;
+        refuse_old_states(spool)?;
         let mut rep = Recovered::default();
         let mut map = HashMap::new();
         for id in log_ids(spool)? {
@@ -580,14 +662,13 @@ impl Uploads {
                     .custom_flags(libc_nofollow())
                     .open(&path)?;
                 f.set_len(r.valid)?;
+                set_day(&f, store.today())?;
                 f.sync_all()?;
                 rep.torn += 1;
             }
             map.insert(id, r.entry);
         }
-        let uploads = Uploads {
-            map: Mutex::new(map),
-        };
+        let uploads = Uploads::with(map);
         let (orphans, finished) = uploads.resolve(store, |_| Some(()));
         rep.orphans = orphans;
         rep.finished = finished;
@@ -604,10 +685,18 @@ impl Uploads {
         self.map.lock().ok()?.get(id).cloned()
     }
 
-    fn put(&self, id: UploadId, e: Entry) {
-        if let Ok(mut m) = self.map.lock() {
-            m.insert(id, e);
+    /// Indexes `e`, unless the upload was deleted meanwhile (then `false`).
+    fn put(&self, id: UploadId, e: Entry) -> bool {
+        let Ok(mut m) = self.map.lock() else {
+            return false;
+        };
+        // Checked under the index lock: `deleted` marks, then forgets, under the same lock order.
+        if self.is_deleted(&id) {
+            m.remove(&id);
+            return false;
         }
+        m.insert(id, e);
+        true
     }
 
     fn forget(&self, id: &UploadId) {
@@ -673,7 +762,7 @@ impl Uploads {
             let Ok(existed) = remove_item(&store.spool, &e.p.source, &item) else {
                 return (0, false);
             };
-            if append(&store.spool, &id, &[Rec::Dropped(item)]).is_err() {
+            if append(store, &id, &[Rec::Dropped(item)]).is_err() {
                 return (0, false);
             }
             orphans = usize::from(existed);
@@ -690,7 +779,7 @@ impl Uploads {
                 let parts = segment_items(&store.spool, &id)
                     .map_err(|_| "state")
                     .and_then(|segs| record_parts(store, &id, &e.p, m, &segs));
-                if parts.is_err() || append(&store.spool, &id, &[Rec::Complete(m)]).is_err() {
+                if parts.is_err() || append(store, &id, &[Rec::Complete(m)]).is_err() {
                     return (orphans, false);
                 }
                 e.finishing = None;
@@ -755,26 +844,6 @@ impl Uploads {
     /// Creates an upload (blocking): its name and type sealed at once to the newsroom, its log
     /// written. An empty upload is complete at once. Returns its id and expiry day.
     pub fn create(&self, store: &Store, new: NewUpload) -> Result<(UploadId, Day), CreateError> {
-        // The caps, from the index: what open uploads still may send, plus this one; open
-        // uploads per source and in all.
-        {
-            let map = self.map.lock().map_err(|_| CreateError::Server("index"))?;
-            let mut open = 0u64;
-            let (mut count, mut of_source) = (0usize, 0usize);
-            for e in map.values().filter(|e| !e.p.complete()) {
-                open = open.saturating_add(e.p.length - e.p.offset);
-                count += 1;
-                if e.p.source == new.source {
-                    of_source += 1;
-                }
-            }
-            if open.saturating_add(new.length) > new.max_open_bytes {
-                return Err(CreateError::Full);
-            }
-            if of_source >= new.max_open_per_source || count >= new.max_open {
-                return Err(CreateError::TooMany);
-            }
-        }
         let today = store.today();
         let id = UploadId::random(&mut rand::rng());
         let mut h = Header::new(Kind::Manifest, ItemId::from_bytes(*id.as_bytes()), today);
@@ -796,6 +865,29 @@ impl Uploads {
         let entry = Rec::parse(line(&header.body()).trim_end())
             .and_then(|r| apply(None, r, None))
             .ok_or(CreateError::Server("state"))?;
+        // The caps, from the index: what open uploads still may send, plus this one; open
+        // uploads per source and in all. Checked and reserved under one lock (the entry is
+        // indexed before its log is written, and taken out again if that fails), so that
+        // concurrent creations never overshoot a cap.
+        {
+            let mut map = self.map.lock().map_err(|_| CreateError::Server("index"))?;
+            let mut open = 0u64;
+            let (mut count, mut of_source) = (0usize, 0usize);
+            for e in map.values().filter(|e| !e.p.complete()) {
+                open = open.saturating_add(e.p.length - e.p.offset);
+                count += 1;
+                if e.p.source == new.source {
+                    of_source += 1;
+                }
+            }
+            if open.saturating_add(new.length) > new.max_open_bytes {
+                return Err(CreateError::Full);
+            }
+            if of_source >= new.max_open_per_source || count >= new.max_open {
+                return Err(CreateError::TooMany);
+            }
+            map.insert(id, entry);
+        }
         // A new file, never one that exists: fsync it and `uploads/`.
         let written = (|| {
             let mut f = fs::OpenOptions::new()
@@ -805,11 +897,16 @@ impl Uploads {
                 .custom_flags(libc_nofollow())
                 .open(log_path(&store.spool, &id))?;
             f.write_all(line(&header.body()).as_bytes())?;
+            set_day(&f, store.today())?;
             f.sync_all()?;
-            fs::File::open(dir(&store.spool))?.sync_all()
+            let d = fs::File::open(dir(&store.spool))?;
+            set_day(&d, store.today())?;
+            d.sync_all()
         })();
-        written.map_err(|_| CreateError::Server("state"))?;
-        self.put(id, entry);
+        if written.is_err() {
+            self.forget(&id);
+            return Err(CreateError::Server("state"));
+        }
         if new.length == 0 {
             // Nothing will follow: the (empty) upload is complete at once.
             let record = SourceRecord {
@@ -846,13 +943,15 @@ impl Uploads {
         if length == 0 || length > e.p.length - e.p.offset || e.p.segments >= MAX_SEGMENTS {
             return Err("segment out of bounds");
         }
-        append(&store.spool, &id, &[Rec::Pending(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Pending(item)]).map_err(|_| "state")?;
         e.pending = Some(item);
-        self.put(id, e.clone());
+        if !self.put(id, e.clone()) {
+            return Err("unknown upload");
+        }
         if store.commit(record, vec![staged]).is_err() {
             // Whatever of it was committed goes; then the log says so.
             if remove_item(&store.spool, &record.source, &item).is_ok()
-                && append(&store.spool, &id, &[Rec::Dropped(item)]).is_ok()
+                && append(store, &id, &[Rec::Dropped(item)]).is_ok()
             {
                 e.pending = None;
                 self.put(id, e);
@@ -871,9 +970,13 @@ impl Uploads {
             checksum: had_checksum,
             expires: Day(day.0.saturating_add(expire_days)),
         };
-        append(&store.spool, &id, std::slice::from_ref(&rec)).map_err(|_| "state")?;
+        append(store, &id, std::slice::from_ref(&rec)).map_err(|_| "state")?;
         let e = apply(Some(e), rec, None).ok_or("state")?;
-        self.put(id, e.clone());
+        if !self.put(id, e.clone()) {
+            // Deleted by a journalist while this body was committed: it goes too.
+            let _ = remove_item(&store.spool, &record.source, &item);
+            return Err("unknown upload");
+        }
         if e.p.offset == e.p.length {
             self.finish(store, id, day)?;
         }
@@ -905,9 +1008,11 @@ impl Uploads {
         };
         let mut rng = rand::rng();
         let item = ItemId::random(&mut rng);
-        append(&store.spool, &id, &[Rec::Finishing(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Finishing(item)]).map_err(|_| "state")?;
         let mut e = apply(Some(e), Rec::Finishing(item), None).ok_or("state")?;
-        self.put(id, e.clone());
+        if !self.put(id, e.clone()) {
+            return Err("unknown upload");
+        }
         let header = Header::new(Kind::Manifest, item, day);
         let (file, tmp) = store.spool.temp_file(&mut rng).map_err(|_| "temporary")?;
         let sealed = (|| -> Result<(u64, [u8; 32]), &'static str> {
@@ -954,8 +1059,13 @@ impl Uploads {
             return Err("manifest");
         }
         fault("after-manifest-commit");
+        if self.is_deleted(&id) {
+            // Deleted by a journalist meanwhile: no parts file brings it back.
+            let _ = remove_item(&store.spool, &e.p.source, &item);
+            return Err("unknown upload");
+        }
         record_parts(store, &id, &e.p, item, &m.segments)?;
-        append(&store.spool, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
+        append(store, &id, &[Rec::Complete(item)]).map_err(|_| "state")?;
         e.finishing = None;
         e.p.manifest = Some(item);
         self.put(id, e);
@@ -1180,7 +1290,7 @@ mod tests {
         let (id, _) = uploads.create(&store, new_upload(source, 100)).unwrap();
         // A request announced a segment, committed it, and failed before recording it.
         let item = segment(&store, &source, id, b"orphan");
-        append(&store.spool, &id, &[Rec::Pending(item)]).unwrap();
+        append(&store, &id, &[Rec::Pending(item)]).unwrap();
         let mut e = uploads.entry(&id).unwrap();
         e.pending = Some(item);
         uploads.put(id, e);
@@ -1231,7 +1341,7 @@ mod tests {
             checksum: false,
             expires: Day(store.today().0 + 7),
         };
-        append(&store.spool, &open, &[Rec::Pending(item), seg]).unwrap();
+        append(&store, &open, &[Rec::Pending(item), seg]).unwrap();
         let (uploads, rep) = Uploads::open(&store).unwrap();
         assert_eq!(rep.uploads, 2);
         assert_eq!(uploads.progress(&open).unwrap().offset, 3);
@@ -1251,5 +1361,130 @@ mod tests {
             read_all(&store.spool).unwrap().is_empty(),
             "both logs are gone"
         );
+    }
+
+    #[test]
+    fn concurrent_creations_never_overshoot_the_caps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(tmp.path());
+        let (uploads, _) = Uploads::open(&store).unwrap();
+        let source = SourceId::from_bytes([6; 32]);
+        // 16 creations of one source at once, two allowed per source: exactly two succeed.
+        let barrier = std::sync::Barrier::new(16);
+        let made: usize = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..16)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        uploads.create(&store, new_upload(source, 100)).is_ok()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| usize::from(h.join().unwrap())).sum()
+        });
+        assert_eq!(made, 2, "the per-source cap is exact");
+        // The global cap (10) and the bytes cap, with many sources at once.
+        let barrier = std::sync::Barrier::new(24);
+        let made: usize = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..24u8)
+                .map(|i| {
+                    let (uploads, store, barrier) = (&uploads, &store, &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let new = new_upload(SourceId::from_bytes([100 + i; 32]), 100);
+                        uploads.create(store, new).is_ok()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| usize::from(h.join().unwrap())).sum()
+        });
+        assert_eq!(made, 8, "ten open uploads in all, two were open already");
+        assert_eq!(uploads.all().len(), 10);
+        let logs = fs::read_dir(dir(&store.spool)).unwrap().count();
+        assert_eq!(logs, 10, "one log per upload made, none for a refused one");
+        let dir2 = tempfile::tempdir().unwrap();
+        let store2 = self::store(dir2.path());
+        let (uploads2, _) = Uploads::open(&store2).unwrap();
+        let barrier = std::sync::Barrier::new(8);
+        let made: usize = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8u8)
+                .map(|i| {
+                    let (uploads, store, barrier) = (&uploads2, &store2, &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let mut new = new_upload(SourceId::from_bytes([i; 32]), 400);
+                        new.max_open_bytes = 1000;
+                        uploads.create(store, new).is_ok()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| usize::from(h.join().unwrap())).sum()
+        });
+        assert_eq!(made, 2, "1000 open bytes hold two uploads of 400");
+    }
+
+    #[test]
+    fn a_deleted_upload_is_never_indexed_again_and_its_request_commits_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Arc::new(store(tmp.path()));
+        let (uploads, _) = Uploads::open(&store).unwrap();
+        let source = SourceId::from_bytes([5; 32]);
+        let record = SourceRecord {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: store.today(),
+        };
+        store
+            .spool
+            .ensure_source(&mut rand::rng(), &record, &store.signing_key)
+            .unwrap();
+        let (id, _) = uploads.create(&store, new_upload(source, 100)).unwrap();
+        let e = uploads.entry(&id).unwrap();
+        uploads.deleted(&id);
+        assert_eq!(uploads.progress(&id), None);
+        assert!(!uploads.put(id, e), "nothing brings it back");
+        assert_eq!(uploads.progress(&id), None);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let staged = rt.block_on(async {
+            let mut h = Header::new(Kind::Segment, ItemId::from_bytes([0; 16]), store.today());
+            h.segment = Some(postern_spool::envelope::SegmentInfo {
+                upload_id: id,
+                index: 0,
+                offset: 0,
+            });
+            let mut w = store.stage(h, 100).await.unwrap();
+            w.write(b"late bytes").await.unwrap();
+            w.finish().await.unwrap()
+        });
+        assert!(
+            uploads
+                .record_segment(&store, id, &record, staged, false, 7)
+                .is_err()
+        );
+        assert!(
+            store.spool.items(&source).unwrap().is_empty(),
+            "nothing committed"
+        );
+    }
+
+    #[test]
+    fn old_state_files_stop_the_start_with_a_clear_message() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(tmp.path());
+        ensure_dir(&store.spool).unwrap();
+        let id = UploadId::from_bytes([9; 16]);
+        fs::write(dir(&store.spool).join(format!("{id}.state")), "old").unwrap();
+        let err = Uploads::open(&store).err().expect("refused").to_string();
+        assert!(
+            err.contains("1 resumable upload(s) in the old state format") && err.contains(".state"),
+            "{err}"
+        );
+        // Nothing was changed: the file is still there for the previous version.
+        assert!(dir(&store.spool).join(format!("{id}.state")).exists());
+        fs::remove_file(dir(&store.spool).join(format!("{id}.state"))).unwrap();
+        assert!(Uploads::open(&store).is_ok());
     }
 }

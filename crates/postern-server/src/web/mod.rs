@@ -37,11 +37,26 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
+        .with_timer(DayOnly)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// The time of a log line, to the day only (`2026-12-01`): a line must not say when, to the
+/// second, a source did something (journald adds its own stamp; see the operator guide).
+struct DayOnly;
+
+impl tracing_subscriber::fmt::time::FormatTime for DayOnly {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        write!(w, "{}", postern_spool::day::Day::from_unix_seconds(secs))
+    }
 }
 
 /// Whether requests are logged: `debug_request_log` in the config, or `POSTERN_DEBUG_REQUESTS=1`.
@@ -126,6 +141,10 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
         proxy: source_proxy,
         per_circuit: state.limits.max_connections_per_circuit,
     };
+    if let Some(j) = &journalist {
+        // A journalist's deletion of an upload tells the resumable uploads' index.
+        j.state.attach_uploads(state.uploads.clone());
+    }
     let request_log = request_log_wanted(cfg_log);
     let app = with_request_log(source::app(state.clone(), cookie_secure), request_log);
     let listener = Listener::bind(listen, "source interface").await?;
@@ -137,8 +156,7 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             tick.tick().await;
             ring.keyring.prune();
             // Circuits that have not logged in for a while are forgotten.
-            ring.circuit_limiter.retain_recent();
-            ring.circuit_limiter.shrink_to_fit();
+            ring.circuit_limiter.forget_quiet();
         }
     });
     // Hourly: abandoned resumable uploads are removed with their segments, and what a failed
@@ -151,7 +169,8 @@ pub async fn serve(cfg: Config, clock: Arc<dyn Clock>) -> Result<()> {
             let st = sweeper.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 st.uploads.expire(&st.store, st.store.today());
-                st.uploads.sweep_orphans(&st.store, |id| st.tus.lock(*id))
+                st.uploads
+                    .sweep_orphans(&st.store, |id| st.uploads.lock(*id))
             })
             .await;
         }

@@ -1189,7 +1189,9 @@ mod journalist {
         pages
     }
 
-    /// The pages the in-process walk of the journalist interface renders, in its order.
+    /// The pages the in-process walk of the journalist interface renders, in its order (the
+    /// browser walk in `tests/e2e/i18n_browser.rs` covers them all but `replies-none`, which a
+    /// browser does not send: the file field is `required`).
     const JOURNALIST_PAGES: [&str; 18] = [
         "login",
         "login-failed",

@@ -359,3 +359,41 @@ async fn the_page_of_a_source_with_a_100_gb_upload_is_one_row_under_50_kb() {
     );
     assert!(page.body.len() < 50_000, "{} bytes", page.body.len());
 }
+
+/// The index caches a source by its folders' stamps, and committing an item sets the files'
+/// and the `items/` folder's times to midnight of the day (no finer time on disk). A second item
+/// committed the same day, after the first listing was cached and trusted, must still be seen:
+/// the stamp can't be the modification time, which is midnight both times.
+#[test]
+fn an_item_committed_later_the_same_day_is_listed_although_times_are_set_to_the_day() {
+    let h = Harness::new(|_| {});
+    let s = Synth::new(&h, 0x5a);
+    let index = SpoolIndex::new(
+        Spool::open(&s.cfg.spool_dir()).unwrap(),
+        s.cfg.signing_key.verifying_key(),
+    );
+    let commit = || {
+        let header =
+            postern_spool::envelope::Header::new(Kind::Message, ItemId::from_bytes([0; 16]), TODAY);
+        s.spool
+            .store(
+                &mut rand::rng(),
+                &s.cfg.signing_key,
+                &s.cfg.recipients,
+                &s.source,
+                header,
+                &mut &b"a message"[..],
+            )
+            .unwrap()
+    };
+    commit();
+    let count = || index.source(&s.source).unwrap().unwrap().items.len();
+    assert_eq!(count(), 1);
+    // Past the two seconds in which a stamp is not trusted: the cached listing is now trusted.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(count(), 1);
+    commit();
+    assert_eq!(count(), 2, "the second item is listed at once");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(count(), 2, "and still once its stamp is trusted");
+}

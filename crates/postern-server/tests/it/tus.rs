@@ -253,3 +253,38 @@ async fn every_api_answer_carries_tus_resumable_and_a_401_says_how_to_authentica
         assert_eq!(r.header(TUS.0), Some(TUS.1));
     }
 }
+
+/// An upload's files on disk (its log, its parts file, the `uploads/` folder) carry only the
+/// day, as committed items do: after the first piece, and after the last.
+#[tokio::test]
+async fn upload_logs_and_parts_carry_only_the_day() {
+    let h = Harness::new(|_| {});
+    let auth = format!("Bearer {}", token(&h).await);
+    let r = create(&h, &auth, 11, &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let loc = r.header("location").unwrap().to_owned();
+    // The harness's clock: 2026-12-01, noon.
+    let day = std::time::UNIX_EPOCH + std::time::Duration::from_secs(20_788 * 86_400);
+    let check = |when: &str| {
+        let dir = h.data.join("spool/uploads");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert_eq!(m.modified().unwrap(), day, "{when}: mtime of {name}");
+            assert_eq!(m.accessed().unwrap(), day, "{when}: atime of {name}");
+            n += 1;
+        }
+        let m = std::fs::metadata(&dir).unwrap();
+        assert_eq!(m.modified().unwrap(), day, "{when}: mtime of uploads/");
+        n
+    };
+    assert!(check("created") >= 1);
+    let r = patch(&h, &auth, &loc, 0, b"hello").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(check("after a piece") >= 1);
+    let r = patch(&h, &auth, &loc, 5, b" world").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(check("complete") >= 1);
+}

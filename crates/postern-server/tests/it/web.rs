@@ -748,3 +748,46 @@ async fn journalist_sessions_live_while_active_and_end_when_idle() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     assert!(r.body.contains("Session ended"), "{}", r.body);
 }
+
+/// A config whose `[limits]` hold a value out of its range does not load, and the error names
+/// the key and its range (`postern serve` and `postern check` both load it so).
+#[test]
+fn a_config_with_a_limit_out_of_range_does_not_load() {
+    for (edit, want) in [
+        (
+            (|l: &mut Limits| l.max_tracked_circuits = 0) as fn(&mut Limits),
+            "limits.max_tracked_circuits must be between 1 and 65536",
+        ),
+        (
+            |l: &mut Limits| l.max_tracked_circuits = 65_537,
+            "limits.max_tracked_circuits must be between 1 and 65536",
+        ),
+        (
+            |l: &mut Limits| l.max_connections = 0,
+            "limits.max_connections must be between 1 and 1000000",
+        ),
+        (
+            |l: &mut Limits| l.upload_rate_window_seconds = 0,
+            "limits.upload_rate_window_seconds must be between 1 and 3600",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut limits = Limits::default();
+        edit(&mut limits);
+        let recipient = age::x25519::Identity::generate().to_public().to_string();
+        let path = postern_server::commands::init::init_with(
+            &dir.path().join("data"),
+            &[recipient],
+            "Test newsroom",
+            "127.0.0.1:1",
+            limits,
+            true,
+        )
+        .unwrap();
+        let e = match Config::load(&path) {
+            Ok(_) => panic!("loaded a config with {want:?} broken"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(e.contains(want), "{e}");
+    }
+}

@@ -1,8 +1,9 @@
 //! Downloads: signed bundles, in parts, that resume.
 //!
-//! A journalist chooses a selection (everything new, one source, a date range) with a POST; the
-//! server freezes it ([`Selection`]) and answers with its page: the total size and the number of
-//! parts, before anything downloads. Each part is a signed bundle of its own, at
+//! A journalist chooses a selection (everything new, one source, one upload, a date range); the
+//! link names it by a [`Token`] (no table on the server: the selection is built again from the
+//! token on every request, so links survive a restart), and its page shows the total size and
+//! the number of parts before anything downloads. Each part is a signed bundle of its own, at
 //! `GET /bundle/<selection>/<n>`, whose bytes are a pure function of the selection: the answer
 //! carries `Accept-Ranges`, a content-derived `ETag`, and honours `Range` (206, or 416 for a range
 //! outside the part) and `If-Range`, so a browser or `curl -C -` resumes a cut download. One item
@@ -22,15 +23,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use bytes::Bytes;
 use postern_spool::bundle::PartLayout;
-use postern_spool::ids::{ItemId, SelectionId, SourceId};
+use postern_spool::ids::{ItemId, SourceId};
 use serde::Deserialize;
 
 use super::pages::{self, PartRow, SelectionView};
 use super::sources::source_info;
 use super::{Journalist, Posted, WithCsrf};
 use crate::clock::parse_day;
-use crate::storage::index::SourceInfo;
-use crate::storage::selection::Selection;
+use crate::storage::selection::{Selection, Spec, Token};
 use crate::web::kit::error::{WebError, WebResult};
 use crate::web::kit::headers::RangeValidator;
 
@@ -195,7 +195,8 @@ impl Drop for ChannelWriter {
     }
 }
 
-/// `POST /bundle`: freezes a selection and sends the browser to its page.
+/// `POST /bundle`: names the selection and sends the browser to its page. "Everything new" gets
+/// a fresh mark from the journalist's state, so that its set stays fixed while it downloads.
 pub(super) async fn bundle(Posted(who, form): Posted<BundleForm>) -> WebResult {
     let st = who.st.clone();
     let day = |s: &str| {
@@ -208,67 +209,83 @@ pub(super) async fn bundle(Posted(who, form): Posted<BundleForm>) -> WebResult {
         }
     };
     let (since, until) = (day(&form.since)?, day(&form.until)?);
-    let sources: Vec<Arc<SourceInfo>> = if form.source.is_empty() {
-        let index = st.index.clone();
-        let Ok(Ok(all)) = tokio::task::spawn_blocking(move || index.sources()).await else {
-            return Err(who.server_error());
-        };
-        all
+    let source = if form.source.is_empty() {
+        None
     } else {
-        let Some(info) = source_info(&st, &form.source).await else {
-            return Err(who.not_found());
-        };
-        vec![info]
+        match source_info(&st, &form.source).await {
+            Some(info) => Some(info.id),
+            None => return Err(who.not_found()),
+        }
     };
-    let dated = since.is_some() || until.is_some();
-    let one_source = !form.source.is_empty();
-    let Ok(chosen) = st.states.with(&who.name, |state| {
-        sources
-            .into_iter()
-            .map(|s| {
-                let items: Vec<ItemId> = s
-                    .items
-                    .iter()
-                    .filter(|i| {
-                        if dated {
-                            since.is_none_or(|d| i.day >= d) && until.is_none_or(|d| i.day <= d)
-                        } else {
-                            // One source: all its items; every source: what is new.
-                            one_source || !state.has_seen(&i.id)
-                        }
-                    })
-                    .map(|i| i.id)
-                    .collect();
-                (s, items)
-            })
-            .collect::<Vec<_>>()
-    }) else {
-        return Err(who.server_error());
+    let spec = match (since.is_some() || until.is_some(), source) {
+        (true, source) => Spec::Days {
+            since,
+            until,
+            source,
+        },
+        (false, Some(s)) => Spec::Source(s),
+        (false, None) => {
+            let mut mark = 0;
+            st.states
+                .update(&who.name, |s| mark = s.next_mark())
+                .map_err(|_| who.server_error())?;
+            Spec::New {
+                day: st.clock.today(),
+                mark,
+            }
+        }
     };
-    let index = st.index.clone();
-    let part_size = st.part_size;
-    let built = tokio::task::spawn_blocking(move || Selection::build(&index, &chosen, part_size))
-        .await
-        .map_err(|_| who.server_error())?
-        .map_err(|_| who.server_error())?;
-    let Some(sel) = built else {
-        return Err(who.message(StatusCode::OK, "j-bundle-none-title", "j-bundle-none"));
+    let token = Token {
+        spec,
+        content: None,
     };
-    let id = sel.id;
-    st.selections.put(&who.name, Arc::new(sel));
-    Err(WebError::redirect(format!("/bundle/{id}")))
+    Err(WebError::redirect(format!("/bundle/{token}")))
 }
 
-async fn kept(who: &Journalist, sel: &str) -> WebResult<Arc<Selection>> {
-    SelectionId::parse(sel)
-        .and_then(|id| who.st.selections.get(&who.name, &id))
-        .ok_or_else(|| {
-            who.message(
-                StatusCode::NOT_FOUND,
-                "j-selection-expired-title",
-                "j-selection-expired",
-            )
-        })
+/// Builds the selection a token names, now (blocking work off the async threads). A token that
+/// does not parse, or a "new" mark this journalist never had, is not found; a token whose
+/// content id differs from what the spool now holds is "changed".
+async fn resolve(who: &Journalist, token: &str) -> WebResult<(Token, Arc<Selection>)> {
+    let Some(token) = Token::parse(token) else {
+        return Err(who.not_found());
+    };
+    let snapshot = match token.spec {
+        Spec::New { mark, .. } => {
+            let st = who
+                .st
+                .states
+                .with(&who.name, |s| s.clone())
+                .map_err(|_| who.server_error())?;
+            if mark == 0 || mark > st.mark() {
+                return Err(who.not_found());
+            }
+            Some((st, mark))
+        }
+        _ => None,
+    };
+    let (st, spec, part_size) = (who.st.clone(), token.spec, who.st.part_size);
+    let built = tokio::task::spawn_blocking(move || {
+        let is_new = |i: &ItemId| snapshot.as_ref().is_none_or(|(s, m)| s.new_at(i, *m));
+        spec.build(&st.index, &is_new, part_size)
+    })
+    .await
+    .map_err(|_| who.server_error())?
+    .map_err(|_| who.server_error())?;
+    let Some(sel) = built else {
+        if matches!(token.spec, Spec::Source(_) | Spec::Upload(..)) {
+            // No such source, or no such upload of it.
+            return Err(who.not_found());
+        }
+        return Err(who.message(StatusCode::OK, "j-bundle-none-title", "j-bundle-none"));
+    };
+    if token.content.is_some_and(|c| c != sel.id) {
+        return Err(who.message(
+            StatusCode::CONFLICT,
+            "j-selection-changed-title",
+            "j-selection-changed",
+        ));
+    }
+    Ok((token, Arc::new(sel)))
 }
 
 /// Lays out every part (reads each record once) for the page's sizes.
@@ -290,11 +307,13 @@ async fn layouts(who: &Journalist, sel: &Arc<Selection>) -> WebResult<Vec<PartLa
     })
 }
 
-/// `GET /bundle/<selection>`: the total size and the parts, with their links.
+/// `GET /bundle/<token>`: the total size and the parts, with their links (which carry the
+/// content's selection id).
 pub(super) async fn selection_page(who: Journalist, UrlPath(sel): UrlPath<String>) -> WebResult {
-    let sel = kept(&who, &sel).await?;
+    let (token, sel) = resolve(&who, &sel).await?;
     let layouts = layouts(&who, &sel).await?;
     let id = sel.id.to_string();
+    let link = token.with_content(sel.id);
     let rows: Vec<PartRow> = layouts
         .iter()
         .zip(1u32..)
@@ -302,7 +321,7 @@ pub(super) async fn selection_page(who: Journalist, UrlPath(sel): UrlPath<String
             number: n,
             items: sel.part_entries(n).map(|e| e.len()).unwrap_or(0),
             size: readable(l.len()),
-            href: format!("/bundle/{id}/{n}"),
+            href: format!("/bundle/{link}/{n}"),
             file: part_file_name(&sel, n),
         })
         .collect();
@@ -320,17 +339,19 @@ pub(super) async fn selection_page(who: Journalist, UrlPath(sel): UrlPath<String
     Ok(super::html(StatusCode::OK, html))
 }
 
-/// `GET /bundle/<selection>/<n>`: one part.
+/// `GET /bundle/<token>/<n>`: one part. The page's links carry the content's selection id, so
+/// a part of a selection whose content changed since is refused ("changed") rather than mixed
+/// with the parts already downloaded; without one, the part is of the content as it is now.
 pub(super) async fn download_part(
     who: Journalist,
     headers: HeaderMap,
     UrlPath((sel, part)): UrlPath<(String, String)>,
 ) -> WebResult {
-    let sel = kept(&who, &sel).await?;
+    let (_, sel) = resolve(&who, &sel).await?;
     let Some(part) = part
         .parse::<u32>()
         .ok()
-        .filter(|n| (1..=sel.parts()).contains(n))
+        .filter(|n| (1..=sel.parts()).contains(n) && n.to_string() == part)
     else {
         return Err(who.not_found());
     };
@@ -428,7 +449,7 @@ async fn serve_part(
                 // The part's last byte reached the connection: its items are now seen.
                 if st
                     .states
-                    .update(&name, |s| s.seen.extend(items.iter().copied()))
+                    .update(&name, |s| s.mark_seen(items.iter().copied()))
                     .is_err()
                 {
                     tracing::warn!("could not record downloaded items as seen");

@@ -48,6 +48,7 @@ use crate::storage::accounts::AccountStore;
 use crate::storage::client_auth::check_client_auth;
 use crate::storage::index::SpoolIndex;
 use crate::storage::journalist_state::JournalistStates;
+use crate::web::kit::circuits::CircuitBudgets;
 use crate::web::kit::csrf::{FormToken, FormTokens, csrf_ok, csrf_token, form_tokens};
 use crate::web::kit::error::{WebError, html_response};
 use crate::web::kit::headers::{content_type, security_headers_keeping_validators};
@@ -89,7 +90,7 @@ pub struct JournalistApp {
     login_limiter: DefaultDirectRateLimiter,
     /// Logins per tor circuit (on a listener with `proxy_protocol`), checked before the global
     /// limit: one circuit's flood spends its own budget, not every journalist's.
-    circuit_limiter: governor::DefaultKeyedRateLimiter<u32>,
+    circuit_limiter: CircuitBudgets,
     idle: Duration,
     /// Most sessions in memory.
     max_sessions: usize,
@@ -101,19 +102,21 @@ pub struct JournalistApp {
     server_key: postern_spool::keys::VerifyingKey,
     /// The same key's secret half: bundle manifests are signed with it.
     signer: postern_spool::keys::SigningKey,
-    /// Bundle selections made here, so that part links stay valid while they download.
-    selections: crate::storage::selection::Selections,
     /// Size of one bundle part.
     part_size: u64,
+    /// The resumable uploads' index of the source interface served beside this one (set by
+    /// `serve`), told when a journalist deletes an upload.
+    tus_uploads: std::sync::OnceLock<Arc<crate::storage::uploads::Uploads>>,
 }
 
 pub type Shared = Arc<JournalistApp>;
 
 impl JournalistApp {
-    /// Forgets the circuits that have not tried to log in for a while (called every minute).
+    /// Forgets the circuits that have not tried to log in for a while, and failed logins whose
+    /// pause is over (called every minute).
     pub fn forget_quiet_circuits(&self) {
-        self.circuit_limiter.retain_recent();
-        self.circuit_limiter.shrink_to_fit();
+        self.circuit_limiter.forget_quiet();
+        self.throttle.forget_expired();
     }
 
     pub fn new(
@@ -133,15 +136,19 @@ impl JournalistApp {
             index,
             accounts: AccountStore::new(&cfg.file.data_dir),
             states,
-            throttle: auth::Throttles::new(Duration::from_secs(section.lockout_seconds.max(1))),
+            throttle: auth::Throttles::new(
+                Duration::from_secs(section.lockout_seconds.max(1)),
+                cfg.file.limits.max_tracked_circuits,
+            ),
             step_lock: tokio::sync::Mutex::new(()),
             argon: Arc::new(Semaphore::new(cores)),
             dummy_hash: crate::storage::accounts::dummy_hash(cfg.file.limits.kdf()),
             max_lifetime: Duration::from_secs(section.session_max_hours.max(1) * 3600),
             login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-            circuit_limiter: RateLimiter::keyed(
-                Quota::per_second(auth::CIRCUIT_LOGINS_PER_SECOND)
-                    .allow_burst(auth::CIRCUIT_LOGIN_BURST),
+            circuit_limiter: CircuitBudgets::new(
+                auth::CIRCUIT_LOGINS_PER_SECOND,
+                auth::CIRCUIT_LOGIN_BURST,
+                cfg.file.limits.max_tracked_circuits,
             ),
             idle: Duration::from_secs(section.session_idle_seconds.max(1)),
             max_sessions: section.max_sessions,
@@ -150,9 +157,14 @@ impl JournalistApp {
             newsroom_key: cfg.newsroom_key,
             server_key: cfg.signing_key.verifying_key(),
             signer: cfg.signing_key.duplicate(),
-            selections: crate::storage::selection::Selections::new(64),
             part_size: cfg.file.limits.bundle_part_bytes,
+            tus_uploads: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Connects the resumable uploads' index (once).
+    pub fn attach_uploads(&self, uploads: Arc<crate::storage::uploads::Uploads>) {
+        let _ = self.tus_uploads.set(uploads);
     }
 }
 

@@ -22,7 +22,7 @@ pub struct Layout<'a> {
 
 /// Where the language switch may send a journalist back to: the login page, the sources list or
 /// one source's page (the source part of `path`), a bundle selection's page (the selection part
-/// of `path`, a well-formed selection id); anything else is the sources list. What comes
+/// of `path`, a well-formed selection token); anything else is the sources list. What comes
 /// back from the form is checked again with this, so it is never an open redirect.
 pub fn back_path(path: &str) -> String {
     if path == "/login" {
@@ -36,8 +36,8 @@ pub fn back_path(path: &str) -> String {
     }
     if let Some(rest) = path.strip_prefix("/bundle/") {
         let sel = rest.split('/').next().unwrap_or("");
-        if let Some(id) = postern_spool::ids::SelectionId::parse(sel) {
-            return format!("/bundle/{id}");
+        if let Some(t) = crate::storage::selection::Token::parse(sel) {
+            return format!("/bundle/{t}");
         }
     }
     "/sources".to_owned()
@@ -652,7 +652,7 @@ mod tests {
     #[test]
     fn the_language_switch_returns_only_to_our_own_pages() {
         let sid = "ab".repeat(32);
-        let sel = "cd".repeat(16);
+        let sel = format!("source-{sid}.{}", "cd".repeat(16));
         assert_eq!(
             back_path(&format!("/bundle/{sel}")),
             format!("/bundle/{sel}")
@@ -681,10 +681,11 @@ mod tests {
             "/bundle",
             "/bundle/",
             "/bundle/abc",
-            &format!("/bundle/{}", "AB".repeat(16)),
-            &format!("/bundle/{}", "ab".repeat(17)),
-            &format!("/bundle/{}x", "ab".repeat(16)),
-            &format!("/bundle//{}", "ab".repeat(16)),
+            &format!("/bundle/{}", "ab".repeat(16)),
+            &format!("/bundle/source-{}", "AB".repeat(32)),
+            &format!("/bundle/source-{}", "ab".repeat(33)),
+            &format!("/bundle/source-{}x", "ab".repeat(32)),
+            &format!("/bundle//source-{}", "ab".repeat(32)),
             "/bundle/../sources",
         ] {
             assert_eq!(back_path(evil), "/sources", "{evil}");

@@ -17,6 +17,7 @@ use super::pages::{self, Confirm, ItemRow, SourceRow, SourceView, readable};
 use super::{CsrfForm, Journalist, JournalistApp, Posted, Shared, WithCsrf, html};
 use crate::storage::index::{Entry, EntryKey, SourceInfo, SpoolIndex, UploadStatus};
 use crate::storage::journalist_state::JournalistState;
+use crate::storage::selection::{Spec, Token};
 use crate::web::kit::error::WebResult;
 use crate::web::kit::i18n::{self, Arg, Lang};
 
@@ -138,7 +139,18 @@ fn entry_row(source: &SourceId, e: &Entry, new: bool, lang: Lang) -> ItemRow {
             Some(format!("/sources/{source}/items/{id}")),
             format!("/sources/{source}/items/{id}/delete"),
         ),
-        EntryKey::Upload(id) => (None, format!("/sources/{source}/uploads/{id}/delete")),
+        // An upload downloads as its own selection (exactly its segments and manifest), from
+        // the page that shows its size and parts.
+        EntryKey::Upload(id) => (
+            Some(format!(
+                "/bundle/{}",
+                Token {
+                    spec: Spec::Upload(*source, id),
+                    content: None,
+                }
+            )),
+            format!("/sources/{source}/uploads/{id}/delete"),
+        ),
         EntryKey::Unindexed => (None, format!("/sources/{source}/uploads/unindexed/delete")),
     };
     ItemRow {
@@ -340,9 +352,7 @@ pub(super) async fn mark_seen(
     let info = found(&who, &sid).await?;
     who.st
         .states
-        .update(&who.name, |s| {
-            s.seen.extend(info.items.iter().map(|i| i.id))
-        })
+        .update(&who.name, |s| s.mark_seen(info.items.iter().map(|i| i.id)))
         .map_err(|_| who.server_error())?;
     Ok(back_to(&info))
 }
@@ -398,6 +408,17 @@ pub(super) async fn delete_upload(
         let action = format!("/sources/{}/uploads/{uid}/delete", info.id);
         return confirm_page(&who, &info, &entry, &action);
     }
+    // A resumable upload still open leaves the uploads' index first (a later HEAD or PATCH
+    // gets 404, a request in flight commits nothing), then its files go under its lock, once
+    // a request still holding it ends (or after a short wait: it can commit nothing now).
+    let tus = who.st.tus_uploads.get().cloned();
+    let _guard = match (key, &tus) {
+        (EntryKey::Upload(u), Some(t)) => {
+            t.deleted(&u);
+            t.lock_within(u, std::time::Duration::from_secs(10)).await
+        }
+        _ => None,
+    };
     let st2 = who.st.clone();
     let source = info.id;
     let done = tokio::task::spawn_blocking(move || -> Result<bool> {

@@ -1,14 +1,16 @@
 //! Listeners and the accept loop: TCP on loopback, unix sockets, or sockets passed by systemd;
 //! one task per connection, HTTP/1.1 only, a header-read timeout against slowloris, and no
-//! `Date` header. Each listener has a connection cap (a connection over it is closed at once,
-//! before a byte is read) and a write timeout (a client that never reads its response loses
-//! the connection). A request hyper refuses by itself (400, 414, 431) gets no answer, only a
+//! `Date` header. Each listener has a connection cap ([`Connections`]: with tor's circuit ids a
+//! newcomer to a full listener takes the place of the longest-idle connection of the circuit
+//! holding the most, never of one the server has not looked at yet; otherwise, or when every
+//! connection is busy, it is closed at once, before a byte is read) and a write timeout (a
+//! client that never reads its response loses the connection). A request hyper refuses by itself (400, 414, 431) gets no answer, only a
 //! closed connection ([`OwnErrorsClosed`]): hyper's own answers would lack the header set.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use axum::Router;
@@ -56,17 +58,24 @@ impl Listener {
     }
 
     /// Accepts connections forever, each served on its own task, at most `conn.max` at a time
-    /// (and, with `conn.proxy`, at most `conn.per_circuit` of one tor circuit).
+    /// (and, with `conn.proxy`, at most `conn.per_circuit` of one tor circuit). With
+    /// `conn.proxy`, a connection that finds the listener full takes the place of the
+    /// longest-idle connection of the circuit that holds the most (see [`Connections`]);
+    /// without it, or when every connection is busy, it is closed at once.
     pub async fn serve(self, app: Router, conn: ConnLimits) {
-        let permits = Arc::new(tokio::sync::Semaphore::new(conn.max.max(1)));
-        let circuits = CircuitCounts::default();
+        let conns = Connections::new(
+            conn.max,
+            conn.per_circuit,
+            conn.proxy,
+            conn.header_timeout.min(IDLE_GRACE),
+        );
         match self {
             Listener::Tcp(listener) => loop {
                 match listener.accept().await {
                     // The peer address is dropped here: it is always tor, and never logged.
                     Ok((stream, _peer)) => {
-                        if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            accept_one(stream, app.clone(), conn, permit, &circuits);
+                        if let Some(slot) = conns.admit_or_wait().await {
+                            accept_one(stream, app.clone(), conn, slot);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -75,8 +84,8 @@ impl Listener {
             Listener::Unix(listener) => loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
-                        if let Ok(permit) = permits.clone().try_acquire_owned() {
-                            accept_one(stream, app.clone(), conn, permit, &circuits);
+                        if let Some(slot) = conns.admit_or_wait().await {
+                            accept_one(stream, app.clone(), conn, slot);
                         }
                     }
                     Err(_) => accept_backoff().await,
@@ -87,20 +96,26 @@ impl Listener {
 }
 
 /// Serves an accepted connection: at once, or after its PROXY header if the listener wants one.
-fn accept_one<S>(
-    stream: S,
-    app: Router,
-    conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
-    circuits: &CircuitCounts,
-) where
+/// Either way the connection ends when its slot is taken for a newcomer.
+fn accept_one<S>(stream: S, app: Router, conn: ConnLimits, slot: Slot)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    if conn.proxy {
-        spawn_proxied_connection(stream, app, conn, permit, circuits.clone());
-    } else {
-        spawn_connection(stream, app, conn, permit);
-    }
+    tokio::spawn(async move {
+        let evicted = slot.evicted.clone();
+        let serve = async {
+            if conn.proxy {
+                serve_proxied(stream, app, conn, &slot).await;
+            } else {
+                serve_http(stream, app, conn, None, &slot).await;
+            }
+        };
+        tokio::select! {
+            () = serve => {}
+            () = evicted.notified() => {}
+        }
+        drop(slot);
+    });
 }
 
 /// The tor circuit a request came over: the low 32 bits of the source address in tor's PROXY
@@ -174,41 +189,274 @@ where
     tokio::time::timeout(timeout, read).await.ok().flatten()
 }
 
-/// Open connections per circuit, for the per-circuit cap. Entries go when their last
-/// connection does, so the map never holds more than the listener's connection cap.
-#[derive(Clone, Default)]
-pub struct CircuitCounts(Arc<std::sync::Mutex<std::collections::HashMap<u32, usize>>>);
+/// How long a connection keeps its place at least, from its accept, from the reading of its
+/// PROXY header, and from the end of each response: long enough for the server to get to a
+/// request that came with the connection (tor writes the header as it opens the stream, and a
+/// browser its request right after), short enough that a full listener still turns over.
+pub const IDLE_GRACE: Duration = Duration::from_secs(1);
 
-/// One connection's place in [`CircuitCounts`], given back when dropped.
-pub struct CircuitSlot {
-    counts: CircuitCounts,
-    circuit: u32,
+/// The open connections of one listener: the global cap, the per-circuit cap, and, when the
+/// listener is full, which connection makes room for a newcomer.
+///
+/// Fairness when full (with circuit ids only). A connection is *unexamined* from its accept
+/// until its PROXY header is read (tor writes it at once, so this lasts as long as the server
+/// takes to get to it), then *idle* while no request is in flight (a request still being sent
+/// counts as idle), *busy* from a request's head to the end of its response body. A connection
+/// that has been idle (or unexamined) for at least the grace ([`IDLE_GRACE`]) can make room,
+/// and the newcomer takes the place of:
+/// 1. the idle connection of the circuit holding the most connections, the one idle longest;
+/// 2. else an unexamined connection (a client that sends no PROXY header: never tor, or a
+///    server too busy to look), the oldest.
+///
+/// A busy connection (a page being served, an upload, a download) is never cut, and nor is one
+/// within its grace: a connection the server has not yet read, or has just read the header
+/// of, may have its request waiting. A flood of idle connections from many circuits therefore
+/// churns its own connections, oldest first, and each connection is cut only after every
+/// older idle one, and never within its grace. When only connections within their grace are
+/// idle, the accept loop waits until the first grace ends ([`Connections::admit_or_wait`]),
+/// and newcomers wait in the kernel's backlog, in turn; when every connection is busy, the
+/// newcomer is closed at once. Unexamined connections count as circuits of their own (one
+/// each): otherwise, during a flood, the newest connections would form the biggest group.
+#[derive(Clone)]
+pub struct Connections {
+    inner: Arc<std::sync::Mutex<Conns>>,
+    /// Notified when a connection leaves (what ends a wait early: a connection that is
+    /// examined or becomes idle starts a grace).
+    changed: Arc<tokio::sync::Notify>,
 }
 
-impl CircuitCounts {
-    /// A slot for one more connection of `circuit`, unless it already has `max`.
-    pub fn enter(&self, circuit: Circuit, max: usize) -> Option<CircuitSlot> {
-        let mut map = self.0.lock().ok()?;
-        let n = map.entry(circuit.0).or_insert(0);
-        if *n >= max.max(1) {
-            return None;
-        }
-        *n += 1;
-        Some(CircuitSlot {
-            counts: self.clone(),
-            circuit: circuit.0,
-        })
-    }
+struct Conns {
+    max: usize,
+    per_circuit: usize,
+    evict: bool,
+    grace: Duration,
+    next: u64,
+    open: std::collections::HashMap<u64, Conn>,
+    /// Open connections per known circuit.
+    per: std::collections::HashMap<u32, usize>,
 }
 
-impl Drop for CircuitSlot {
-    fn drop(&mut self) {
-        if let Ok(mut map) = self.counts.0.lock()
-            && let Some(n) = map.get_mut(&self.circuit)
+struct Conn {
+    /// `None` until the PROXY header is read (unexamined), or on listeners without one.
+    circuit: Option<u32>,
+    /// Requests in flight (from the request head to the end of its response body).
+    busy: u32,
+    /// Accepted (unexamined), examined, or last request finished: idle since then.
+    since: Instant,
+    evicted: Arc<tokio::sync::Notify>,
+}
+
+/// Why no slot was given.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Full {
+    /// Every connection is busy (or the listener never evicts): the newcomer is closed.
+    Refused,
+    /// Only connections within their grace are idle: the first can make room at this time.
+    Wait(Instant),
+}
+
+/// One connection's place in [`Connections`], given back when dropped.
+pub struct Slot {
+    conns: Connections,
+    id: u64,
+    /// Notified when the slot was given to a newcomer: the connection must end.
+    pub evicted: Arc<tokio::sync::Notify>,
+}
+
+/// A request in flight on a connection (which is then not evicted), until dropped.
+pub struct Busy {
+    conns: Connections,
+    id: u64,
+}
+
+impl Conns {
+    fn leave(&mut self, id: u64) -> Option<Conn> {
+        let c = self.open.remove(&id)?;
+        if let Some(circuit) = c.circuit
+            && let Some(n) = self.per.get_mut(&circuit)
         {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                map.remove(&self.circuit);
+                self.per.remove(&circuit);
+            }
+        }
+        Some(c)
+    }
+
+    /// The connection that makes room at `now` (see [`Connections`]), or why there is none.
+    fn victim(&self, now: Instant) -> Result<u64, Full> {
+        let mut first_free: Option<Instant> = None;
+        let best = self
+            .open
+            .iter()
+            .filter(|(_, c)| c.busy == 0)
+            .filter_map(|(id, c)| {
+                let idle_for = now.saturating_duration_since(c.since);
+                if idle_for < self.grace {
+                    let free = c.since + self.grace;
+                    first_free = Some(first_free.map_or(free, |f| f.min(free)));
+                    return None;
+                }
+                let examined = c.circuit.is_some();
+                let group = c
+                    .circuit
+                    .and_then(|k| self.per.get(&k).copied())
+                    .unwrap_or(1);
+                Some(((examined, group, idle_for, std::cmp::Reverse(*id)), *id))
+            })
+            .max_by_key(|(key, _)| *key)
+            .map(|(_, id)| id);
+        match (best, first_free) {
+            (Some(id), _) => Ok(id),
+            (None, Some(at)) => Err(Full::Wait(at)),
+            (None, None) => Err(Full::Refused),
+        }
+    }
+}
+
+impl Connections {
+    /// At most `max` connections, `per_circuit` of one circuit; `evict`: make room when full,
+    /// never at the cost of a connection unexamined for less than `grace`.
+    pub fn new(max: usize, per_circuit: usize, evict: bool, grace: Duration) -> Connections {
+        Connections {
+            inner: Arc::new(std::sync::Mutex::new(Conns {
+                max: max.max(1),
+                per_circuit: per_circuit.max(1),
+                evict,
+                grace,
+                next: 0,
+                open: std::collections::HashMap::new(),
+                per: std::collections::HashMap::new(),
+            })),
+            changed: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// A slot for a new connection: free, or (with eviction) taken from another connection.
+    pub fn admit(&self) -> Result<Slot, Full> {
+        self.admit_at(Instant::now())
+    }
+
+    fn admit_at(&self, now: Instant) -> Result<Slot, Full> {
+        let mut c = self.inner.lock().map_err(|_| Full::Refused)?;
+        if c.open.len() >= c.max {
+            if !c.evict {
+                return Err(Full::Refused);
+            }
+            let victim = c.victim(now)?;
+            if let Some(gone) = c.leave(victim) {
+                gone.evicted.notify_one();
+            }
+        }
+        let id = c.next;
+        c.next += 1;
+        let evicted = Arc::new(tokio::sync::Notify::new());
+        c.open.insert(
+            id,
+            Conn {
+                circuit: None,
+                busy: 0,
+                since: now,
+                evicted: evicted.clone(),
+            },
+        );
+        Ok(Slot {
+            conns: self.clone(),
+            id,
+            evicted,
+        })
+    }
+
+    /// [`Connections::admit`], and when only connections within their grace are idle, waits
+    /// until the first grace ends (or something changes) and tries again: a full listener then
+    /// takes connections no faster than they can fairly make room, and the others wait in the
+    /// kernel's backlog. `None`: every connection is busy, and the newcomer is to be closed.
+    pub async fn admit_or_wait(&self) -> Option<Slot> {
+        loop {
+            // Created before the check, so a change in between is not missed.
+            let changed = self.changed.notified();
+            match self.admit() {
+                Ok(slot) => return Some(slot),
+                Err(Full::Refused) => return None,
+                Err(Full::Wait(at)) => {
+                    let at = tokio::time::Instant::from_std(at);
+                    let _ = tokio::time::timeout_at(at, changed).await;
+                }
+            }
+        }
+    }
+
+    /// Puts the connection of `slot` on `circuit` (it is examined, and idle from now, within a
+    /// new grace), unless that circuit already has its share.
+    pub fn enter(&self, slot: &Slot, circuit: Circuit) -> bool {
+        self.enter_at(slot, circuit, Instant::now())
+    }
+
+    fn enter_at(&self, slot: &Slot, circuit: Circuit, now: Instant) -> bool {
+        let Ok(mut c) = self.inner.lock() else {
+            return false;
+        };
+        if c.per.get(&circuit.0).copied().unwrap_or(0) >= c.per_circuit {
+            return false;
+        }
+        let Some(conn) = c.open.get_mut(&slot.id) else {
+            return false;
+        };
+        if conn.circuit.is_some() {
+            return false;
+        }
+        conn.circuit = Some(circuit.0);
+        conn.since = now;
+        *c.per.entry(circuit.0).or_insert(0) += 1;
+        true
+    }
+
+    /// Marks a request in flight on `slot`'s connection.
+    pub fn busy(&self, slot_id: u64) -> Busy {
+        if let Ok(mut c) = self.inner.lock()
+            && let Some(conn) = c.open.get_mut(&slot_id)
+        {
+            conn.busy = conn.busy.saturating_add(1);
+        }
+        Busy {
+            conns: self.clone(),
+            id: slot_id,
+        }
+    }
+
+    /// Open connections now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|c| c.open.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Slot {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.conns.inner.lock() {
+            c.leave(self.id);
+        }
+        self.conns.changed.notify_waiters();
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.conns.inner.lock()
+            && let Some(conn) = c.open.get_mut(&self.id)
+        {
+            conn.busy = conn.busy.saturating_sub(1);
+            if conn.busy == 0 {
+                conn.since = Instant::now();
             }
         }
     }
@@ -217,25 +465,17 @@ impl Drop for CircuitSlot {
 /// Serves a connection that must begin with tor's PROXY header: read within the header
 /// timeout, or the connection is closed unanswered; then the circuit's cap (over it, closed
 /// unanswered); then HTTP, with the circuit on every request.
-fn spawn_proxied_connection<S>(
-    mut stream: S,
-    app: Router,
-    conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
-    circuits: CircuitCounts,
-) where
+async fn serve_proxied<S>(mut stream: S, app: Router, conn: ConnLimits, slot: &Slot)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(async move {
-        let _permit = permit;
-        let Some(circuit) = read_proxy_header(&mut stream, conn.header_timeout).await else {
-            return;
-        };
-        let Some(_slot) = circuits.enter(circuit, conn.per_circuit) else {
-            return;
-        };
-        serve_http(stream, app, conn, Some(circuit)).await;
-    });
+    let Some(circuit) = read_proxy_header(&mut stream, conn.header_timeout).await else {
+        return;
+    };
+    if !slot.conns.enter(slot, circuit) {
+        return;
+    }
+    serve_http(stream, app, conn, Some(circuit), slot).await;
 }
 
 /// The per-connection limits of a listener.
@@ -313,26 +553,16 @@ pub async fn shutdown_signal() {
 }
 
 /// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris, a write
-/// timeout, and no `Date` header (the server's clock can fingerprint an onion host). The
-/// permit is held until the connection ends.
-fn spawn_connection<S>(
+/// timeout, and no `Date` header (the server's clock can fingerprint an onion host); `circuit`,
+/// if known, goes into every request's extensions. Each request is marked in flight on `slot`
+/// from its head to the end of its response body.
+async fn serve_http<S>(
     stream: S,
     app: Router,
     conn: ConnLimits,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    circuit: Option<Circuit>,
+    slot: &Slot,
 ) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    tokio::spawn(async move {
-        let _permit = permit;
-        serve_http(stream, app, conn, None).await;
-    });
-}
-
-/// HTTP/1.1 on one connection (see [`spawn_connection`]); `circuit`, if known, goes into every
-/// request's extensions.
-async fn serve_http<S>(stream: S, app: Router, conn: ConnLimits, circuit: Option<Circuit>)
-where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -341,14 +571,25 @@ where
         conn.write_timeout,
     );
     let header_timeout = conn.header_timeout;
+    let (conns, id) = (slot.conns.clone(), slot.id);
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             let app = app.clone();
+            let busy = conns.busy(id);
             answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if let Some(c) = circuit {
                 req.extensions_mut().insert(c);
             }
-            async move { app.oneshot(req.map(axum::body::Body::new)).await }
+            async move {
+                let res = app.oneshot(req.map(axum::body::Body::new)).await?;
+                // In flight until the body is sent (or dropped): a download is not idle.
+                Ok::<_, std::convert::Infallible>(res.map(|body| {
+                    axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |f| {
+                        let _in_flight = &busy;
+                        f
+                    }))
+                }))
+            }
         });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -635,21 +876,190 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(2));
     }
 
+    const GRACE: Duration = Duration::from_secs(1);
+
+    /// `t` plus `n` tenths of a second.
+    fn at(t: Instant, n: u64) -> Instant {
+        t + Duration::from_millis(100 * n)
+    }
+
     #[test]
     fn a_circuit_gets_at_most_its_share_of_connections() {
-        let counts = CircuitCounts::default();
-        let a: Vec<_> = (0..3).map(|_| counts.enter(Circuit(1), 3)).collect();
-        assert!(a.iter().all(Option::is_some));
+        let conns = Connections::new(100, 3, true, GRACE);
+        let a: Vec<_> = (0..3)
+            .map(|_| {
+                let s = conns.admit().unwrap();
+                assert!(conns.enter(&s, Circuit(1)));
+                s
+            })
+            .collect();
+        let fourth = conns.admit().unwrap();
         assert!(
-            counts.enter(Circuit(1), 3).is_none(),
+            !conns.enter(&fourth, Circuit(1)),
             "the fourth of one circuit"
         );
         assert!(
-            counts.enter(Circuit(2), 3).is_some(),
+            conns.enter(&fourth, Circuit(2)),
             "another circuit is unaffected"
         );
         drop(a);
-        assert!(counts.enter(Circuit(1), 3).is_some(), "slots come back");
-        assert!(counts.0.lock().unwrap().len() <= 1, "empty entries go");
+        let again = conns.admit().unwrap();
+        assert!(conns.enter(&again, Circuit(1)), "slots come back");
+        assert_eq!(conns.len(), 2);
+        let c = conns.inner.lock().unwrap();
+        assert!(c.per.len() <= 2, "empty entries go");
+    }
+
+    #[test]
+    fn a_full_listener_evicts_the_longest_idle_connection_of_the_biggest_circuit() {
+        let conns = Connections::new(6, 16, true, GRACE);
+        let t = Instant::now();
+        let on = |c: u32, n: u64| {
+            let s = conns.admit_at(at(t, n)).unwrap();
+            assert!(conns.enter_at(&s, Circuit(c), at(t, n)));
+            s
+        };
+        // Circuit 1 holds three (the oldest busy), circuit 2 two, circuit 3 one (idle longer
+        // than all but circuit 1's).
+        let three = on(3, 0);
+        let one: Vec<_> = (1..4).map(|n| on(1, n)).collect();
+        let busy = conns.busy(one[0].id());
+        let two: Vec<_> = (4..6).map(|n| on(2, n)).collect();
+        assert_eq!(conns.len(), 6);
+        // Full: the newcomer takes the place of circuit 1's longest idle (not the busy one).
+        let new = conns.admit_at(at(t, 20)).expect("room is made");
+        assert!(!is_notified(&one[0]), "a request in flight is never cut");
+        assert!(
+            is_notified(&one[1]),
+            "the longest idle of the biggest circuit"
+        );
+        assert!(!is_notified(&one[2]) && !is_notified(&two[0]) && !is_notified(&three));
+        assert_eq!(conns.len(), 6);
+        assert!(conns.enter_at(&new, Circuit(4), at(t, 20)));
+        // Now circuits 1 and 2 hold two each: the longest idle of the two goes (circuit 1's).
+        let n2 = conns.admit_at(at(t, 21)).unwrap();
+        assert!(is_notified(&one[2]));
+        assert!(conns.enter_at(&n2, Circuit(5), at(t, 21)));
+        // Circuit 2 holds two: both go before circuit 3's, idle longer but alone.
+        let _n3 = conns.admit_at(at(t, 22)).unwrap();
+        assert!(is_notified(&two[0]) && !is_notified(&three));
+        // Every connection busy: the newcomer is refused, at once.
+        let all: Vec<Busy> = (0..100).map(|id| conns.busy(id)).collect();
+        assert_eq!(conns.admit_at(at(t, 40)).err(), Some(Full::Refused));
+        drop(all);
+        drop(busy);
+        // Without eviction (no circuit ids), a full listener refuses.
+        let plain = Connections::new(2, 16, false, GRACE);
+        let _k = (plain.admit().unwrap(), plain.admit().unwrap());
+        assert_eq!(plain.admit().err(), Some(Full::Refused));
+    }
+
+    #[test]
+    fn no_connection_is_cut_within_its_grace_nor_before_an_examined_idle_one() {
+        let conns = Connections::new(3, 16, true, GRACE);
+        let t = Instant::now();
+        // A: accepted first, its PROXY header never read. B and C: examined and idle.
+        let a = conns.admit_at(t).unwrap();
+        let b = conns.admit_at(t).unwrap();
+        let c = conns.admit_at(t).unwrap();
+        assert!(conns.enter_at(&b, Circuit(1), at(t, 1)));
+        assert!(conns.enter_at(&c, Circuit(2), at(t, 2)));
+        // Within their graces, nothing can make room: wait until the first ends (A's).
+        assert_eq!(conns.admit_at(at(t, 5)).err(), Some(Full::Wait(t + GRACE)));
+        // Then newcomers take the examined idle ones' places, the longest idle first, before
+        // A's, which is older.
+        let d = conns.admit_at(at(t, 30)).unwrap();
+        assert!(is_notified(&b) && !is_notified(&a) && !is_notified(&c));
+        let e = conns.admit_at(at(t, 31)).unwrap();
+        assert!(is_notified(&c) && !is_notified(&a) && !is_notified(&d));
+        // Only unexamined ones left: the oldest past its grace (A) goes, not D, in its grace.
+        let f = conns.admit_at(at(t, 35)).unwrap();
+        assert!(is_notified(&a) && !is_notified(&d));
+        // D examined at once: its grace starts again, and it stays while E and F are younger.
+        assert!(conns.enter_at(&d, Circuit(3), at(t, 35)));
+        assert_eq!(
+            conns.admit_at(at(t, 36)).err(),
+            Some(Full::Wait(at(t, 31) + GRACE))
+        );
+        assert!(!is_notified(&d) && !is_notified(&e) && !is_notified(&f));
+    }
+
+    #[test]
+    fn a_fresh_connection_outlasts_every_older_idle_one() {
+        // The flood: one idle connection on each of many circuits, replaced as fast as the
+        // listener allows. The source's connection, examined at `src`, goes only after every
+        // connection older than it has: a whole round of the cap.
+        let cap = 32u64;
+        let conns = Connections::new(cap as usize, 16, true, GRACE);
+        let t = Instant::now();
+        let mut flood = Vec::new();
+        for i in 0..cap {
+            let s = conns.admit_at(at(t, i)).unwrap();
+            assert!(conns.enter_at(&s, Circuit(100 + i as u32), at(t, i)));
+            flood.push(s);
+        }
+        let src = at(t, cap + 10);
+        let source = conns.admit_at(src).unwrap();
+        assert!(conns.enter_at(&source, Circuit(7), src));
+        for i in 1..cap {
+            let now = at(t, cap + 10 + i);
+            let s = conns.admit_at(now).unwrap();
+            assert!(conns.enter_at(&s, Circuit(1000 + i as u32), now));
+            assert!(!is_notified(&source), "the source lost its place after {i}");
+            flood.push(s);
+        }
+        let _last = conns.admit_at(at(t, 2 * cap + 20)).unwrap();
+        assert!(is_notified(&source), "then it is the longest idle");
+    }
+
+    #[tokio::test]
+    async fn the_accept_loop_waits_for_a_grace_to_end_rather_than_cut_it_short() {
+        let grace = Duration::from_millis(300);
+        let conns = Connections::new(1, 16, true, grace);
+        let a = conns.admit().unwrap();
+        let start = Instant::now();
+        let waiter = tokio::spawn({
+            let conns = conns.clone();
+            async move { conns.admit_or_wait().await.map(|s| s.id()) }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiter.is_finished(), "waits while A is in its grace");
+        assert!(!is_notified(&a));
+        // Its header read, A is idle and makes room once its grace is over, not before.
+        assert!(conns.enter(&a, Circuit(1)));
+        let got = waiter.await.unwrap();
+        let took = start.elapsed();
+        assert!(got.is_some() && is_notified(&a));
+        assert!(
+            took >= Duration::from_millis(390) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+        drop(a);
+        // A connection leaving ends the wait at once.
+        let b = conns.admit_or_wait().await.unwrap();
+        let waiter = tokio::spawn({
+            let conns = conns.clone();
+            async move { conns.admit_or_wait().await.map(|s| s.id()) }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let start = Instant::now();
+        drop(b);
+        assert!(waiter.await.unwrap().is_some());
+        assert!(start.elapsed() < Duration::from_millis(200));
+        // All busy: closed at once.
+        let c = conns.admit_or_wait().await.unwrap();
+        let _busy = conns.busy(c.id());
+        let start = Instant::now();
+        assert!(conns.admit_or_wait().await.is_none());
+        assert!(start.elapsed() < Duration::from_millis(100));
+    }
+
+    /// Whether `slot` was told to end (consumes the notification).
+    fn is_notified(slot: &Slot) -> bool {
+        use std::future::Future;
+        let n = slot.evicted.notified();
+        let mut n = std::pin::pin!(n);
+        let mut cx = TaskContext::from_waker(std::task::Waker::noop());
+        n.as_mut().poll(&mut cx).is_ready()
     }
 }

@@ -45,6 +45,7 @@ use crate::config::{Config, Limits};
 use crate::storage::staging::Store;
 use crate::storage::uploads;
 use crate::web::kit::bounds::bound_upload;
+use crate::web::kit::circuits::CircuitBudgets;
 use crate::web::kit::csrf::{FormTokens, form_tokens, renew_csrf_token};
 use crate::web::kit::error::{WebError, WebResult, html_response};
 use crate::web::kit::headers::{content_type, security_headers};
@@ -64,11 +65,8 @@ pub const SUBMITTED_KEY: &str = "submitted";
 
 /// Codename derivations one tor circuit may start per second, and at once: a person retyping
 /// a codename needs a few, a flood gets no more.
-const CIRCUIT_LOGINS_PER_SECOND: std::num::NonZeroU32 = std::num::NonZeroU32::MIN;
-const CIRCUIT_LOGIN_BURST: std::num::NonZeroU32 = match std::num::NonZeroU32::new(5) {
-    Some(n) => n,
-    None => std::num::NonZeroU32::MIN,
-};
+const CIRCUIT_LOGINS_PER_SECOND: u32 = 1;
+const CIRCUIT_LOGIN_BURST: u32 = 5;
 
 /// Everything a request handler may need. Shared, read-only except for the counters.
 pub struct AppState {
@@ -79,8 +77,9 @@ pub struct AppState {
     pub kdf: Kdf,
     pub login_limiter: DefaultDirectRateLimiter,
     /// Codename derivations per tor circuit (on listeners with `proxy_protocol`), checked
-    /// before the global limit: one circuit's flood spends its own budget, not everyone's.
-    pub circuit_limiter: governor::DefaultKeyedRateLimiter<u32>,
+    /// before the global limit: one circuit's flood spends its own budget, not everyone's. At
+    /// most `limits.max_tracked_circuits` circuits are tracked.
+    pub circuit_limiter: CircuitBudgets,
     /// The newsroom's reply-signing key: replies are shown only if it signed them.
     pub newsroom_key: Option<VerifyingKey>,
     /// Reply identities of logged-in sources, in memory only.
@@ -88,7 +87,7 @@ pub struct AppState {
     /// Resumable uploads: API bearer tokens and per-upload locks, in memory only.
     pub tus: tus::Tus,
     /// Resumable uploads' state, indexed in memory (`storage::uploads`).
-    pub uploads: uploads::Uploads,
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -132,11 +131,13 @@ pub fn build_state(cfg: Config, clock: Arc<dyn Clock>) -> Result<SharedState> {
     Ok(Arc::new(AppState {
         org: cfg.file.organization.clone(),
         store,
-        uploads,
+        uploads: Arc::new(uploads),
         kdf: Kdf::new(cfg.salt, limits.kdf(), limits.argon2_queue),
         login_limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
-        circuit_limiter: RateLimiter::keyed(
-            Quota::per_second(CIRCUIT_LOGINS_PER_SECOND).allow_burst(CIRCUIT_LOGIN_BURST),
+        circuit_limiter: CircuitBudgets::new(
+            CIRCUIT_LOGINS_PER_SECOND,
+            CIRCUIT_LOGIN_BURST,
+            limits.max_tracked_circuits,
         ),
         newsroom_key: cfg.newsroom_key,
         keyring: keyring::Keyring::new(limits.max_sessions, idle),
@@ -305,7 +306,7 @@ impl WithCsrf for LoginForm {
 async fn derive_and_log_in(v: &Visit, ctx: &Ctx, codename: Codename) -> WebResult<()> {
     let st = &v.st;
     if let Some(c) = v.circuit
-        && st.circuit_limiter.check_key(&c.0).is_err()
+        && !st.circuit_limiter.check(c)
     {
         return Err(WebError::page(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use axum::Router;
@@ -50,12 +50,12 @@ const TUS_VERSION: &str = "1.0.0";
 const EXTENSIONS: &str = "creation,termination,checksum,expiration";
 const ALGORITHMS: &str = "sha1,sha256";
 
-/// Bearer tokens of the API login, and per-upload locks: in memory only.
+/// Bearer tokens of the API login, in memory only (the per-upload locks are the shared
+/// [`state::Uploads`]'s).
 pub struct Tus {
     tokens: Mutex<HashMap<[u8; 32], TokenEntry>>,
     max_tokens: usize,
     idle: Duration,
-    locks: Mutex<HashMap<UploadId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 struct TokenEntry {
@@ -70,7 +70,6 @@ impl Tus {
             tokens: Mutex::new(HashMap::new()),
             max_tokens: max_tokens.max(1),
             idle,
-            locks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -109,30 +108,6 @@ impl Tus {
         }
         e.last_used = now;
         Some((e.source, e.reply.clone()))
-    }
-
-    /// The lock of one upload, waiting at most `wait` for a request that holds it.
-    async fn lock_within(
-        &self,
-        id: UploadId,
-        wait: Duration,
-    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        let m = {
-            let mut map = self.locks.lock().ok()?;
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-            map.entry(id).or_default().clone()
-        };
-        tokio::time::timeout(wait, m.lock_owned()).await.ok()
-    }
-
-    /// The lock of one upload, unless a request holds it.
-    pub fn lock(&self, id: UploadId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        let m = {
-            let mut map = self.locks.lock().ok()?;
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-            map.entry(id).or_default().clone()
-        };
-        m.try_lock_owned().ok()
     }
 }
 
@@ -323,7 +298,7 @@ async fn api_login(
     };
     // The circuit's own budget first (the web login's), then the global one.
     if let Some(axum::Extension(c)) = circuit
-        && st.circuit_limiter.check_key(&c.0).is_err()
+        && !st.circuit_limiter.check(c)
     {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "login rate limit");
     }
@@ -512,7 +487,7 @@ async fn head(
     // A PATCH cut off a moment ago may still be committing what arrived: wait for it (briefly),
     // so that the offset given is the one the client should resume from. Otherwise the client
     // resends from an older offset, to a 409, and pushes a body for nothing.
-    let _guard = st.tus.lock_within(id, Duration::from_secs(5)).await;
+    let _guard = st.uploads.lock_within(id, Duration::from_secs(5)).await;
     let (_, s) = owned(&st, &id.to_string(), &source)?;
     Ok(tus(
         StatusCode::OK,
@@ -538,7 +513,7 @@ async fn terminate(
         return Err(refused(StatusCode::FORBIDDEN, "upload already delivered"));
     }
     let _guard = st
-        .tus
+        .uploads
         .lock(id)
         .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
     let st2 = st.clone();
@@ -625,7 +600,7 @@ async fn patch(
     let checksum = Checksum::parse(&headers)?;
     let (id, _) = owned(&st, &id, &source)?;
     let guard = st
-        .tus
+        .uploads
         .lock(id)
         .ok_or_else(|| refused(StatusCode::LOCKED, "upload busy"))?;
     // Read again under the lock: another request may have committed meanwhile.
