@@ -300,7 +300,9 @@ impl<W: Write> EnvelopeWriter<W> {
         out.write_all(&encoded)?;
         Ok(EnvelopeWriter {
             out,
-            buf: Vec::with_capacity(FRAME_LEN),
+            // Allocated on first use: a writer fed whole frames (the server's uploads) never
+            // needs it, and each open upload would hold 64 KiB for nothing.
+            buf: Vec::new(),
             content_len: 0,
             written: PRELUDE_LEN + u64::from(len),
         })
@@ -352,6 +354,9 @@ impl<W: Write> Write for EnvelopeWriter<W> {
             self.emit_frame(frame)?;
             frame.len()
         } else {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(FRAME_LEN);
+            }
             let room = FRAME_LEN - self.buf.len();
             let take = room.min(data.len());
             self.buf.extend_from_slice(data.get(..take).unwrap_or(data));
@@ -462,7 +467,9 @@ mod asynchronous {
         AsyncWriteExt::write_all(&mut out, &prelude).await?;
         Ok(AsyncSealer {
             out,
-            buf: Vec::with_capacity(FRAME_LEN),
+            // Allocated on first use: a writer fed whole frames (the server's uploads) never
+            // needs it, and each open upload would hold 64 KiB for nothing.
+            buf: Vec::new(),
             content_len: 0,
             written: PRELUDE_LEN + u64::from(len),
         })
