@@ -302,7 +302,8 @@ impl<W: Write> EnvelopeWriter<W> {
         out.write_all(&encoded)?;
         Ok(EnvelopeWriter {
             out,
-            // Allocated on first use: a caller that writes whole frames never needs it.
+            // Allocated on first use: a writer fed whole frames (the server's uploads) never
+            // needs it, and each open upload would hold 64 KiB for nothing.
             buf: Vec::new(),
             content_len: 0,
             written: PRELUDE_LEN + u64::from(len),
@@ -468,7 +469,9 @@ mod asynchronous {
         AsyncWriteExt::write_all(&mut out, &prelude).await?;
         Ok(AsyncSealer {
             out,
-            buf: Vec::with_capacity(FRAME_LEN),
+            // Allocated on first use: a writer fed whole frames (the server's uploads) never
+            // needs it, and each open upload would hold 64 KiB for nothing.
+            buf: Vec::new(),
             content_len: 0,
             written: PRELUDE_LEN + u64::from(len),
         })

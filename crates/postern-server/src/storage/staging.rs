@@ -461,7 +461,11 @@ impl Pipe {
                 return;
             }
             if waited {
+                // A slow upload: the next batch is seconds away. Its spare buffer goes too (the
+                // connection's task allocates a new one), so that an idle upload holds one
+                // batch, not two; at full speed the writer never idles and keeps reusing it.
                 s.state = Some(state);
+                s.spare = None;
                 s.running = false;
                 return;
             }
