@@ -440,6 +440,10 @@ mod asynchronous {
 
     /// The async twin of [`Sealer`], for a `futures::io::AsyncWrite` (wrap a tokio file with
     /// `tokio_util::compat`). Holds at most one frame and one age chunk in memory.
+    ///
+    /// Its payload is still sealed by the age crate's async `StreamWriter` (RustCrypto's
+    /// ChaCha20-Poly1305), not by [`stream`]: nothing in the server or the tools seals through
+    /// it (the upload path is [`seal`] on the upload's blocking writer), so it is on no hot path.
     pub struct AsyncSealer<W: AsyncWrite + Unpin> {
         out: age::stream::StreamWriter<W>,
         buf: Vec<u8>,

@@ -117,24 +117,32 @@ fn main() -> Result<()> {
         ])
         .arg(&data))?;
     let config = data.join("postern.toml");
-    let text = fs::read_to_string(&config)?
-        .replace(
+    let mut text = fs::read_to_string(&config)?;
+    for (from, to) in [
+        (
             "max_file_bytes = 2147483648",
             "max_file_bytes = 1099511627776",
-        )
-        .replace(
+        ),
+        (
             "max_request_bytes = 4294967296",
             "max_request_bytes = 1099511627776",
-        )
-        .replace(
+        ),
+        (
             "disk_reserve_bytes = 1073741824",
             "disk_reserve_bytes = 268435456",
-        )
-        // The concurrent uploads all come from one source.
-        .replace(
+        ),
+        // The concurrent uploads all come from one source: the bench's config only, the
+        // shipped default (16) stays.
+        (
             "max_open_uploads_per_source = 16",
             "max_open_uploads_per_source = 4096",
-        );
+        ),
+    ] {
+        if !text.contains(from) {
+            bail!("the generated config has no `{from}` line to raise for the bench");
+        }
+        text = text.replace(from, to);
+    }
     fs::write(&config, text)?;
     let mut server = Server::start(&postern, &config, port)?;
     let session = Session::generate(port)?;

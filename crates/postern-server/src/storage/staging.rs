@@ -6,8 +6,8 @@
 //! hashes the ciphertext while it is still in cache, writes it, and starts a background flush to
 //! disk every few MiB. [`Staging::write`] enforces the item's byte limit and re-checks the disk
 //! reserve every few MiB as content streams in, gathering it into one envelope frame at a time
-//! for the writer: two frame buffers per upload, one filling while the writer seals the other. [`Staging::finish`] completes the envelope and
-//! fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
+//! for the writer: two frame buffers per upload, one filling while the writer seals the other.
+//! [`Staging::finish`] completes the envelope and fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
 //! with their signed records; a [`Staging`] or [`Staged`] dropped before that removes its
 //! temporary, and after a crash the startup sweep does.
 //!
