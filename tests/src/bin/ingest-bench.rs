@@ -596,19 +596,28 @@ struct Session {
 
 impl Session {
     fn login(port: u16) -> Result<Session> {
+        // An anonymous page sets only the stateless form cookie; the session cookie comes with
+        // the codename.
         let (_, h, body) = http(port, "GET", "/en/", None, "", b"")?;
-        let cookie = cookie_of(&h).context("no cookie")?;
+        let form = cookie_named(&h, "postern-form").context("no form cookie")?;
         let csrf = csrf_of(&body)?;
         let (_, h, _) = http(
             port,
             "POST",
             "/en/generate",
-            Some(&cookie),
+            Some(&format!("postern-form={form}")),
             "application/x-www-form-urlencoded",
             format!("csrf={csrf}").as_bytes(),
         )?;
-        let cookie = cookie_of(&h).unwrap_or(cookie);
-        let (_, _, body) = http(port, "GET", "/en/home", Some(&cookie), "", b"")?;
+        let cookie = cookie_named(&h, "postern").context("no session cookie")?;
+        let (_, _, body) = http(
+            port,
+            "GET",
+            "/en/home",
+            Some(&format!("postern={cookie}")),
+            "",
+            b"",
+        )?;
         let csrf = csrf_of(&body)?;
         Ok(Session { port, cookie, csrf })
     }
@@ -719,7 +728,7 @@ fn http(
         body.len()
     );
     if let Some(c) = cookie {
-        head.push_str(&format!("Cookie: postern={c}\r\n"));
+        head.push_str(&format!("Cookie: {c}\r\n"));
     }
     if !ctype.is_empty() {
         head.push_str(&format!("Content-Type: {ctype}\r\n"));
@@ -735,10 +744,16 @@ fn http(
     Ok((status, h.to_owned(), b.to_owned()))
 }
 
-fn cookie_of(headers: &str) -> Option<String> {
+/// The value of the cookie `name` that `headers` set, if any.
+fn cookie_named(headers: &str, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     headers
         .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: postern="))
+        .filter_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+                .and_then(|(_, v)| v.trim().strip_prefix(prefix.as_str()))
+        })
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
         .find(|v| !v.is_empty())
 }

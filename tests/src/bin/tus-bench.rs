@@ -433,20 +433,22 @@ struct Session {
 
 impl Session {
     fn generate(port: u16) -> Result<Session> {
+        // An anonymous page sets only the stateless form cookie; the session cookie comes with
+        // the codename.
         let (_, h, body) = http(port, "GET", "/en/", &[], b"")?;
-        let cookie = cookie_of(&h).context("no cookie")?;
+        let form = cookie_named(&h, "postern-form").context("no form cookie")?;
         let csrf = csrf_of(&body)?;
         let (_, h, page) = http(
             port,
             "POST",
             "/en/generate",
             &[
-                ("Cookie", &format!("postern={cookie}")),
+                ("Cookie", &format!("postern-form={form}")),
                 ("Content-Type", "application/x-www-form-urlencoded"),
             ],
             format!("csrf={csrf}").as_bytes(),
         )?;
-        let cookie = cookie_of(&h).unwrap_or(cookie);
+        let cookie = cookie_of(&h).context("no session cookie")?;
         let start = page.find("class=\"codename\"").context("no codename")?;
         let rest = &page[start..];
         let open = rest.find('>').context("codename")? + 1;
@@ -573,12 +575,18 @@ fn http(
 }
 
 fn cookie_of(headers: &str) -> Option<String> {
+    cookie_named(headers, "postern")
+}
+
+/// The value of the cookie `name` that `headers` set, if any.
+fn cookie_named(headers: &str, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     headers
         .lines()
         .filter_map(|l| {
             l.split_once(':')
                 .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-                .and_then(|(_, v)| v.trim().strip_prefix("postern="))
+                .and_then(|(_, v)| v.trim().strip_prefix(prefix.as_str()))
         })
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
         .find(|v| !v.is_empty())
