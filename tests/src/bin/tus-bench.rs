@@ -326,6 +326,9 @@ fn send_file(
         .arg(state)
         .args(["--segment-mib", &segment_mib.to_string()])
         .args(["--max-retries", "3", "--retry-base-ms", "20"])
+        // The same file every round: without it postern-send remembers it as delivered and
+        // sends nothing from the second round on (which measured its start-up, not an upload).
+        .arg("--again")
         .arg(file))
 }
 
