@@ -29,28 +29,30 @@ pub fn workspace_root() -> PathBuf {
 /// Builds (once per test run) and returns the path of a workspace binary, in the same profile
 /// as the tests.
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "postern-review",
-                "-p",
-                "postern-server",
-                "-p",
-                "postern-send",
-            ])
-            .status()
-            .expect("running cargo build");
-        assert!(status.success(), "building the binaries failed");
-    });
     // target/<profile>/deps/e2e-… is this test binary; the bins sit in target/<profile>/.
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.current_dir(workspace_root()).args([
+            "build",
+            "--quiet",
+            "-p",
+            "postern-review",
+            "-p",
+            "postern-server",
+            "-p",
+            "postern-send",
+        ]);
+        // `cargo test --release` runs the binaries built in release too (benchmarks time them).
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("running cargo build");
+        assert!(status.success(), "building the binaries failed");
+    });
     let path = profile_dir.join(name);
     assert!(path.exists(), "{} not built", path.display());
     path
@@ -71,6 +73,36 @@ pub fn sys_tool(name: &str, package: &str) -> PathBuf {
         }
     }
     panic!("{name} is not installed: tests/run installs it (apt-get install {package})");
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, the servers' and reviewers' folders made on this thread go under `base`
+/// instead of the system's temporary folder (for tests that need room, on the disk of
+/// `target/`).
+pub struct ScratchIn(Option<PathBuf>);
+
+impl ScratchIn {
+    pub fn new(base: &Path) -> ScratchIn {
+        ScratchIn(SCRATCH.with(|s| s.replace(Some(base.to_owned()))))
+    }
+}
+
+impl Drop for ScratchIn {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        SCRATCH.with(|s| *s.borrow_mut() = before);
+    }
+}
+
+/// A temporary folder, under the [`ScratchIn`] base of this thread if one is set.
+pub fn tempdir() -> tempfile::TempDir {
+    match SCRATCH.with(|s| s.borrow().clone()) {
+        Some(base) => tempfile::tempdir_in(base).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    }
 }
 
 pub fn run(cmd: &mut Command) -> Output {
@@ -108,7 +140,7 @@ impl Reviewer {
     }
 
     fn with_keygen_args(extra: &[&str]) -> Reviewer {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempdir();
         let passphrase_file = dir.path().join("passphrase");
         std::fs::write(&passphrase_file, format!("{PASSPHRASE}\n")).unwrap();
         let mut r = Reviewer {
@@ -139,12 +171,18 @@ impl Reviewer {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Output {
-        run(Command::new(bin("postern-review"))
-            .arg("--home")
+        run(&mut self.command(args))
+    }
+
+    /// The `postern-review` command line of [`Reviewer::cmd`], not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin("postern-review"));
+        c.arg("--home")
             .arg(self.home())
             .arg("--passphrase-file")
             .arg(&self.passphrase_file)
-            .args(args))
+            .args(args);
+        c
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
@@ -483,7 +521,7 @@ impl Server {
     }
 
     fn init(recipient: &str, source: Addr, tweak: impl FnOnce(String) -> String) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempdir();
         let data = dir.path().join("data");
         let out = run(Command::new(bin("postern"))
             .args([
@@ -524,6 +562,11 @@ impl Server {
 
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The process id of the running `postern serve`, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
     }
 
     pub fn spool(&self) -> PathBuf {

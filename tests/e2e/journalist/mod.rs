@@ -132,7 +132,7 @@ impl JServer {
     ) -> (JServer, Reviewer) {
         let reviewer = Reviewer::new();
         let jport = free_port();
-        let auth_root = tempfile::tempdir().unwrap().keep();
+        let auth_root = crate::support::tempdir().keep();
         let auth_dir = auth_root.join("authorized_clients");
         fs::create_dir(&auth_dir).unwrap();
         fs::write(auth_dir.join("placeholder.auth"), PLACEHOLDER_AUTH).unwrap();

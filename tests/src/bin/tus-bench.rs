@@ -177,7 +177,7 @@ fn main() -> Result<()> {
                 )?;
                 tus.push(t.elapsed().as_secs_f64());
             }
-            clean_spool(&data.join("spool"))?;
+            clean_spool(&data.join("spool"), cli.size_mib << 20)?;
         }
         println!("round {}/{}: {}", round + 1, cli.rounds, stats::uptime());
     }
@@ -205,7 +205,7 @@ fn main() -> Result<()> {
             &input,
         )?;
         let uncut = base.forwarded.load(Ordering::SeqCst);
-        clean_spool(&data.join("spool"))?;
+        clean_spool(&data.join("spool"), cli.size_mib << 20)?;
         let len = cli.size_mib << 20;
         let per = (len / cli.cuts as u64).max(2);
         let mut x = 0x2545_f491_4f6c_dd1du64;
@@ -241,7 +241,7 @@ fn main() -> Result<()> {
         let secs = t.elapsed().as_secs_f64();
         let cut = relay.forwarded.load(Ordering::SeqCst);
         let cuts = relay.cuts.load(Ordering::SeqCst);
-        clean_spool(&data.join("spool"))?;
+        clean_spool(&data.join("spool"), cli.size_mib << 20)?;
         println!();
         println!(
             "cuts: {cuts} connections cut at random points, {runs} postern-send runs, {secs:.1} s"
@@ -326,8 +326,8 @@ fn send_file(
         .arg(state)
         .args(["--segment-mib", &segment_mib.to_string()])
         .args(["--max-retries", "3", "--retry-base-ms", "20"])
-        // The same file every round: without it postern-send remembers it as delivered and
-        // sends nothing from the second round on (which measured its start-up, not an upload).
+        // Every round sends the same file: without `--again` the rounds after the first find
+        // the "delivered" marker and send nothing.
         .arg("--again")
         .arg(file))
 }
@@ -364,14 +364,22 @@ fn make_random_file(path: &Path, len: u64) -> Result<()> {
 }
 
 /// Removes committed items (so the disk does not fill up between measurements).
-fn clean_spool(spool: &Path) -> Result<()> {
+/// Empties the spool's items after a round, and fails unless the round committed at least
+/// `at_least` bytes of ciphertext (a round that sent nothing must not count as a fast one).
+fn clean_spool(spool: &Path, at_least: u64) -> Result<()> {
+    let mut committed = 0u64;
     for e in fs::read_dir(spool.join("sources"))? {
         let items = e?.path().join("items");
         if items.exists() {
             for f in fs::read_dir(&items)? {
-                fs::remove_file(f?.path())?;
+                let p = f?.path();
+                committed += fs::metadata(&p)?.len();
+                fs::remove_file(p)?;
             }
         }
+    }
+    if committed < at_least {
+        bail!("the round committed {committed} bytes, less than the {at_least} it sent");
     }
     Ok(())
 }
