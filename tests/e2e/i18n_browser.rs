@@ -326,14 +326,26 @@ impl Tab<'_> {
             .unwrap_or_else(|err| panic!("{css} cannot be clicked: {err}"));
     }
 
+    /// Clicks `css` and waits for the new document at `path`. The path alone can't tell: a
+    /// click may lead back to the page it was on (the language buttons), so the old document
+    /// must also have gone (its element stale) before the new one's footer is looked for.
     async fn click_to(&self, css: &str, path: &str) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
         self.press(css).await;
         let deadline = Instant::now() + Duration::from_secs(20);
-        while self.path().await != path {
+        while self.path().await != path || old.tag_name().await.is_ok() {
             assert!(Instant::now() < deadline, "{css} did not lead to {path}");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        self.c.find(Locator::Css("footer.site")).await.unwrap();
+        self.footer(deadline).await;
+    }
+
+    /// Waits for the new document's footer (it may still be loading), until `deadline`.
+    async fn footer(&self, deadline: Instant) {
+        while self.c.find(Locator::Css("footer.site")).await.is_err() {
+            assert!(Instant::now() < deadline, "the page has no footer.site");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Clicks `css` and waits for the new document it leads to (at any path, the same one
@@ -350,7 +362,7 @@ impl Tab<'_> {
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        self.c.find(Locator::Css("footer.site")).await.unwrap();
+        self.footer(deadline).await;
     }
 
     /// Sends a form to `action` again with the `csrf` token of an earlier page, as a reload of
