@@ -1,12 +1,22 @@
 //! The one staging pipeline: every upload, from the form, from tus, or from anything later, goes
 //! temporary → seal → limits and disk reserve → fsync → commit, here.
 //!
-//! [`Store::stage`] opens a temporary under the spool's `tmp/` and gives it to the upload's
-//! writer: one blocking job per upload that seals the content into an envelope to the newsroom,
-//! hashes the ciphertext while it is still in cache, writes it, and starts a background flush to
-//! disk every few MiB. [`Staging::write`] enforces the item's byte limit and re-checks the disk
-//! reserve every few MiB as content streams in, gathering it into one envelope frame at a time
-//! for the writer: two frame buffers per upload, one filling while the writer seals the other.
+//! [`Store::stage`] opens a temporary under the spool's `tmp/`. Each envelope frame of content is
+//! sealed to the newsroom, its ciphertext hashed while it is still in cache and written, and a
+//! background flush to disk is started every few MiB. [`Staging::write`] enforces the item's byte
+//! limit and re-checks the disk reserve every few MiB as content streams in, gathering it into
+//! one envelope frame at a time.
+//!
+//! A frame is sealed and written on the connection's own task, while the page cache takes the
+//! write at once: about 100 µs of work per 64 KiB frame, with no hand-off. Handing every frame to
+//! another thread and back cost more than the sealing on the hosts we measured (virtual CPUs, where
+//! each wake-up is an inter-processor interrupt: half the server's CPU at full speed,
+//! `docs/benchmarks.md`). A write that stalls (the kernel throttling dirty pages, a slow disk)
+//! must not keep holding the async workers, so once any frame took longer than [`INLINE_STALL`],
+//! every upload hands its frames to its writer for the next [`STALL_BACKOFF`]: one blocking job
+//! per upload, fed one frame at a time, with two frame buffers (one filling while the writer seals
+//! the other). On a disk that keeps stalling, a worker blocks at most once per backoff. The end
+//! of the envelope and the final fsync are always the writer's.
 //! [`Staging::finish`] completes the envelope and fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
 //! with their signed records; a [`Staging`] or [`Staged`] dropped before that removes its
 //! temporary, and after a crash the startup sweep does.
@@ -19,9 +29,10 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use postern_spool::day::Day;
 use postern_spool::envelope::{FRAME_LEN, Header, Kind, Sealer, seal};
@@ -122,6 +133,7 @@ impl Store {
             pipe: Pipe::new(state),
             runtime,
             batch: Vec::new(),
+            inline: true,
             content: 0,
             tmp,
             item,
@@ -193,6 +205,8 @@ pub struct Staging {
     runtime: tokio::runtime::Handle,
     /// Content gathered for the writer, up to one frame.
     batch: Vec<u8>,
+    /// Frames may be sealed on this task (while no frame stalled lately); off only in tests.
+    inline: bool,
     content: u64,
     tmp: TempGuard,
     item: ItemId,
@@ -251,8 +265,34 @@ impl Staging {
         Ok(())
     }
 
-    /// Hands the gathered batch to the writer, waiting while its queue is full.
+    /// Seals the gathered batch here, or hands it to the writer, waiting while its queue is full.
     async fn send(&mut self) -> Result<(), StageError> {
+        if self.inline && Stalls::inline_ok() {
+            // The writer holds the state while it runs (with frames queued or just sealed): then
+            // this frame goes to it too, in order.
+            let state = {
+                let mut s = self.pipe.lock();
+                if let Some(what) = s.failed {
+                    return Err(StageError::Server(what));
+                }
+                s.state.take()
+            };
+            if let Some(mut state) = state {
+                let started = Instant::now();
+                let r = state.seal(&self.batch, Some(&self.runtime));
+                if started.elapsed() > INLINE_STALL {
+                    Stalls::stalled();
+                }
+                self.batch.clear();
+                let mut s = self.pipe.lock();
+                s.state = Some(state);
+                if let Err(what) = r {
+                    s.failed = Some(what);
+                    return Err(StageError::Server(what));
+                }
+                return Ok(());
+            }
+        }
         poll_fn(|cx| {
             let mut s = self.pipe.lock();
             if let Some(what) = s.failed {
@@ -347,6 +387,41 @@ impl Drop for TempGuard {
 /// Content gathered on the connection's task before it goes to the writer: one envelope frame,
 /// which the envelope seals without copying it again.
 const BATCH: usize = FRAME_LEN;
+/// A frame sealed on the connection's task that took longer than this (a stalled write: about
+/// 100 µs is usual) sends the rest of its upload to the writer, off the async workers.
+const INLINE_STALL: Duration = Duration::from_millis(5);
+/// After a stalled frame, frames go to the writers for this long.
+const STALL_BACKOFF: Duration = Duration::from_secs(1);
+
+/// When a frame last stalled, for every upload of the process: they share the disk.
+struct Stalls;
+
+/// Milliseconds after [`Stalls::base`] (plus one: zero is never) of the last stall.
+static LAST_STALL: AtomicU64 = AtomicU64::new(0);
+
+impl Stalls {
+    fn base() -> Instant {
+        static BASE: OnceLock<Instant> = OnceLock::new();
+        *BASE.get_or_init(Instant::now)
+    }
+
+    fn now_ms() -> u64 {
+        u64::try_from(Self::base().elapsed().as_millis())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
+    }
+
+    fn stalled() {
+        LAST_STALL.store(Self::now_ms(), Ordering::Relaxed);
+    }
+
+    fn inline_ok() -> bool {
+        let last = LAST_STALL.load(Ordering::Relaxed);
+        let backoff = u64::try_from(STALL_BACKOFF.as_millis()).unwrap_or(u64::MAX);
+        last == 0 || Self::now_ms() >= last.saturating_add(backoff)
+    }
+}
+
 /// How long an idle writer waits for the next batch before it gives its thread back.
 const IDLE: Duration = Duration::from_millis(2);
 /// After this many content bytes sealed since the last flush started, another flush to disk is
@@ -617,5 +692,109 @@ impl Flushes {
             st = self.idle.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
         if st.1 { Err("flush") } else { Ok(()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use postern_spool::envelope::MAGIC;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// Stages `content` in `write`-sized pieces; frames in `offload` go to the writer, as
+    /// after a stalled frame. Returns the staged item and the identity.
+    fn stage(
+        content: &[u8],
+        write: usize,
+        offload: std::ops::Range<usize>,
+    ) -> (Staged, age::x25519::Identity, tempfile::TempDir) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rng = rand::rng();
+        let identity = age::x25519::Identity::generate();
+        let store = Arc::new(Store {
+            spool: Spool::create(&tmp.path().join("spool"), &mut rng).unwrap(),
+            recipients: Recipients::new(vec![identity.to_public()]).unwrap(),
+            signing_key: SigningKey::generate(&mut rng),
+            disk_reserve: 0,
+            clock: Arc::new(crate::clock::FixedClock(20_788 * 86_400)),
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let staged = rt.block_on(async {
+            let h = Header::new(Kind::File, ItemId::from_bytes([0; 16]), store.today());
+            let mut w = store.stage(h, u64::MAX).await.unwrap();
+            for (i, piece) in content.chunks(write).enumerate() {
+                w.inline = !offload.contains(&(i * write / FRAME_LEN));
+                w.write(piece).await.unwrap();
+            }
+            w.finish().await.unwrap()
+        });
+        (staged, identity, tmp)
+    }
+
+    /// The envelope's content, read back with the age crate and the envelope's framing.
+    fn content_of(staged: &Staged, identity: &age::x25519::Identity) -> Vec<u8> {
+        let path = staged.tmp.path().unwrap();
+        let cipher = std::fs::read(path).unwrap();
+        assert_eq!(cipher.len() as u64, staged.size);
+        assert_eq!(<[u8; 32]>::from(Sha256::digest(&cipher)), staged.sha256);
+        let dec = age::Decryptor::new(&cipher[..]).unwrap();
+        let mut plain = Vec::new();
+        dec.decrypt(std::iter::once(identity as &dyn age::Identity))
+            .unwrap()
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(&plain[..8], MAGIC);
+        let header_len = u32::from_be_bytes(plain[9..13].try_into().unwrap()) as usize;
+        let mut at = 13 + header_len;
+        let mut out = Vec::new();
+        loop {
+            let len = u32::from_be_bytes(plain[at..at + 4].try_into().unwrap()) as usize;
+            at += 4;
+            if len == 0 {
+                break;
+            }
+            out.extend_from_slice(&plain[at..at + len]);
+            at += len;
+        }
+        let total = u64::from_be_bytes(plain[at..at + 8].try_into().unwrap());
+        assert_eq!(total, out.len() as u64);
+        out
+    }
+
+    #[test]
+    fn frames_sealed_inline_by_the_writer_or_both_make_the_same_envelope() {
+        let content: Vec<u8> = (0..(FRAME_LEN * 5 + 12_345))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        for (write, offload) in [
+            (10_000, 0..0),
+            (FRAME_LEN, 0..0),
+            (10_000, 0..9),
+            (FRAME_LEN * 2, 0..9),
+            (10_000, 2..9),
+            // Back on the connection's task while the writer may still hold the state.
+            (10_000, 1..3),
+            (FRAME_LEN, 0..2),
+        ] {
+            let (staged, id, _tmp) = stage(&content, write, offload.clone());
+            assert_eq!(staged.content, content.len() as u64);
+            assert!(
+                content_of(&staged, &id) == content,
+                "content differs ({write}, {offload:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stalled_frame_sends_frames_to_the_writers_for_a_while() {
+        Stalls::stalled();
+        assert!(!Stalls::inline_ok());
     }
 }

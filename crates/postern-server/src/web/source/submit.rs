@@ -269,6 +269,9 @@ async fn receive(
                         return Err(Refusal::TooLarge);
                     }
                     item.write(&chunk).await.map_err(refusal)?;
+                    // Dropped before the parser reads on: its buffer is then unshared and is
+                    // reused in place, instead of a new one allocated for every chunk.
+                    drop(chunk);
                     next = field.chunk().await.map_err(gone)?;
                 }
                 staged.push(item.finish().await.map_err(refusal)?);
