@@ -12,11 +12,12 @@
 //! another thread and back cost more than the sealing on the hosts we measured (virtual CPUs, where
 //! each wake-up is an inter-processor interrupt: half the server's CPU at full speed,
 //! `docs/benchmarks.md`). A write that stalls (the kernel throttling dirty pages, a slow disk)
-//! must not keep holding the async workers, so once any frame took longer than [`INLINE_STALL`],
-//! every upload hands its frames to its writer for the next [`STALL_BACKOFF`]: one blocking job
-//! per upload, fed one frame at a time, with two frame buffers (one filling while the writer seals
-//! the other). On a disk that keeps stalling, a worker blocks at most once per backoff. The end
-//! of the envelope and the final fsync are always the writer's.
+//! must not keep holding the async workers, so once any frame was off the CPU (blocked, or
+//! preempted) for longer than [`INLINE_STALL`], every upload hands its frames to its writer for
+//! the next [`STALL_BACKOFF`]: one blocking job per upload, fed one frame at a time, with two
+//! frame buffers (one filling while the writer seals the other). On a disk that keeps stalling, a
+//! worker blocks at most once per backoff. The end of the envelope and the final fsync are always
+//! the writer's.
 //! [`Staging::finish`] completes the envelope and fsyncs. Nothing is visible until [`Store::commit`] moves the staged ciphertexts into place
 //! with their signed records; a [`Staging`] or [`Staged`] dropped before that removes its
 //! temporary, and after a crash the startup sweep does.
@@ -278,9 +279,13 @@ impl Staging {
                 s.state.take()
             };
             if let Some(mut state) = state {
-                let started = Instant::now();
+                let started = (Instant::now(), thread_cpu());
                 let r = state.seal(&self.batch, Some(&self.runtime));
-                if started.elapsed() > INLINE_STALL {
+                let off_cpu = started
+                    .0
+                    .elapsed()
+                    .saturating_sub(thread_cpu().saturating_sub(started.1));
+                if off_cpu > INLINE_STALL {
                     Stalls::stalled();
                 }
                 self.batch.clear();
@@ -387,9 +392,19 @@ impl Drop for TempGuard {
 /// Content gathered on the connection's task before it goes to the writer: one envelope frame,
 /// which the envelope seals without copying it again.
 const BATCH: usize = FRAME_LEN;
-/// A frame sealed on the connection's task that took longer than this (a stalled write: about
-/// 100 µs is usual) sends the rest of its upload to the writer, off the async workers.
+/// A frame sealed on the connection's task that was off the CPU for longer than this (a stalled
+/// write; the whole frame takes about 100 µs) sends the rest of its upload to the writer, off the async workers.
 const INLINE_STALL: Duration = Duration::from_millis(5);
+/// CPU time of this thread: a frame's wall time less this is time it was off the CPU, blocked
+/// (or preempted).
+fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// After a stalled frame, frames go to the writers for this long.
 const STALL_BACKOFF: Duration = Duration::from_secs(1);
 
