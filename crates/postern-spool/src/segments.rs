@@ -55,13 +55,14 @@ pub struct SegmentEntry {
     pub offset: u64,
     /// Its content length.
     pub length: u64,
-    /// SHA-256 of its ciphertext file (as its item record states).
-    pub sha256: [u8; 32],
+    /// The digest of its ciphertext file as its item record states it: the record's 32 bytes,
+    /// whichever its algorithm (SHA-256 in a version 1 record, BLAKE3 in version 2).
+    pub digest: [u8; 32],
 }
 
 impl SegmentEntry {
     /// The entry's line, as the manifest (and the server's upload state) writes it:
-    /// `segment <index> <item> <offset> <length> <sha256 hex>` and a newline.
+    /// `segment <index> <item> <offset> <length> <digest hex>` and a newline.
     pub fn line(&self) -> String {
         format!(
             "segment {} {} {} {} {}\n",
@@ -69,7 +70,7 @@ impl SegmentEntry {
             self.item,
             self.offset,
             self.length,
-            hex::encode(self.sha256)
+            hex::encode(self.digest)
         )
     }
 
@@ -88,7 +89,7 @@ impl SegmentEntry {
             item: ItemId::parse(item).ok_or(SegmentError::Malformed)?,
             offset: num(Some(offset))?,
             length: num(Some(len))?,
-            sha256: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
+            digest: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
         })
     }
 }
@@ -311,7 +312,7 @@ impl Manifest {
         for e in &self.segments {
             match record(&e.item) {
                 None => return Err(SegmentError::Missing(e.index)),
-                Some((Kind::Segment, sha)) if sha == e.sha256 => {}
+                Some((Kind::Segment, digest)) if digest == e.digest => {}
                 Some(_) => return Err(SegmentError::NotTheListedSegment(e.index)),
             }
         }
