@@ -15,7 +15,7 @@
 //! The manifest is signed too, so nothing can be added to, dropped from or reordered in a bundle
 //! without the server noticing: the replies must appear exactly in the manifest's (sorted) order,
 //! each once, and nothing else may. [`read_reply_bundle`] checks the manifest's signature before
-//! it reads any reply, verifies every record and every ciphertext's size and SHA-256, and hands the
+//! it reads any reply, verifies every record and every ciphertext's size and digest, and hands the
 //! server one verified reply at a time; the server stages them and commits only once the whole
 //! bundle was read without error. The grammar is in `docs/spool-format.md` §12.
 
@@ -247,7 +247,7 @@ pub struct VerifiedReply {
     pub record: ItemRecord,
     /// Its exact signed text.
     pub record_text: Vec<u8>,
-    /// The ciphertext: exactly the record's size and SHA-256.
+    /// The ciphertext: exactly the record's size and digest.
     pub ciphertext: Vec<u8>,
 }
 

@@ -19,7 +19,7 @@
 //! content <bytes of the file; the rest, up to length, is zero padding>
 //! encrypted <0, or 1: each segment's content is itself an age file sealed by the client>
 //! meta <hex of a small age file: the sealed file name and declared type (see below)>
-//! segment <index> <item id> <offset> <length> <SHA-256 of the segment's ciphertext, 64 hex>
+//! segment <index> <item id> <offset> <length> <the digest in the segment's record, 64 hex>
 //! …                                   (one line per segment, index 0, 1, 2, … in order)
 //! end <number of segments>
 //! ```
@@ -277,7 +277,8 @@ impl Manifest {
     /// Checks that the segments tile `[0, length)` exactly, in index order, with no empty,
     /// repeated or missing piece, and that each listed item is a committed segment whose record
     /// states the listed ciphertext hash. `record` gives, for an item of the same source, its
-    /// kind and ciphertext SHA-256 from its verified record (`None`: not in the store).
+    /// kind and ciphertext digest (its 32 bytes, SHA-256 or BLAKE3) from its verified record
+    /// (`None`: not in the store).
     pub fn plan(
         &self,
         record: impl Fn(&ItemId) -> Option<(Kind, [u8; 32])>,

@@ -5,7 +5,7 @@
 //! [`Selection::build`] puts them in one canonical order (sources by id, items as the index lists
 //! them), keeps every segment and manifest of a source together when any of them is chosen (the
 //! server cannot see which upload a segment belongs to, so it keeps them all: more, never less),
-//! reads each signed record for the SHA-256 it states, derives the selection id from all of that
+//! reads each signed record for the digest it states, derives the selection id from all of that
 //! and the part size, and plans the parts. [`Selection::layout`] then lays out one part from the
 //! records on disk, refusing if an item changed or went away since, so that a part downloaded
 //! twice, or resumed from the middle, is byte for byte the same.

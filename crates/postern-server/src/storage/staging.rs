@@ -449,7 +449,7 @@ struct Shared {
     /// The upload went away.
     cancelled: bool,
     failed: Option<&'static str>,
-    /// SHA-256 and length of the finished ciphertext.
+    /// Digest (BLAKE3) and length of the finished ciphertext.
     done: Option<(Digest, u64)>,
     /// The connection's task, waiting for room in the queue or for the end.
     producer: Option<Waker>,
