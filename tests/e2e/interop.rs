@@ -121,7 +121,7 @@ fn the_reviewer_opens_what_the_age_cli_sealed() {
         Kind::File,
         Day(20_421),
         ct.len() as u64,
-        Sha256::digest(&ct).into(),
+        postern_spool::record::Digest::Sha256(Sha256::digest(&ct).into()),
         &reviewer.recipients(),
     );
     fs::write(&rec_path, rec.sign(&server.key)).unwrap();

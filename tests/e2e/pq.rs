@@ -253,7 +253,7 @@ fn pq_the_reviewer_opens_what_typage_sealed_to_its_hybrid_key() {
         Kind::File,
         Day(20_421),
         ct.len() as u64,
-        Sha256::digest(&ct).into(),
+        postern_spool::record::Digest::Sha256(Sha256::digest(&ct).into()),
         &reviewer.recipients(),
     );
     fs::write(&rec_path, rec.sign(&server.key)).unwrap();

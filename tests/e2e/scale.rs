@@ -85,7 +85,7 @@ fn reviewer_at_100000_items_imports_under_128_mib_and_lists_in_columns() {
                 Kind::File,
                 Day(20_421 + (i % 30) as u32),
                 ct.len() as u64,
-                Sha256::digest(&ct).into(),
+                postern_spool::record::Digest::Sha256(Sha256::digest(&ct).into()),
                 &server.recipients,
             )
             .sign(&server.key);

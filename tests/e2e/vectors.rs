@@ -188,7 +188,7 @@ fn every_vector_file_is_covered() {
     let covered: BTreeSet<String> = RECORD_FAULTS
         .iter()
         .map(|(n, _)| n.to_string())
-        .chain(["ok.rec".to_string()])
+        .chain(["ok.rec".to_string(), "ok-v2.rec".to_string()])
         .collect();
     assert_eq!(records, covered);
 }
@@ -225,6 +225,8 @@ record_faults! {
     unsorted_recipients: "unsorted-recipients.rec" => RecordError::Malformed,
     extra_line: "extra-line.rec" => RecordError::Malformed,
     crlf: "crlf.rec" => RecordError::Malformed,
+    v1_with_blake3: "v1-with-blake3.rec" => RecordError::Malformed,
+    v2_with_sha256: "v2-with-sha256.rec" => RecordError::Malformed,
     oversize: "oversize.rec" => RecordError::TooLarge,
 }
 
@@ -243,6 +245,15 @@ fn the_valid_record_vector_verifies() {
     )
     .unwrap();
     assert_eq!((ok.size, ok.day.0, ok.kind), (123_456, 20_421, Kind::File));
+    assert_eq!(ok.digest, postern_spool::record::Digest::Sha256([0xab; 32]));
+    // Version 2: the same fields, a BLAKE3 digest.
+    let v2 = ItemRecord::parse_verified(
+        &fs::read(dir.join("records/ok-v2.rec")).unwrap(),
+        &vector_key(),
+    )
+    .unwrap();
+    assert_eq!(v2.digest, postern_spool::record::Digest::Blake3([0xab; 32]));
+    assert_eq!((v2.item, v2.size, v2.day), (ok.item, ok.size, ok.day));
 }
 
 /// The `|`-separated fields of the derivation vectors: (codename, salt, source id, classical

@@ -23,7 +23,6 @@ use postern_spool::ids::{ItemId, SelectionId, SourceId};
 use postern_spool::keys::VerifyingKey;
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN, SourceRecord};
 use postern_spool::spool::{LAYOUT_FILE, Spool};
-use sha2::{Digest, Sha256};
 
 use crate::ui::{byte_bar, user_error};
 use postern_spool::spool::{open_regular, read_regular as read_bounded};
@@ -201,7 +200,8 @@ impl Staging<'_> {
             record_bytes,
             tmp,
         });
-        let mut hasher = Sha256::new();
+        // The record says which hash (version 1: SHA-256, version 2: BLAKE3).
+        let mut hasher = rec.digest.hasher();
         let mut len = 0u64;
         let mut buf = vec![0u8; 1 << 16];
         // Read at most one byte more than the record promises: enough to see a mismatch.
@@ -228,8 +228,7 @@ impl Staging<'_> {
         written.map_err(|e| format!("cannot stage: {e}"))?;
         read?;
         file.sync_all().map_err(|e| format!("cannot stage: {e}"))?;
-        let sha: [u8; 32] = hasher.finalize().into();
-        if len != rec.size || sha != rec.sha256 {
+        if len != rec.size || hasher.finalize() != rec.digest {
             return Err(
                 "ciphertext does not match its signed record (altered or truncated in transit)"
                     .into(),
@@ -511,6 +510,87 @@ mod tests {
             part,
             parts,
             items: vec![(SourceId::from_bytes([1; 32]), ItemId::from_bytes([2; 16]))],
+        }
+    }
+
+    /// A spool with an item of each record version: an old one (version 1, SHA-256) and one as
+    /// the server writes now (version 2, BLAKE3). Both import; one altered byte in either is
+    /// refused, and nothing is imported.
+    #[test]
+    fn sha256_and_blake3_items_import_and_an_altered_byte_is_refused() {
+        use postern_spool::day::Day;
+        use postern_spool::envelope::{Header, Kind, seal};
+        use postern_spool::keys::SigningKey;
+        use postern_spool::recipients::Recipients;
+        use postern_spool::record::Digest;
+        use sha2::Digest as _;
+        use std::io::Write;
+
+        let home = TempHome::new();
+        let mut rng = rand::rng();
+        let key = SigningKey::generate(&mut rng);
+        let r = Recipients::new(vec![age::x25519::Identity::generate().to_public()]).unwrap();
+        let source = SourceId::from_bytes([9; 32]);
+        let server_dir = home.0.join("server");
+        let server = Spool::create(&server_dir, &mut rng).unwrap();
+        let source_rec = SourceRecord {
+            source,
+            reply: age::x25519::Identity::generate().to_public().to_string(),
+            day: Day(1),
+        };
+        server.ensure_source(&mut rng, &source_rec, &key).unwrap();
+        let header = Header::new(Kind::Message, ItemId::from_bytes([0; 16]), Day(2));
+        let new = server
+            .store(&mut rng, &key, &r, &source, header, &mut &b"new"[..])
+            .unwrap();
+        assert!(matches!(new.digest, Digest::Blake3(_)));
+        // Written as the server did before record version 2.
+        let old_id = ItemId::random(&mut rng);
+        let mut sealer = seal(&r, &Header::new(Kind::Message, old_id, Day(2)), Vec::new()).unwrap();
+        sealer.write_all(b"old").unwrap();
+        let ct = sealer.finish().unwrap();
+        let sha = Digest::Sha256(sha2::Sha256::digest(&ct).into());
+        let old = ItemRecord::new(
+            old_id,
+            source,
+            Kind::Message,
+            Day(2),
+            ct.len() as u64,
+            sha,
+            &r,
+        );
+        let old_text = old.sign(&key);
+        assert!(old_text.starts_with("postern-item 1\n"));
+        let (age_path, rec_path) = server.item_paths(&source, &old_id);
+        fs::write(&age_path, &ct).unwrap();
+        fs::write(&rec_path, &old_text).unwrap();
+
+        let store = Spool::create(&home.0.join("store"), &mut rng).unwrap();
+        let report = import(&store, key.verifying_key(), &server_dir).unwrap();
+        assert_eq!(report.new_items, 2);
+        let mut items = store.items(&source).unwrap();
+        items.sort();
+        let mut want = vec![new.item, old_id];
+        want.sort();
+        assert_eq!(items, want);
+
+        for (n, id) in [new.item, old_id].into_iter().enumerate() {
+            let (age_path, _) = server.item_paths(&source, &id);
+            let good = fs::read(&age_path).unwrap();
+            let mut bad = good.clone();
+            let at = bad.len() / 2;
+            bad[at] ^= 1;
+            fs::write(&age_path, &bad).unwrap();
+            let fresh = Spool::create(&home.0.join(format!("fresh-{n}")), &mut rng).unwrap();
+            let Err(err) = import(&fresh, key.verifying_key(), &server_dir) else {
+                panic!("an altered ciphertext was imported");
+            };
+            assert!(
+                format!("{err:#}").contains("does not match its signed record"),
+                "{err:#}"
+            );
+            assert!(fresh.sources().unwrap().is_empty());
+            fs::write(&age_path, &good).unwrap();
         }
     }
 

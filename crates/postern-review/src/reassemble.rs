@@ -120,7 +120,7 @@ pub fn extract_upload(
         ));
     }
     let plan = manifest
-        .plan(|id| records.get(id).map(|r| (r.kind, r.sha256)))
+        .plan(|id| records.get(id).map(|r| (r.kind, *r.digest.bytes())))
         .map_err(|e| refused(rec, e))?;
     // 3. The sealed name and type.
     let mut meta = open(&manifest.meta[..], ids(identities))

@@ -251,7 +251,7 @@ impl BundleManifest {
     }
 }
 
-/// The id of a selection: SHA-256 over its part size and every item with the SHA-256 of its
+/// The id of a selection: SHA-256 over its part size and every item with the record digest of its
 /// ciphertext, in order, cut to 16 bytes. The same items in the same order with the same part size
 /// always get the same id; anything else gets another.
 pub fn selection_id(part_size: u64, items: &[(SourceId, ItemId, [u8; 32])]) -> SelectionId {
@@ -652,7 +652,7 @@ impl PartLayout {
     }
 
     /// A validator derived from the content: SHA-256 of the headers, records (which hold each
-    /// ciphertext's SHA-256) and the layout, as 32 hex digits.
+    /// ciphertext's digest) and the layout, as 32 hex digits.
     pub fn etag(&self) -> String {
         let mut h = Sha256::new();
         h.update(b"postern/v1/part-etag\0");
@@ -1156,7 +1156,7 @@ mod tests {
         }
         // Every cut at an entry boundary, with a clean end of archive after it: what a tar stream
         // alone cannot tell from a complete one. (A cut inside a ciphertext padded with zeros
-        // is caught by the importer's SHA-256 check against the item's signed record.)
+        // is caught by the importer's digest check against the item's signed record.)
         let lay = PartLayout::new(&m.manifest, &m.sections).unwrap();
         let mut n = 0;
         for (start, p) in &lay.pieces {

@@ -2,7 +2,7 @@
 //!
 //! age tells a reader that a file was sealed to it, not who sealed it: anyone with the public
 //! recipients can make a valid age file. So the server signs a record for every item it stores
-//! (the SHA-256 of its ciphertext, its kind, its day, its recipient set), and the reviewer, which
+//! (the digest of its ciphertext, its kind, its day, its recipient set), and the reviewer, which
 //! pinned the server's key at setup, refuses anything unsigned or altered on the way. The newsroom
 //! signs reply bundles the same way in the other direction.
 //!

@@ -48,6 +48,119 @@ impl fmt::Display for RecordError {
 
 impl std::error::Error for RecordError {}
 
+/// A record's digest of its item's ciphertext, with the algorithm that made it. The algorithm is
+/// fixed by the record's version (1: SHA-256, 2: BLAKE3-256) and written in its digest line, so it
+/// is part of the signed text: a record cannot be read as the other kind without its signature
+/// failing. Verify a ciphertext with [`Digest::hasher`], never with a fixed algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Digest {
+    /// SHA-256 (FIPS 180-4): records of version 1, written before BLAKE3.
+    Sha256([u8; 32]),
+    /// BLAKE3 with its default 32-byte output: records of version 2, written for every new item.
+    Blake3([u8; 32]),
+}
+
+impl Digest {
+    /// The 32 digest bytes, whichever the algorithm (what segment manifests, selections and ETags
+    /// carry onward).
+    pub fn bytes(&self) -> &[u8; 32] {
+        match self {
+            Digest::Sha256(b) | Digest::Blake3(b) => b,
+        }
+    }
+
+    /// A streaming hasher of this digest's algorithm.
+    pub fn hasher(&self) -> RecordHasher {
+        match self {
+            Digest::Sha256(_) => RecordHasher::sha256(),
+            Digest::Blake3(_) => RecordHasher::blake3(),
+        }
+    }
+
+    /// Whether `data` hashes to this digest under its algorithm.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        let mut h = self.hasher();
+        h.update(data);
+        h.finalize() == *self
+    }
+
+    fn version(&self) -> &'static str {
+        match self {
+            Digest::Sha256(_) => "1",
+            Digest::Blake3(_) => "2",
+        }
+    }
+
+    fn line_key(&self) -> &'static str {
+        match self {
+            Digest::Sha256(_) => "sha256",
+            Digest::Blake3(_) => "blake3",
+        }
+    }
+}
+
+/// A streaming hash of a ciphertext, in the algorithm of a record version: [`RecordHasher::new`]
+/// for new items (BLAKE3), [`Digest::hasher`] to check an item against its record. Flat memory.
+#[derive(Clone)]
+pub struct RecordHasher(HasherInner);
+
+#[derive(Clone)]
+enum HasherInner {
+    Sha256(sha2::Sha256),
+    // Boxed: BLAKE3's chunk stack makes its state about 1.9 KB.
+    Blake3(Box<blake3::Hasher>),
+}
+
+impl Default for RecordHasher {
+    fn default() -> Self {
+        RecordHasher::new()
+    }
+}
+
+impl fmt::Debug for RecordHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            HasherInner::Sha256(_) => "RecordHasher(sha256)",
+            HasherInner::Blake3(_) => "RecordHasher(blake3)",
+        })
+    }
+}
+
+impl RecordHasher {
+    /// The hash of records written now (version 2, BLAKE3).
+    pub fn new() -> RecordHasher {
+        RecordHasher::blake3()
+    }
+
+    /// SHA-256, for version 1 records.
+    pub fn sha256() -> RecordHasher {
+        RecordHasher(HasherInner::Sha256(<sha2::Sha256 as sha2::Digest>::new()))
+    }
+
+    /// BLAKE3, for version 2 records.
+    pub fn blake3() -> RecordHasher {
+        RecordHasher(HasherInner::Blake3(Box::new(blake3::Hasher::new())))
+    }
+
+    /// Hashes more bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            HasherInner::Sha256(h) => sha2::Digest::update(h, data),
+            HasherInner::Blake3(h) => {
+                h.update(data);
+            }
+        }
+    }
+
+    /// The digest of everything hashed.
+    pub fn finalize(self) -> Digest {
+        match self.0 {
+            HasherInner::Sha256(h) => Digest::Sha256(sha2::Digest::finalize(h).into()),
+            HasherInner::Blake3(h) => Digest::Blake3(*h.finalize().as_bytes()),
+        }
+    }
+}
+
 /// What the server states about one stored item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRecord {
@@ -61,8 +174,8 @@ pub struct ItemRecord {
     pub day: Day,
     /// Length of the ciphertext file in bytes (the padded size plus age's overhead).
     pub size: u64,
-    /// SHA-256 of the ciphertext file.
-    pub sha256: [u8; 32],
+    /// Digest of the ciphertext file: SHA-256 (version 1) or BLAKE3 (version 2).
+    pub digest: Digest,
     /// The recipients the item was sealed to.
     pub recipients: Vec<String>,
 }
@@ -87,7 +200,7 @@ impl ItemRecord {
         kind: Kind,
         day: Day,
         size: u64,
-        sha256: [u8; 32],
+        digest: Digest,
         recipients: &Recipients,
     ) -> ItemRecord {
         ItemRecord {
@@ -96,20 +209,22 @@ impl ItemRecord {
             kind,
             day,
             size,
-            sha256,
+            digest,
             recipients: recipients.strings(),
         }
     }
 
     fn body(&self) -> String {
         let mut s = format!(
-            "postern-item 1\nitem {}\nsource {}\nkind {}\nday {}\nsize {}\nsha256 {}\n",
+            "postern-item {}\nitem {}\nsource {}\nkind {}\nday {}\nsize {}\n{} {}\n",
+            self.digest.version(),
             self.item,
             self.source,
             self.kind,
             self.day.0,
             self.size,
-            hex::encode(self.sha256)
+            self.digest.line_key(),
+            hex::encode(self.digest.bytes())
         );
         for r in &self.recipients {
             s.push_str("recipient ");
@@ -153,13 +268,30 @@ impl ItemRecord {
         domain: Domain,
         key: &VerifyingKey,
     ) -> Result<ItemRecord, RecordError> {
-        let (body, mut lines) = split_signed(bytes, "postern-item", domain, key)?;
+        let (body, version, mut lines) = split_signed_versions(
+            bytes,
+            MAX_RECORD_LEN,
+            "postern-item",
+            &["1", "2"],
+            domain,
+            key,
+        )?;
         let item = ItemId::parse(lines.field("item")?).ok_or(RecordError::Malformed)?;
         let source = SourceId::parse(lines.field("source")?).ok_or(RecordError::Malformed)?;
         let kind = Kind::parse(lines.field("kind")?).ok_or(RecordError::Malformed)?;
         let day = Day(parse_canonical_u32(lines.field("day")?)?);
         let size = parse_canonical_u64(lines.field("size")?)?;
-        let sha256 = parse_hex::<32>(lines.field("sha256")?).ok_or(RecordError::Malformed)?;
+        // The version names the digest line: a version 1 record with a blake3 line, or the
+        // reverse, is malformed (and the re-encoding below would differ anyway).
+        let digest = match version {
+            "1" => Digest::Sha256(
+                parse_hex::<32>(lines.field("sha256")?).ok_or(RecordError::Malformed)?,
+            ),
+            "2" => Digest::Blake3(
+                parse_hex::<32>(lines.field("blake3")?).ok_or(RecordError::Malformed)?,
+            ),
+            _ => return Err(RecordError::UnknownVersion),
+        };
         let mut recipients: Vec<String> = Vec::new();
         while let Some(r) = lines.optional("recipient")? {
             if recipients.len() >= crate::recipients::MAX_RECIPIENTS {
@@ -182,7 +314,7 @@ impl ItemRecord {
             kind,
             day,
             size,
-            sha256,
+            digest,
             recipients,
         };
         // Canonical: re-encoding gives back exactly the signed bytes.
@@ -264,6 +396,20 @@ pub(crate) fn split_signed_max<'a>(
     domain: Domain,
     key: &VerifyingKey,
 ) -> Result<(&'a [u8], Lines<'a>), RecordError> {
+    let (body, _, lines) = split_signed_versions(bytes, max_len, magic, &["1"], domain, key)?;
+    Ok((body, lines))
+}
+
+/// [`split_signed_max`] for a format with several versions: returns the one the text has (one of
+/// `versions`), checked before the signature.
+pub(crate) fn split_signed_versions<'a>(
+    bytes: &'a [u8],
+    max_len: usize,
+    magic: &str,
+    versions: &[&'static str],
+    domain: Domain,
+    key: &VerifyingKey,
+) -> Result<(&'a [u8], &'static str, Lines<'a>), RecordError> {
     if bytes.len() > max_len {
         return Err(RecordError::TooLarge);
     }
@@ -287,13 +433,13 @@ pub(crate) fn split_signed_max<'a>(
         .strip_prefix(magic)
         .and_then(|v| v.strip_prefix(' '))
         .ok_or(RecordError::Malformed)?;
-    if version != "1" {
+    let Some(version) = versions.iter().copied().find(|v| *v == version) else {
         return Err(RecordError::UnknownVersion);
-    }
+    };
     if !key.verify(domain, body, &sig) {
         return Err(RecordError::BadSignature);
     }
-    Ok((body, lines))
+    Ok((body, version, lines))
 }
 
 pub(crate) struct Lines<'a>(std::iter::Peekable<std::str::SplitTerminator<'a, char>>);
@@ -360,7 +506,7 @@ mod tests {
             Kind::File,
             Day(20_000),
             12_345,
-            [0xab; 32],
+            Digest::Blake3([0xab; 32]),
             &r,
         );
         (k, rec)
@@ -412,6 +558,109 @@ mod tests {
         );
         // The signature of an item record is no good for a source record.
         assert!(SourceRecord::parse_verified(bytes, &v).is_err());
+    }
+
+    #[test]
+    fn version_1_sha256_records_still_round_trip() {
+        let (k, mut rec) = sample();
+        rec.digest = Digest::Sha256([0xcd; 32]);
+        let text = rec.sign(&k);
+        assert!(text.starts_with("postern-item 1\n"));
+        assert!(text.contains(&format!("\nsha256 {}\n", "cd".repeat(32))));
+        let v = k.verifying_key();
+        assert_eq!(
+            ItemRecord::parse_verified(text.as_bytes(), &v).unwrap(),
+            rec
+        );
+        for i in 0..text.len() {
+            let mut b = text.as_bytes().to_vec();
+            b[i] ^= 0x01;
+            assert!(ItemRecord::parse_verified(&b, &v).is_err(), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn version_2_records_carry_blake3() {
+        let (k, rec) = sample();
+        let text = rec.sign(&k);
+        assert!(text.starts_with("postern-item 2\n"));
+        assert!(text.contains(&format!("\nblake3 {}\n", "ab".repeat(32))));
+        assert!(!text.contains("sha256"));
+    }
+
+    #[test]
+    fn a_version_with_the_other_digest_line_is_malformed() {
+        let (k, rec) = sample();
+        let v = k.verifying_key();
+        let v2 = rec.body();
+        let mut v1 = rec.clone();
+        v1.digest = Digest::Sha256(*rec.digest.bytes());
+        let v1 = v1.body();
+        // Signed properly, but the version and the digest line disagree.
+        for body in [
+            v1.replace("\nsha256 ", "\nblake3 "),
+            v2.replace("\nblake3 ", "\nsha256 "),
+        ] {
+            let text = sign_body(body, Domain::ItemRecord, &k);
+            assert_eq!(
+                ItemRecord::parse_verified(text.as_bytes(), &v),
+                Err(RecordError::Malformed),
+                "{text}"
+            );
+        }
+        // A signed version 1 record turned into version 2 (or back) no longer verifies.
+        let t1 = sign_body(v1.clone(), Domain::ItemRecord, &k);
+        let t2 = sign_body(v2.clone(), Domain::ItemRecord, &k);
+        let swapped = t1
+            .replace("postern-item 1\n", "postern-item 2\n")
+            .replace("\nsha256 ", "\nblake3 ");
+        assert_eq!(
+            ItemRecord::parse_verified(swapped.as_bytes(), &v),
+            Err(RecordError::BadSignature)
+        );
+        let swapped = t2
+            .replace("postern-item 2\n", "postern-item 1\n")
+            .replace("\nblake3 ", "\nsha256 ");
+        assert_eq!(
+            ItemRecord::parse_verified(swapped.as_bytes(), &v),
+            Err(RecordError::BadSignature)
+        );
+        // Versions past 2 are unknown.
+        let t3 = sign_body(
+            v2.replace("postern-item 2\n", "postern-item 3\n"),
+            Domain::ItemRecord,
+            &k,
+        );
+        assert_eq!(
+            ItemRecord::parse_verified(t3.as_bytes(), &v),
+            Err(RecordError::UnknownVersion)
+        );
+    }
+
+    #[test]
+    fn digests_check_with_their_own_algorithm() {
+        let data = b"ciphertext bytes".to_vec();
+        let sha = Digest::Sha256(<sha2::Sha256 as sha2::Digest>::digest(&data).into());
+        let b3 = Digest::Blake3(*blake3::hash(&data).as_bytes());
+        assert_eq!(
+            RecordHasher::new().finalize(),
+            Digest::Blake3(*blake3::hash(b"").as_bytes())
+        );
+        for d in [sha, b3] {
+            assert!(d.matches(&data));
+            for i in 0..data.len() {
+                let mut bad = data.clone();
+                bad[i] ^= 0x80;
+                assert!(!d.matches(&bad), "byte {i}");
+            }
+            let mut h = d.hasher();
+            h.update(&data[..5]);
+            h.update(&data[5..]);
+            assert_eq!(h.finalize(), d);
+        }
+        // The same bytes under the other algorithm are another digest.
+        assert!(!Digest::Blake3(*sha.bytes()).matches(&data));
+        assert!(!Digest::Sha256(*b3.bytes()).matches(&data));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! The manifest is signed too, so nothing can be added to, dropped from or reordered in a bundle
 //! without the server noticing: the replies must appear exactly in the manifest's (sorted) order,
 //! each once, and nothing else may. [`read_reply_bundle`] checks the manifest's signature before
-//! it reads any reply, verifies every record and every ciphertext's size and SHA-256, and hands the
+//! it reads any reply, verifies every record and every ciphertext's size and digest, and hands the
 //! server one verified reply at a time; the server stages them and commits only once the whole
 //! bundle was read without error. The grammar is in `docs/spool-format.md` §12.
 
@@ -26,7 +26,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use rand_core::CryptoRng;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use crate::bundle::{BundleError, EntryFault};
 use crate::day::Day;
@@ -36,7 +36,7 @@ use crate::ids::{ItemId, SourceId, UploadId};
 use crate::keys::{Domain, SigningKey, VerifyingKey};
 use crate::recipients::Recipients;
 use crate::record::{
-    ItemRecord, MAX_RECORD_LEN, RecordError, SourceRecord, parse_canonical_u32, sign_body,
+    Digest, ItemRecord, MAX_RECORD_LEN, RecordError, SourceRecord, parse_canonical_u32, sign_body,
     split_signed_max,
 };
 use crate::spool::{
@@ -109,7 +109,9 @@ pub fn seal_reply<R: CryptoRng + ?Sized>(
         Kind::Reply,
         day,
         ciphertext.len() as u64,
-        Sha256::digest(&ciphertext).into(),
+        // Replies keep record version 1 (SHA-256): a server older than this reviewer still
+        // reads them. Readers take both versions.
+        Digest::Sha256(Sha256::digest(&ciphertext).into()),
         &recipients,
     );
     let record_text = record
@@ -245,7 +247,7 @@ pub struct VerifiedReply {
     pub record: ItemRecord,
     /// Its exact signed text.
     pub record_text: Vec<u8>,
-    /// The ciphertext: exactly the record's size and SHA-256.
+    /// The ciphertext: exactly the record's size and digest.
     pub ciphertext: Vec<u8>,
 }
 
@@ -371,8 +373,7 @@ pub fn read_reply_bundle<R: Read>(
                 tar.data()
                     .take(MAX_REPLY_AGE_LEN)
                     .read_to_end(&mut ciphertext)?;
-                let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
-                if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
+                if ciphertext.len() as u64 != rec.size || !rec.digest.matches(&ciphertext) {
                     return Err(bad_as(
                         EntryFault::Altered,
                         "ciphertext does not match its signed record",

@@ -19,7 +19,7 @@
 //! content <bytes of the file; the rest, up to length, is zero padding>
 //! encrypted <0, or 1: each segment's content is itself an age file sealed by the client>
 //! meta <hex of a small age file: the sealed file name and declared type (see below)>
-//! segment <index> <item id> <offset> <length> <SHA-256 of the segment's ciphertext, 64 hex>
+//! segment <index> <item id> <offset> <length> <the digest in the segment's record, 64 hex>
 //! …                                   (one line per segment, index 0, 1, 2, … in order)
 //! end <number of segments>
 //! ```
@@ -55,13 +55,14 @@ pub struct SegmentEntry {
     pub offset: u64,
     /// Its content length.
     pub length: u64,
-    /// SHA-256 of its ciphertext file (as its item record states).
-    pub sha256: [u8; 32],
+    /// The digest of its ciphertext file as its item record states it: the record's 32 bytes,
+    /// whichever its algorithm (SHA-256 in a version 1 record, BLAKE3 in version 2).
+    pub digest: [u8; 32],
 }
 
 impl SegmentEntry {
     /// The entry's line, as the manifest (and the server's upload state) writes it:
-    /// `segment <index> <item> <offset> <length> <sha256 hex>` and a newline.
+    /// `segment <index> <item> <offset> <length> <digest hex>` and a newline.
     pub fn line(&self) -> String {
         format!(
             "segment {} {} {} {} {}\n",
@@ -69,7 +70,7 @@ impl SegmentEntry {
             self.item,
             self.offset,
             self.length,
-            hex::encode(self.sha256)
+            hex::encode(self.digest)
         )
     }
 
@@ -88,7 +89,7 @@ impl SegmentEntry {
             item: ItemId::parse(item).ok_or(SegmentError::Malformed)?,
             offset: num(Some(offset))?,
             length: num(Some(len))?,
-            sha256: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
+            digest: parse_hex::<32>(sha).ok_or(SegmentError::Malformed)?,
         })
     }
 }
@@ -276,7 +277,8 @@ impl Manifest {
     /// Checks that the segments tile `[0, length)` exactly, in index order, with no empty,
     /// repeated or missing piece, and that each listed item is a committed segment whose record
     /// states the listed ciphertext hash. `record` gives, for an item of the same source, its
-    /// kind and ciphertext SHA-256 from its verified record (`None`: not in the store).
+    /// kind and ciphertext digest (its 32 bytes, SHA-256 or BLAKE3) from its verified record
+    /// (`None`: not in the store).
     pub fn plan(
         &self,
         record: impl Fn(&ItemId) -> Option<(Kind, [u8; 32])>,
@@ -311,7 +313,7 @@ impl Manifest {
         for e in &self.segments {
             match record(&e.item) {
                 None => return Err(SegmentError::Missing(e.index)),
-                Some((Kind::Segment, sha)) if sha == e.sha256 => {}
+                Some((Kind::Segment, digest)) if digest == e.digest => {}
                 Some(_) => return Err(SegmentError::NotTheListedSegment(e.index)),
             }
         }

@@ -21,14 +21,13 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rand_core::CryptoRng;
-use sha2::{Digest, Sha256};
 
 use crate::day::Day;
 use crate::envelope::{Header, Kind, seal};
 use crate::ids::{ItemId, SourceId};
 use crate::keys::SigningKey;
 use crate::recipients::Recipients;
-use crate::record::{ItemRecord, SourceRecord};
+use crate::record::{Digest, ItemRecord, RecordHasher, SourceRecord};
 
 /// Name of the layout version file at the spool root.
 pub const LAYOUT_FILE: &str = "postern-spool";
@@ -247,7 +246,7 @@ impl Spool {
             item: ItemId::random(rng),
             file: Some(file),
             tmp,
-            hasher: Sha256::new(),
+            hasher: RecordHasher::new(),
             len: 0,
         })
     }
@@ -344,7 +343,7 @@ impl Spool {
             kind,
             day,
             size,
-            sha256,
+            digest,
         } = *item;
         if !self.source_record_path(&source).exists() {
             return Err(SpoolError::NoSource);
@@ -356,7 +355,7 @@ impl Spool {
         }
         fs::rename(staged, &age_path).map_err(io_err("moving ciphertext into place"))?;
         sync_dir(&items)?;
-        let record = ItemRecord::new(item, source, kind, day, size, sha256, recipients);
+        let record = ItemRecord::new(item, source, kind, day, size, digest, recipients);
         if !self.write_atomic_new(&rec_path, record.sign(key).as_bytes(), rng)? {
             return Err(SpoolError::Exists);
         }
@@ -419,8 +418,8 @@ pub struct StagedItem {
     pub day: Day,
     /// Ciphertext length.
     pub size: u64,
-    /// SHA-256 of the ciphertext.
-    pub sha256: [u8; 32],
+    /// Digest of the ciphertext: BLAKE3 for every item written now (record version 2).
+    pub digest: Digest,
 }
 
 /// An item being written. Drop it without [`ItemWriter::commit`] and the temporary is removed.
@@ -428,7 +427,7 @@ pub struct ItemWriter {
     item: ItemId,
     file: Option<File>,
     tmp: PathBuf,
-    hasher: Sha256,
+    hasher: RecordHasher,
     len: u64,
 }
 
@@ -465,14 +464,14 @@ impl ItemWriter {
         ))?;
         file.sync_all().map_err(io_err("syncing ciphertext"))?;
         drop(file);
-        let sha: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+        let digest = std::mem::take(&mut self.hasher).finalize();
         let staged = StagedItem {
             item: self.item,
             source: *source,
             kind,
             day,
             size: self.len,
-            sha256: sha,
+            digest,
         };
         let record = spool.commit_staged(rng, &self.tmp, &staged, recipients, key)?;
         Ok(record)
@@ -691,8 +690,8 @@ mod tests {
         }
         let bytes = fs::read(&age_path).unwrap();
         assert_eq!(rec.size, bytes.len() as u64);
-        let sha: [u8; 32] = Sha256::digest(&bytes).into();
-        assert_eq!(rec.sha256, sha);
+        // Every new item is a version 2 record: BLAKE3 of the exact ciphertext.
+        assert_eq!(rec.digest, Digest::Blake3(*blake3::hash(&bytes).as_bytes()));
         let parsed =
             ItemRecord::parse_verified(&fs::read(&rec_path).unwrap(), &key.verifying_key())
                 .unwrap();

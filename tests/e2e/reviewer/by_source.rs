@@ -56,7 +56,7 @@ fn store_upload(
             item: rec.item,
             offset,
             length: chunk.len() as u64,
-            sha256: rec.sha256,
+            digest: *rec.digest.bytes(),
         });
         if skip.contains(&index) {
             // Not in this bundle: taken out of the spool, kept for a later one.

@@ -354,10 +354,39 @@ fn main() -> Result<()> {
         "altered-field.rec",
         ok.replace("size 123456", "size 123457").as_bytes(),
     )?;
+    // Version 2 (what the server writes since issue 18): the same fields with a BLAKE3 line.
+    let v2 = |b: String| b.replace("\nsha256 ", "\nblake3 ");
+    write(
+        &rec_dir,
+        "ok-v2.rec",
+        signed(
+            v2(body("20421", "123456", &[&lo, &hi], "", "2", "\n")),
+            "\n",
+        )
+        .as_bytes(),
+    )?;
+    write(
+        &rec_dir,
+        "v1-with-blake3.rec",
+        signed(
+            v2(body("20421", "123456", &[&lo, &hi], "", "1", "\n")),
+            "\n",
+        )
+        .as_bytes(),
+    )?;
+    write(
+        &rec_dir,
+        "v2-with-sha256.rec",
+        signed(body("20421", "123456", &[&lo, &hi], "", "2", "\n"), "\n").as_bytes(),
+    )?;
     write(
         &rec_dir,
         "unknown-version.rec",
-        signed(body("20421", "123456", &[&lo, &hi], "", "2", "\n"), "\n").as_bytes(),
+        signed(
+            v2(body("20421", "123456", &[&lo, &hi], "", "3", "\n")),
+            "\n",
+        )
+        .as_bytes(),
     )?;
     write(
         &rec_dir,

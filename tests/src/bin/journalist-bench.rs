@@ -175,7 +175,7 @@ fn populate(spool: &Path, key: &SigningKey, sources: usize, items: usize) {
                 kind,
                 Day(today.0 - (n % 30) as u32),
                 1024,
-                [0; 32],
+                postern_spool::record::Digest::Blake3([0; 32]),
                 &recipients,
             );
             fs::write(dir.join("items").join(format!("{iid}.rec")), r.sign(key)).unwrap();
@@ -207,7 +207,15 @@ fn populate_upload(spool: &Path, key: &SigningKey, segments: usize) -> (SourceId
         ib[..8].copy_from_slice(&n.to_be_bytes());
         ib[8..].copy_from_slice(&n.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
         let iid = ItemId::from_bytes(ib);
-        let r = ItemRecord::new(iid, sid, kind, Day(today.0 - 1), size, [0; 32], &recipients);
+        let r = ItemRecord::new(
+            iid,
+            sid,
+            kind,
+            Day(today.0 - 1),
+            size,
+            postern_spool::record::Digest::Blake3([0; 32]),
+            &recipients,
+        );
         fs::write(dir.join("items").join(format!("{iid}.rec")), r.sign(key)).unwrap();
         fs::write(dir.join("items").join(format!("{iid}.age")), b"placeholder").unwrap();
         iid

@@ -126,10 +126,19 @@ fn kib(n: u64) -> Result<usize> {
 #[derive(Subcommand)]
 enum Cmd {
     /// The primitives alone, in memory on one core: RustCrypto ChaCha20-Poly1305 (what the age
-    /// crate uses) and ring's (what the envelope's payload uses) on 64 KiB chunks, and SHA-256
-    /// (the record hash), against `openssl speed`.
+    /// crate uses) and ring's (what the envelope's payload uses) on 64 KiB chunks, and the record
+    /// hashes SHA-256 (version 1) and BLAKE3 (version 2), against `openssl speed`.
     Primitives {
         #[arg(long, default_value_t = 256)]
+        size_mib: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+    },
+    /// The record hashes alone (issue 18), in memory on one core, side by side in one run:
+    /// SHA-256 (`sha2`, record version 1) against BLAKE3 (`blake3`, single-threaded
+    /// `Hasher::update`, default features, record version 2). GB/s (10^9 bytes) at the median.
+    Hashes {
+        #[arg(long, default_value_t = 1024)]
         size_mib: usize,
         #[arg(long, default_value_t = 5)]
         rounds: u32,
@@ -164,6 +173,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Some(Cmd::Primitives { size_mib, rounds }) => primitives(size_mib, rounds),
+        Some(Cmd::Hashes { size_mib, rounds }) => hashes(size_mib, rounds),
         Some(Cmd::Seal {
             recipient,
             input,
@@ -1049,6 +1059,56 @@ impl Drop for Cleanup {
     }
 }
 
+/// `spool-bench hashes`: SHA-256 against BLAKE3 over the same buffer, alternating which goes first,
+/// CPU time of this process (the machine is shared).
+fn hashes(size_mib: usize, rounds: u32) -> Result<()> {
+    use sha2::Digest;
+    // Not a constant fill: some bytes of every block differ, as in ciphertext.
+    let data: Vec<u8> = (0..size_mib << 20)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3])
+        .collect();
+    let (mut sha, mut b3) = (Samples::default(), Samples::default());
+    let mut sink = 0u8;
+    let me = std::process::id();
+    for round in 0..rounds {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            let t = stats::cpu_secs(me)?;
+            if side == 0 {
+                sink ^= sha2::Sha256::digest(&data).first().copied().unwrap_or(0);
+                sha.push(stats::cpu_secs(me)? - t);
+            } else {
+                let mut h = blake3::Hasher::new();
+                h.update(&data);
+                sink ^= h.finalize().as_bytes().first().copied().unwrap_or(0);
+                b3.push(stats::cpu_secs(me)? - t);
+            }
+        }
+    }
+    let gb = (size_mib << 20) as f64 / 1e9;
+    let mib = size_mib as f64;
+    println!(
+        "hashes, {size_mib} MiB in memory, one core, {rounds} alternating rounds ({}):",
+        stats::uptime()
+    );
+    println!(
+        "{}  {:.2} GB/s",
+        stats::side("sha2 0.10 SHA-256", &sha, mib),
+        gb / sha.median()
+    );
+    println!(
+        "{}  {:.2} GB/s",
+        stats::side("blake3 1 Hasher::update", &b3, mib),
+        gb / b3.median()
+    );
+    println!(
+        "  blake3 / sha256 at the median: {:.2}x (needed: 1.5x)",
+        sha.median() / b3.median()
+    );
+    println!("  (checksum {sink})");
+    Ok(())
+}
+
 /// `spool-bench primitives`: in-memory throughput of the cipher and the hash, alternating, with
 /// OpenSSL's figures for the same work beside them.
 fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
@@ -1067,14 +1127,19 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
         }
         nonce
     };
-    let (mut chacha, mut ring_s, mut sha) =
-        (Samples::default(), Samples::default(), Samples::default());
+    let (mut chacha, mut ring_s, mut sha, mut b3) = (
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+    );
     let mut sink = 0u8;
     for round in 0..rounds {
-        let order = match round % 3 {
-            0 => [0, 1, 2],
-            1 => [1, 2, 0],
-            _ => [2, 0, 1],
+        let order = match round % 4 {
+            0 => [0, 1, 2, 3],
+            1 => [1, 2, 3, 0],
+            2 => [2, 3, 0, 1],
+            _ => [3, 0, 1, 2],
         };
         for side in order {
             // CPU time, not wall time, as `openssl speed` counts it: the machine is shared.
@@ -1103,9 +1168,15 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
                     }
                     ring_s.push(stats::cpu_secs(me)? - t);
                 }
-                _ => {
+                2 => {
                     sink ^= sha2::Sha256::digest(&data).first().copied().unwrap_or(0);
                     sha.push(stats::cpu_secs(me)? - t);
+                }
+                _ => {
+                    let mut h = blake3::Hasher::new();
+                    h.update(&data);
+                    sink ^= h.finalize().as_bytes().first().copied().unwrap_or(0);
+                    b3.push(stats::cpu_secs(me)? - t);
                 }
             }
         }
@@ -1121,6 +1192,7 @@ fn primitives(size_mib: usize, rounds: u32) -> Result<()> {
         stats::side("ring 0.17 CHACHA20_POLY1305", &ring_s, mib)
     );
     println!("{}", stats::side("sha2 0.10 SHA-256", &sha, mib));
+    println!("{}", stats::side("blake3 1 BLAKE3", &b3, mib));
     println!(
         "  openssl speed -evp chacha20-poly1305 (64 KiB): {:.0} MiB/s",
         stats::openssl_chacha_mib_s().unwrap_or(f64::NAN)

@@ -5,7 +5,7 @@
 //! [`Selection::build`] puts them in one canonical order (sources by id, items as the index lists
 //! them), keeps every segment and manifest of a source together when any of them is chosen (the
 //! server cannot see which upload a segment belongs to, so it keeps them all: more, never less),
-//! reads each signed record for the SHA-256 it states, derives the selection id from all of that
+//! reads each signed record for the digest it states, derives the selection id from all of that
 //! and the part size, and plans the parts. [`Selection::layout`] then lays out one part from the
 //! records on disk, refusing if an item changed or went away since, so that a part downloaded
 //! twice, or resumed from the middle, is byte for byte the same.
@@ -27,7 +27,7 @@ use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 use postern_spool::ids::{ItemId, SelectionId, SourceId, UploadId};
 use postern_spool::keys::SigningKey;
-use postern_spool::record::{ItemRecord, MAX_RECORD_LEN};
+use postern_spool::record::{Digest, ItemRecord, MAX_RECORD_LEN};
 
 use super::index::{SourceInfo, SpoolIndex};
 use crate::fsutil::read_bounded;
@@ -39,7 +39,8 @@ pub struct Entry {
     pub item: ItemId,
     /// Ciphertext size, as its record states.
     pub size: u64,
-    sha256: [u8; 32],
+    /// Ciphertext digest, as its record states (with its algorithm).
+    digest: Digest,
 }
 
 /// A frozen selection and its parts.
@@ -106,7 +107,7 @@ impl Selection {
                     source: info.id,
                     item: i.id,
                     size: rec.size,
-                    sha256: rec.sha256,
+                    digest: rec.digest,
                 });
             }
         }
@@ -115,7 +116,7 @@ impl Selection {
         }
         let ids: Vec<(SourceId, ItemId, [u8; 32])> = entries
             .iter()
-            .map(|e| (e.source, e.item, e.sha256))
+            .map(|e| (e.source, e.item, *e.digest.bytes()))
             .collect();
         let sizes: Vec<u64> = entries.iter().map(|e| e.size).collect();
         let parts = plan_parts(&sizes, part_size);
@@ -171,7 +172,7 @@ impl Selection {
                 read_bounded(&rec_path, MAX_RECORD_LEN as u64).context("reading an item record")?;
             let rec = ItemRecord::parse_verified(&record, index.key())
                 .map_err(|_| anyhow!("an item record no longer verifies"))?;
-            if rec.sha256 != e.sha256 || rec.size != e.size {
+            if rec.digest != e.digest || rec.size != e.size {
                 bail!("an item changed since the selection was made");
             }
             if let Some(s) = sections.last_mut() {

@@ -40,9 +40,8 @@ use postern_spool::envelope::{FRAME_LEN, Header, Kind, Sealer, seal};
 use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::keys::SigningKey;
 use postern_spool::recipients::Recipients;
-use postern_spool::record::{ItemRecord, SourceRecord};
+use postern_spool::record::{Digest, ItemRecord, RecordHasher, SourceRecord};
 use postern_spool::spool::{Spool, SpoolError, StagedItem};
-use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 
@@ -167,7 +166,7 @@ impl Store {
                 kind: s.kind,
                 day: s.day,
                 size: s.size,
-                sha256: s.sha256,
+                digest: s.digest,
             };
             out.push(self.spool.commit_staged(
                 &mut rng,
@@ -224,8 +223,8 @@ pub struct Staged {
     pub day: Day,
     /// Ciphertext length.
     pub size: u64,
-    /// SHA-256 of the ciphertext.
-    pub sha256: [u8; 32],
+    /// Digest of the ciphertext (BLAKE3: a version 2 record).
+    pub digest: Digest,
     /// Content bytes (before the envelope and its padding).
     pub content: u64,
     tmp: TempGuard,
@@ -328,7 +327,7 @@ impl Staging {
             s.finishing = true;
             self.pipe.kick(&mut s, &self.runtime);
         }
-        let (sha256, size) = poll_fn(|cx| {
+        let (digest, size) = poll_fn(|cx| {
             let mut s = self.pipe.lock();
             if let Some(what) = s.failed {
                 return Poll::Ready(Err(StageError::Server(what)));
@@ -349,7 +348,7 @@ impl Staging {
             kind: self.kind,
             day: self.day,
             size,
-            sha256,
+            digest,
             content: self.content,
             tmp,
         })
@@ -465,8 +464,8 @@ struct Shared {
     /// The upload went away.
     cancelled: bool,
     failed: Option<&'static str>,
-    /// SHA-256 and length of the finished ciphertext.
-    done: Option<([u8; 32], u64)>,
+    /// Digest (BLAKE3) and length of the finished ciphertext.
+    done: Option<(Digest, u64)>,
     /// The connection's task, waiting for room in the queue or for the end.
     producer: Option<Waker>,
 }
@@ -606,7 +605,7 @@ impl WriterState {
         let flusher = file.try_clone().ok().map(Arc::new);
         let out = HashingFile {
             file,
-            hasher: Sha256::new(),
+            hasher: RecordHasher::new(),
             len: 0,
         };
         let sealer =
@@ -637,21 +636,21 @@ impl WriterState {
     }
 
     /// Ends the envelope and the age stream and makes the file durable.
-    fn finish(self) -> Result<([u8; 32], u64), &'static str> {
+    fn finish(self) -> Result<(Digest, u64), &'static str> {
         let out = self.sealer.finish().map_err(|_| "seal")?;
         // A failed background flush is the upload's error: the kernel may not report the loss
         // again to the final fsync.
         self.flushes.wait()?;
         out.file.sync_all().map_err(|_| "fsync")?;
-        Ok((out.hasher.finalize().into(), out.len))
+        Ok((out.hasher.finalize(), out.len))
     }
 }
 
-/// The temporary file, hashing (SHA-256, for the record) each piece of ciphertext just before
+/// The temporary file, hashing (BLAKE3, for the version 2 record) each piece of ciphertext just before
 /// it is written, while it is in cache.
 struct HashingFile {
     file: std::fs::File,
-    hasher: Sha256,
+    hasher: RecordHasher,
     len: u64,
 }
 
@@ -715,7 +714,6 @@ mod tests {
     use std::io::Read;
 
     use postern_spool::envelope::MAGIC;
-    use sha2::{Digest, Sha256};
 
     use super::*;
 
@@ -758,7 +756,10 @@ mod tests {
         let path = staged.tmp.path().unwrap();
         let cipher = std::fs::read(path).unwrap();
         assert_eq!(cipher.len() as u64, staged.size);
-        assert_eq!(<[u8; 32]>::from(Sha256::digest(&cipher)), staged.sha256);
+        assert_eq!(
+            staged.digest,
+            Digest::Blake3(*blake3::hash(&cipher).as_bytes())
+        );
         let dec = age::Decryptor::new(&cipher[..]).unwrap();
         let mut plain = Vec::new();
         dec.decrypt(std::iter::once(identity as &dyn age::Identity))

@@ -43,10 +43,10 @@ use std::time::Duration;
 use postern_spool::day::Day;
 use postern_spool::envelope::{Header, Kind, seal};
 use postern_spool::ids::{ItemId, SourceId, UploadId};
-use postern_spool::record::SourceRecord;
+use postern_spool::record::{Digest, RecordHasher, SourceRecord};
 use postern_spool::segments::{MAX_META_LEN, MAX_SEGMENTS, Manifest, SegmentEntry};
 use postern_spool::spool::{Spool, StagedItem};
-use sha2::Digest;
+use sha2::Digest as _;
 
 use crate::fsutil::set_day;
 use crate::storage::staging::{Staged, Store};
@@ -939,7 +939,12 @@ impl Uploads {
         if e.pending.is_some() || e.finishing.is_some() || e.p.complete() {
             return Err("upload in flight");
         }
-        let (item, sha256, day, length) = (staged.item, staged.sha256, staged.day, staged.content);
+        let (item, digest, day, length) = (
+            staged.item,
+            *staged.digest.bytes(),
+            staged.day,
+            staged.content,
+        );
         if length == 0 || length > e.p.length - e.p.offset || e.p.segments >= MAX_SEGMENTS {
             return Err("segment out of bounds");
         }
@@ -965,7 +970,7 @@ impl Uploads {
                 item,
                 offset: e.p.offset,
                 length,
-                sha256,
+                digest,
             },
             checksum: had_checksum,
             expires: Day(day.0.saturating_add(expire_days)),
@@ -1015,10 +1020,10 @@ impl Uploads {
         }
         let header = Header::new(Kind::Manifest, item, day);
         let (file, tmp) = store.spool.temp_file(&mut rng).map_err(|_| "temporary")?;
-        let sealed = (|| -> Result<(u64, [u8; 32]), &'static str> {
+        let sealed = (|| -> Result<(u64, Digest), &'static str> {
             let mut w = HashingWriter {
                 file,
-                hasher: sha2::Sha256::new(),
+                hasher: RecordHasher::new(),
                 len: 0,
             };
             let mut sealer = seal(&store.recipients, &header, &mut w).map_err(|_| "seal")?;
@@ -1027,9 +1032,9 @@ impl Uploads {
                 .map_err(|_| "seal")?;
             sealer.finish().map_err(|_| "seal")?;
             w.file.sync_all().map_err(|_| "fsync")?;
-            Ok((w.len, w.hasher.finalize().into()))
+            Ok((w.len, w.hasher.finalize()))
         })();
-        let (size, sha256) = match sealed {
+        let (size, digest) = match sealed {
             Ok(v) => v,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
@@ -1042,7 +1047,7 @@ impl Uploads {
             kind: Kind::Manifest,
             day,
             size,
-            sha256,
+            digest,
         };
         if store
             .spool
@@ -1096,7 +1101,7 @@ fn record_parts(
 /// A file writer that hashes and counts what it writes (the manifest's ciphertext).
 struct HashingWriter {
     file: fs::File,
-    hasher: sha2::Sha256,
+    hasher: RecordHasher,
     len: u64,
 }
 
@@ -1136,7 +1141,7 @@ mod tests {
                 item: ItemId::from_bytes([item; 16]),
                 offset,
                 length,
-                sha256: [7; 32],
+                digest: [7; 32],
             },
             checksum: true,
             expires: Day(20_501),
@@ -1336,7 +1341,7 @@ mod tests {
                 item,
                 offset: 0,
                 length: 3,
-                sha256: [1; 32],
+                digest: [1; 32],
             },
             checksum: false,
             expires: Day(store.today().0 + 7),

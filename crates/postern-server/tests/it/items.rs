@@ -13,7 +13,7 @@ use postern_server::storage::uploads;
 use postern_spool::day::Day;
 use postern_spool::envelope::Kind;
 use postern_spool::ids::{ItemId, SourceId, UploadId};
-use postern_spool::record::{ItemRecord, SourceRecord};
+use postern_spool::record::{Digest, ItemRecord, SourceRecord};
 use postern_spool::spool::Spool;
 
 use crate::web::{Browser, Harness, journalist_login};
@@ -52,7 +52,7 @@ impl Synth {
             kind,
             day,
             size,
-            [0; 32],
+            Digest::Blake3([0; 32]),
             &self.cfg.recipients,
         );
         let (age, rec_path) = self.spool.item_paths(&self.source, &id);

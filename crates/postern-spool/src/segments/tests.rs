@@ -75,7 +75,7 @@ fn build(
             item: id,
             offset: start as u64,
             length: (end - start) as u64,
-            sha256: s.sha256,
+            digest: s.sha256,
         });
         store.insert(id, s);
         start = end;
@@ -193,7 +193,7 @@ fn apply(t: &Tamper, m: &mut Manifest, store: &mut HashMap<ItemId, StoredSegment
             let content = store[&e.item].content.clone();
             let s = segment(upload(2), id, e.index, e.offset, &content);
             e.item = id;
-            e.sha256 = s.sha256;
+            e.digest = s.sha256;
             store.insert(id, s);
         }
         Tamper::OtherCiphertext(i) => {

@@ -13,7 +13,6 @@ use postern_spool::ids::{ItemId, SourceId};
 use postern_spool::record::{ItemRecord, MAX_RECORD_LEN};
 use postern_spool::replies::{MAX_REPLY_AGE_LEN, MAX_REPLY_LEN};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::extract::{Checked, SignedIn, WithCsrf};
@@ -98,8 +97,7 @@ fn open_one(
         return None;
     }
     let ciphertext = read_bounded(&age_path, MAX_REPLY_AGE_LEN).ok()?;
-    let sha: [u8; 32] = Sha256::digest(&ciphertext).into();
-    if ciphertext.len() as u64 != rec.size || sha != rec.sha256 {
+    if ciphertext.len() as u64 != rec.size || !rec.digest.matches(&ciphertext) {
         return None;
     }
     let (header, content) = open_reply(&ciphertext, identity, MAX_REPLY_LEN).ok()?;
