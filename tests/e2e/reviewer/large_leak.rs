@@ -51,7 +51,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// SHA-256 of a file, streamed.
-fn sha256_of(path: &Path) -> [u8; 32] {
+pub(super) fn sha256_of(path: &Path) -> [u8; 32] {
     let mut f = BufReader::with_capacity(1 << 20, File::open(path).unwrap());
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -66,7 +66,7 @@ fn sha256_of(path: &Path) -> [u8; 32] {
 }
 
 /// The file the source sends: `mib` MiB, each MiB different.
-fn write_leak(path: &Path, mib: u64) {
+pub(super) fn write_leak(path: &Path, mib: u64) {
     let mut f = std::io::BufWriter::new(File::create(path).unwrap());
     let block = crate::support::content(1 << 20, 12);
     for i in 0..mib {
@@ -264,14 +264,14 @@ fn reset_hwm(pid: u32) {
 
 /// What one program run cost.
 #[derive(Clone, Copy, Default)]
-struct Cost {
-    secs: f64,
+pub(super) struct Cost {
+    pub(super) secs: f64,
     /// Peak RSS, KiB (the last VmHWM read, every 10 ms, while the program ran).
-    peak_kib: u64,
+    pub(super) peak_kib: u64,
 }
 
 /// Runs `cmd` to its end, timing it and sampling its peak resident memory.
-fn run_measured(cmd: &mut Command) -> (Output, Cost) {
+pub(super) fn run_measured(cmd: &mut Command) -> (Output, Cost) {
     let exe = fs::canonicalize(cmd.get_program()).ok();
     let started = Instant::now();
     let child = cmd
@@ -306,20 +306,20 @@ fn run_measured(cmd: &mut Command) -> (Output, Cost) {
 
 /// `sync FILE`: its data on disk (the spool and the reviewer's store are synced as they are
 /// written; the stock age's output is synced after it, in its timing).
-fn sync_file(path: &Path) {
+pub(super) fn sync_file(path: &Path) {
     let out = run(Command::new(tool("sync")).arg(path));
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// The stock age CLI on the same data, with an X25519 identity of its own (Debian's age does
 /// not read the newsroom's hybrid key).
-struct Age {
+pub(super) struct Age {
     key: PathBuf,
     recipient: String,
 }
 
 impl Age {
-    fn new(dir: &Path) -> Age {
+    pub(super) fn new(dir: &Path) -> Age {
         let key = dir.join("age-key.txt");
         let out = run(Command::new(tool("age-keygen")).arg("-o").arg(&key));
         assert!(out.status.success(), "{}", stderr(&out));
@@ -333,7 +333,7 @@ impl Age {
     }
 
     /// `age -r R -o to from`, then `sync to`.
-    fn encrypt(&self, from: &Path, to: &Path) -> Cost {
+    pub(super) fn encrypt(&self, from: &Path, to: &Path) -> Cost {
         let started = Instant::now();
         let (out, c) = run_measured(
             Command::new(tool("age"))
@@ -350,7 +350,7 @@ impl Age {
     }
 
     /// `age -d -i KEY -o to from`, then `sync to`; `to` removed after.
-    fn decrypt(&self, from: &Path, to: &Path) -> Cost {
+    pub(super) fn decrypt(&self, from: &Path, to: &Path) -> Cost {
         let started = Instant::now();
         let (out, c) = run_measured(
             Command::new(tool("age"))
@@ -372,7 +372,7 @@ impl Age {
     }
 }
 
-fn loadavg() -> String {
+pub(super) fn loadavg() -> String {
     fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
         .split_whitespace()

@@ -1,6 +1,7 @@
 //! `postern-review` end to end: keys, trust, import (bundle and spool copy), list, read, extract,
 //! and hostile names and text; every refusal of hostile input is in `refusals`.
 
+mod bench;
 mod by_source;
 mod large_leak;
 mod refusals;
