@@ -596,7 +596,11 @@ async fn serve_http<S>(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .auto_date_header(false)
-        .max_buf_size(64 * 1024);
+        // The read buffer, and so the request head's limit and each body chunk's size. At full
+        // speed a connection can hold more than one (a chunk is still referenced while the next
+        // read needs room): at 64 KiB this was half of an upload's measured memory, 16 KiB
+        // halved it for a few more reads per MiB (`docs/benchmarks.md`, 2026-12-03).
+        .max_buf_size(16 * 1024);
     let _ = builder
         .serve_connection(TokioIo::new(stream), service)
         .await;
