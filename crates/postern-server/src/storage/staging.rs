@@ -12,8 +12,8 @@
 //! another thread and back cost more than the sealing on the hosts we measured (virtual CPUs, where
 //! each wake-up is an inter-processor interrupt: half the server's CPU at full speed,
 //! `docs/benchmarks.md`). A write that stalls (the kernel throttling dirty pages, a slow disk)
-//! must not keep holding the async workers, so once any frame was off the CPU (blocked, or
-//! preempted) for longer than [`INLINE_STALL`], every upload hands its frames to its writer for
+//! must not keep holding the async workers, so once the write of any frame's ciphertext was off
+//! the CPU (blocked in the kernel) for longer than [`INLINE_STALL`], every upload hands its frames to its writer for
 //! the next [`STALL_BACKOFF`]: one blocking job per upload, fed one frame at a time, with two
 //! frame buffers (one filling while the writer seals the other). On a disk that keeps stalling, a
 //! worker blocks at most once per backoff. The end of the envelope and the final fsync are always
@@ -23,14 +23,17 @@
 //! temporary, and after a crash the startup sweep does.
 //!
 //! The writer holds a blocking thread only while it has work: at full speed it stays on one
-//! thread for the whole upload, and a trickling upload gives its thread back after each frame,
-//! so hundreds of slow sources never pin hundreds of threads.
+//! thread, and a trickling upload gives its thread back after each frame, so hundreds of slow
+//! sources never pin hundreds of threads. Every blocking job of an upload (its writer, the end
+//! of its envelope and the fsync, its background flushes) holds one of [`UPLOAD_JOBS`] permits:
+//! a hundred uploads at once share that many threads, and a writer gives its thread back every
+//! [`TURN`] frames while others wait.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
@@ -42,6 +45,7 @@ use postern_spool::keys::SigningKey;
 use postern_spool::recipients::Recipients;
 use postern_spool::record::{Digest, ItemRecord, RecordHasher, SourceRecord};
 use postern_spool::spool::{Spool, SpoolError, StagedItem};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::clock::Clock;
 
@@ -125,9 +129,16 @@ impl Store {
         let kind = header.kind;
         let day = header.day;
         let store = self.clone();
-        let state = tokio::task::spawn_blocking(move || WriterState::new(&store, &header, file))
+        let permit = JOBS
+            .acquire()
             .await
-            .map_err(|_| StageError::Server("seal task"))??;
+            .map_err(|_| StageError::Server("jobs"))?;
+        let state = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            WriterState::new(&store, &header, file)
+        })
+        .await
+        .map_err(|_| StageError::Server("seal task"))??;
         Ok(Staging {
             store: self.clone(),
             pipe: Pipe::new(state),
@@ -278,13 +289,8 @@ impl Staging {
                 s.state.take()
             };
             if let Some(mut state) = state {
-                let started = (Instant::now(), thread_cpu());
                 let r = state.seal(&self.batch, Some(&self.runtime));
-                let off_cpu = started
-                    .0
-                    .elapsed()
-                    .saturating_sub(thread_cpu().saturating_sub(started.1));
-                if off_cpu > INLINE_STALL {
+                if state.stalled.swap(false, Ordering::Relaxed) {
                     Stalls::stalled();
                 }
                 self.batch.clear();
@@ -297,24 +303,43 @@ impl Staging {
                 return Ok(());
             }
         }
-        poll_fn(|cx| {
-            let mut s = self.pipe.lock();
-            if let Some(what) = s.failed {
-                return Poll::Ready(Err(StageError::Server(what)));
+        let mut permit: Option<Permit> = None;
+        loop {
+            let queued = poll_fn(|cx| {
+                let mut s = self.pipe.lock();
+                if let Some(what) = s.failed {
+                    return Poll::Ready(Err(StageError::Server(what)));
+                }
+                // One batch in the writer's hands at a time (queued or being sealed): with the
+                // one filling here, two frame buffers per upload.
+                if !s.queue.is_empty() || s.sealing {
+                    s.producer = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                // No writer runs: one must start for this batch, with a permit.
+                if !s.running && permit.is_none() {
+                    match JOBS.try_acquire() {
+                        Ok(p) => permit = Some(p),
+                        Err(_) => return Poll::Ready(Ok(false)),
+                    }
+                }
+                let next = s.spare.take().unwrap_or_default();
+                let batch = std::mem::replace(&mut self.batch, next);
+                s.queue.push_back(batch);
+                self.pipe.wake_or_start(&mut s, &self.runtime, &mut permit);
+                Poll::Ready(Ok(true))
+            })
+            .await?;
+            if queued {
+                return Ok(());
             }
-            // One batch in the writer's hands at a time (queued or being sealed): with the one
-            // filling here, two frame buffers per upload.
-            if !s.queue.is_empty() || s.sealing {
-                s.producer = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-            let next = s.spare.take().unwrap_or_default();
-            let batch = std::mem::replace(&mut self.batch, next);
-            s.queue.push_back(batch);
-            self.pipe.kick(&mut s, &self.runtime);
-            Poll::Ready(Ok(()))
-        })
-        .await
+            // Every permit is taken: wait for one, in turn with the other uploads.
+            permit = Some(
+                JOBS.acquire()
+                    .await
+                    .map_err(|_| StageError::Server("jobs"))?,
+            );
+        }
     }
 
     /// Completes the envelope and makes the temporary durable.
@@ -322,10 +347,20 @@ impl Staging {
         if !self.batch.is_empty() {
             self.send().await?;
         }
-        {
-            let mut s = self.pipe.lock();
-            s.finishing = true;
-            self.pipe.kick(&mut s, &self.runtime);
+        let mut permit: Option<Permit> = None;
+        loop {
+            {
+                let mut s = self.pipe.lock();
+                s.finishing = true;
+                if self.pipe.wake_or_start(&mut s, &self.runtime, &mut permit) {
+                    break;
+                }
+            }
+            permit = Some(
+                JOBS.acquire()
+                    .await
+                    .map_err(|_| StageError::Server("jobs"))?,
+            );
         }
         let (digest, size) = poll_fn(|cx| {
             let mut s = self.pipe.lock();
@@ -391,11 +426,12 @@ impl Drop for TempGuard {
 /// Content gathered on the connection's task before it goes to the writer: one envelope frame,
 /// which the envelope seals without copying it again.
 const BATCH: usize = FRAME_LEN;
-/// A frame sealed on the connection's task that was off the CPU for longer than this (a stalled
-/// write; the whole frame takes about 100 µs) sends the rest of its upload to the writer, off the async workers.
+/// A write of ciphertext that was off the CPU for longer than this (blocked in the kernel: a
+/// write into the page cache takes some 10 µs) sends the frames of every upload to their writers,
+/// off the async workers. Only the write is timed: time the thread spends preempted while it
+/// seals (other uploads, other programs on the same cores) is not the disk's.
 const INLINE_STALL: Duration = Duration::from_millis(5);
-/// CPU time of this thread: a frame's wall time less this is time it was off the CPU, blocked
-/// (or preempted).
+/// CPU time of this thread: a write's wall time less this is time it was off the CPU.
 fn thread_cpu() -> Duration {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
     Duration::new(
@@ -438,6 +474,16 @@ impl Stalls {
 
 /// How long an idle writer waits for the next batch before it gives its thread back.
 const IDLE: Duration = Duration::from_millis(2);
+/// Blocking jobs of all uploads at once: writers, the end of an envelope and its fsync,
+/// background flushes, the start of an envelope. Each job holds a permit, so a hundred uploads
+/// at once use at most this many threads (each with its stack) instead of one or two each;
+/// beyond it, uploads wait their turn (a flush that finds no permit is tried again a frame
+/// later).
+const UPLOAD_JOBS: usize = 16;
+static JOBS: Semaphore = Semaphore::const_new(UPLOAD_JOBS);
+type Permit = SemaphorePermit<'static>;
+/// Frames a writer seals before it gives its thread back while other uploads wait for a permit.
+const TURN: u32 = 64;
 /// After this many content bytes sealed since the last flush started, another flush to disk is
 /// started in the background, so that the fsync at the end of an upload has only the tail left.
 const EARLY_SYNC: u64 = 8 << 20;
@@ -468,6 +514,8 @@ struct Shared {
     done: Option<(Digest, u64)>,
     /// The connection's task, waiting for room in the queue or for the end.
     producer: Option<Waker>,
+    /// Frames a writer job seals before it gives its thread back to waiting uploads ([`TURN`]).
+    turn: u32,
 }
 
 impl Pipe {
@@ -484,6 +532,7 @@ impl Pipe {
                 failed: None,
                 done: None,
                 producer: None,
+                turn: TURN,
             }),
             more: Condvar::new(),
         })
@@ -493,17 +542,33 @@ impl Pipe {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Makes sure a writer job sees what was just queued: wakes the one running, or starts one.
-    fn kick(self: &Arc<Pipe>, s: &mut Shared, runtime: &tokio::runtime::Handle) {
+    /// Makes sure a writer job sees what was just queued: wakes the one running, or starts one
+    /// with `permit` (or one free now). False if a job must start and no permit is free.
+    fn wake_or_start(
+        self: &Arc<Pipe>,
+        s: &mut Shared,
+        runtime: &tokio::runtime::Handle,
+        permit: &mut Option<Permit>,
+    ) -> bool {
         if s.running {
             self.more.notify_one();
-            return;
+            return true;
         }
+        if s.state.is_none() {
+            return true;
+        }
+        let Some(permit) = permit.take().or_else(|| JOBS.try_acquire().ok()) else {
+            return false;
+        };
         if let Some(state) = s.state.take() {
             s.running = true;
             let pipe = self.clone();
-            drop(runtime.spawn_blocking(move || pipe.run(state)));
+            drop(runtime.spawn_blocking(move || {
+                let _permit = permit;
+                pipe.run(state)
+            }));
         }
+        true
     }
 
     /// The writer job: seals, hashes and writes queued batches until the queue stays empty
@@ -513,6 +578,7 @@ impl Pipe {
         let rt = tokio::runtime::Handle::try_current().ok();
         let mut s = self.lock();
         let mut waited = false;
+        let mut sealed = 0u32;
         loop {
             if s.cancelled {
                 s.running = false;
@@ -532,6 +598,18 @@ impl Pipe {
                 s.spare = Some(batch);
                 if let Some(w) = s.producer.take() {
                     w.wake();
+                }
+                sealed = sealed.saturating_add(1);
+                if sealed >= s.turn
+                    && s.queue.is_empty()
+                    && !s.finishing
+                    && JOBS.available_permits() == 0
+                {
+                    // Others may wait for a permit: this upload's next frame asks again.
+                    s.state = Some(state);
+                    s.spare = None;
+                    s.running = false;
+                    return;
                 }
                 continue;
             }
@@ -596,6 +674,8 @@ struct WriterState {
     flusher: Option<Arc<std::fs::File>>,
     flushes: Arc<Flushes>,
     unflushed: u64,
+    /// Set by the file when a write was off the CPU for longer than [`INLINE_STALL`].
+    stalled: Arc<AtomicBool>,
 }
 
 impl WriterState {
@@ -603,10 +683,12 @@ impl WriterState {
     fn new(store: &Store, header: &Header, file: std::fs::File) -> Result<WriterState, StageError> {
         // Without a second handle there are no background flushes; the final fsync does all.
         let flusher = file.try_clone().ok().map(Arc::new);
+        let stalled = Arc::new(AtomicBool::new(false));
         let out = HashingFile {
             file,
             hasher: RecordHasher::new(),
             len: 0,
+            stalled: stalled.clone(),
         };
         let sealer =
             seal(&store.recipients, header, out).map_err(|_| StageError::Server("seal"))?;
@@ -615,6 +697,7 @@ impl WriterState {
             flusher,
             flushes: Arc::new(Flushes::default()),
             unflushed: 0,
+            stalled,
         })
     }
 
@@ -652,11 +735,21 @@ struct HashingFile {
     file: std::fs::File,
     hasher: RecordHasher,
     len: u64,
+    stalled: Arc<AtomicBool>,
 }
 
 impl Write for HashingFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
+        let started = (Instant::now(), thread_cpu());
+        let n = self.file.write(buf);
+        let off_cpu = started
+            .0
+            .elapsed()
+            .saturating_sub(thread_cpu().saturating_sub(started.1));
+        if off_cpu > INLINE_STALL {
+            self.stalled.store(true, Ordering::Relaxed);
+        }
+        let n = n?;
         self.hasher.update(buf.get(..n).unwrap_or(buf));
         self.len += n as u64;
         Ok(n)
@@ -681,10 +774,14 @@ impl Flushes {
         if st.0 {
             return false;
         }
+        let Ok(permit) = JOBS.try_acquire() else {
+            return false;
+        };
         st.0 = true;
         drop(st);
         let me = self.clone();
         drop(rt.spawn_blocking(move || {
+            let _permit = permit;
             let ok = file.sync_data().is_ok();
             let mut st = me.state.lock().unwrap_or_else(PoisonError::into_inner);
             st.0 = false;
@@ -808,9 +905,114 @@ mod tests {
         }
     }
 
+    /// Many more uploads than free job permits, all on their writers (as during a stall), each
+    /// long enough for several turns: every one completes with its own content, and none waits
+    /// forever.
+    #[test]
+    fn more_uploads_than_job_permits_all_complete_in_turn() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rng = rand::rng();
+        let identity = age::x25519::Identity::generate();
+        let store = Arc::new(Store {
+            spool: Spool::create(&tmp.path().join("spool"), &mut rng).unwrap(),
+            recipients: Recipients::new(vec![identity.to_public()]).unwrap(),
+            signing_key: SigningKey::generate(&mut rng),
+            disk_reserve: 0,
+            clock: Arc::new(crate::clock::FixedClock(20_788 * 86_400)),
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let uploads = 3 * UPLOAD_JOBS;
+        let content = |u: usize| -> Vec<u8> {
+            (0..(FRAME_LEN * 9 + u * 101))
+                .map(|i| (i * 13 + u * 7) as u8)
+                .collect()
+        };
+        let staged = rt.block_on(async {
+            // All but two permits held here: 48 uploads share two writer threads.
+            let held = JOBS
+                .acquire_many(u32::try_from(UPLOAD_JOBS - 2).unwrap())
+                .await
+                .unwrap();
+            let all = Arc::new(tokio::sync::Barrier::new(uploads));
+            let mut tasks = Vec::new();
+            for u in 0..uploads {
+                let store = store.clone();
+                let data = content(u);
+                let all = all.clone();
+                tasks.push(tokio::spawn(async move {
+                    let h = Header::new(Kind::File, ItemId::from_bytes([0; 16]), store.today());
+                    let mut w = store.stage(h, u64::MAX).await.unwrap();
+                    w.inline = false;
+                    w.pipe.lock().turn = 2;
+                    // All at once, from here.
+                    all.wait().await;
+                    for piece in data.chunks(20_000) {
+                        w.write(piece).await.unwrap();
+                        tokio::task::yield_now().await;
+                    }
+                    (u, w.finish().await.unwrap())
+                }));
+            }
+            let mut done = Vec::new();
+            for t in tasks {
+                done.push(
+                    tokio::time::timeout(Duration::from_secs(120), t)
+                        .await
+                        .expect("no upload waits forever")
+                        .unwrap(),
+                );
+            }
+            drop(held);
+            done
+        });
+        assert_eq!(staged.len(), uploads);
+        for (u, item) in &staged {
+            assert!(content_of(item, &identity) == content(*u), "upload {u}");
+        }
+    }
+
     #[test]
     fn a_stalled_frame_sends_frames_to_the_writers_for_a_while() {
         Stalls::stalled();
         assert!(!Stalls::inline_ok());
+    }
+
+    /// A write that blocks (here into a pipe whose reader waits) is a stall; one the kernel
+    /// takes at once is not, however long the thread computed before it.
+    #[test]
+    fn a_blocked_write_is_a_stall_and_a_quick_one_is_not() {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let stalled = Arc::new(AtomicBool::new(false));
+        let mut out = HashingFile {
+            file: std::fs::File::from(std::os::fd::OwnedFd::from(writer)),
+            hasher: RecordHasher::new(),
+            len: 0,
+            stalled: stalled.clone(),
+        };
+        // Three tries: a thread of a loaded test run may be preempted inside even a short write.
+        let quick = (0..3).any(|_| {
+            stalled.store(false, Ordering::Relaxed);
+            out.write_all(&[1; 1000]).unwrap();
+            !stalled.load(Ordering::Relaxed)
+        });
+        assert!(quick, "a quick write is no stall");
+        stalled.store(false, Ordering::Relaxed);
+        let drain = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all).unwrap();
+            all.len()
+        });
+        // More than the pipe holds (64 KiB): the write waits for the reader.
+        let before = out.len;
+        out.write_all(&vec![2; 1 << 20]).unwrap();
+        assert!(stalled.load(Ordering::Relaxed), "a blocked write");
+        assert_eq!(out.len, before + (1 << 20));
+        drop(out);
+        assert_eq!(drain.join().unwrap() as u64, before + (1 << 20));
     }
 }
