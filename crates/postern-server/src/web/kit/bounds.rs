@@ -151,9 +151,9 @@ struct Scanned<S> {
 
 /// Most bytes a multipart body hands out in one go before it yields once. multer's buffer takes
 /// every chunk that is ready before it parses any, so a fast client would otherwise fill it
-/// with whatever the socket holds; this keeps it at about one of hyper's reads (16 KiB,
-/// `listen.rs`). The upload's own buffers (its envelope frame and age chunk, 64 KiB each) are
-/// the rest of its memory at full speed (`docs/benchmarks.md`).
+/// with whatever the socket holds; this keeps it at about one of hyper's reads (16 KiB once
+/// many connections are open, `listen.rs`). The upload's own buffers (its envelope frame and
+/// age chunk, 64 KiB each) are the rest of its memory at full speed (`docs/benchmarks.md`).
 const MULTIPART_RUN: usize = 16 * 1024;
 
 impl<S> Stream for Scanned<S>

@@ -552,6 +552,25 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// hyper's read buffer while at most [`FEW_CONNECTIONS`] are open: a single upload is about 15%
+/// faster than with [`READ_BUF_MANY`] (four times fewer reads and body chunks per MiB).
+const READ_BUF_FEW: usize = 64 * 1024;
+/// hyper's read buffer once more connections are open. At full speed a connection can hold more
+/// than one (a body chunk is still referenced while the next read needs room): at 64 KiB that was
+/// half of each of 100 concurrent uploads' memory (`docs/benchmarks.md`, 2026-12-03).
+const READ_BUF_MANY: usize = 16 * 1024;
+const FEW_CONNECTIONS: usize = 8;
+
+/// The read buffer of a new connection (the bound of each body chunk and of the request head),
+/// given the connections open with it.
+fn read_buffer(open: usize) -> usize {
+    if open <= FEW_CONNECTIONS {
+        READ_BUF_FEW
+    } else {
+        READ_BUF_MANY
+    }
+}
+
 /// Serves one HTTP/1.1 connection, with a header-read timeout against slowloris, a write
 /// timeout, and no `Date` header (the server's clock can fingerprint an onion host); `circuit`,
 /// if known, goes into every request's extensions. Each request is marked in flight on `slot`
@@ -596,11 +615,7 @@ async fn serve_http<S>(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .auto_date_header(false)
-        // The read buffer, and so the request head's limit and each body chunk's size. At full
-        // speed a connection can hold more than one (a chunk is still referenced while the next
-        // read needs room): at 64 KiB this was half of an upload's measured memory, 16 KiB
-        // halved it for a few more reads per MiB (`docs/benchmarks.md`, 2026-12-03).
-        .max_buf_size(16 * 1024);
+        .max_buf_size(read_buffer(slot.conns.len()));
     let _ = builder
         .serve_connection(TokioIo::new(stream), service)
         .await;
@@ -815,6 +830,16 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_among_few_reads_64_kib_at_a_time_among_many_16() {
+        assert_eq!(read_buffer(1), 64 * 1024);
+        assert_eq!(read_buffer(FEW_CONNECTIONS), 64 * 1024);
+        assert_eq!(read_buffer(FEW_CONNECTIONS + 1), 16 * 1024);
+        assert_eq!(read_buffer(10_000), 16 * 1024);
+        // hyper refuses a read buffer under 8 KiB.
+        assert!(READ_BUF_MANY >= 8192);
+    }
 
     #[test]
     fn proxy_v1_lines_as_tor_writes_them_and_nothing_else() {
