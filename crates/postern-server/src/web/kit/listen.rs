@@ -560,6 +560,8 @@ const READ_BUF_FEW: usize = 64 * 1024;
 /// half of each of 100 concurrent uploads' memory (`docs/benchmarks.md`, 2026-12-03).
 const READ_BUF_MANY: usize = 16 * 1024;
 const FEW_CONNECTIONS: usize = 8;
+// hyper refuses a read buffer under 8 KiB.
+const _: () = assert!(READ_BUF_MANY >= 8192 && READ_BUF_FEW >= READ_BUF_MANY);
 
 /// The read buffer of a new connection (the bound of each body chunk and of the request head),
 /// given the connections open with it.
@@ -837,8 +839,6 @@ mod tests {
         assert_eq!(read_buffer(FEW_CONNECTIONS), 64 * 1024);
         assert_eq!(read_buffer(FEW_CONNECTIONS + 1), 16 * 1024);
         assert_eq!(read_buffer(10_000), 16 * 1024);
-        // hyper refuses a read buffer under 8 KiB.
-        assert!(READ_BUF_MANY >= 8192);
     }
 
     #[test]
