@@ -32,7 +32,9 @@ use std::time::Duration;
 /// One planned cut of one connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cut {
-    /// Close both ways after this many bytes from the client reached the server.
+    /// After this many bytes from the client: the client's connection is closed, and the
+    /// server's gets its end after those bytes (as when a circuit drops in the middle of a
+    /// request: the server reads what was sent, then the end).
     Up(u64),
     /// Close both ways after this many bytes of the server's answer reached the client.
     Down(u64),
@@ -230,8 +232,11 @@ fn relay(
         if left == 0 {
             done.store(true, Ordering::SeqCst);
             stats.cuts.fetch_add(1, Ordering::SeqCst);
-            // Let the server see the bytes before the connection drops.
-            std::thread::sleep(Duration::from_millis(100));
+            // Cut as a dropped circuit ends a stream: the client's side goes at once (so that
+            // nothing of an answer can reach it), and the server gets the bytes that were
+            // sent, then the end (a FIN: every byte before it is read, unlike after a reset).
+            let _ = c_r.shutdown(Shutdown::Both);
+            let _ = u_w.shutdown(Shutdown::Write);
             break;
         }
         chunk = match c_r.read(&mut buf) {
@@ -240,8 +245,15 @@ fn relay(
         };
     }
     if matches!(cut, Some(Cut::Up(_))) {
-        let _ = u_w.shutdown(Shutdown::Both);
         let _ = c_r.shutdown(Shutdown::Both);
+        // The server has read to the end once it closes its side (the answer thread then
+        // ends); a server that never does is cut off after 10 s.
+        let _ = u_w.shutdown(Shutdown::Write);
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while !back.is_finished() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = u_w.shutdown(Shutdown::Both);
     } else {
         // The client finished sending (or hung up): let the answer run its course.
         let _ = u_w.shutdown(Shutdown::Write);

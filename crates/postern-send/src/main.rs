@@ -62,7 +62,8 @@ pub(crate) struct Args {
     /// Give up (and keep the state to resume later) after this many failures in a row.
     #[arg(long, default_value_t = 20)]
     max_retries: u32,
-    /// First retry delay in milliseconds; it doubles after each failure, up to 5 minutes.
+    /// Delay before the second retry in a row, in milliseconds (the first goes at once, on a new
+    /// circuit); it doubles after each further failure, up to 5 minutes.
     #[arg(long, default_value_t = 2000)]
     retry_base_ms: u64,
     /// Send a file again although it was delivered already (by default a delivered file is not
@@ -113,10 +114,6 @@ fn run(args: &Args) -> Result<()> {
         }
     }
     let codename = read_codename(args)?;
-    let vault = match &args.state_dir {
-        Some(d) => Vault::open(d, &codename)?,
-        None => Vault::open_default(&default_state_base()?, &codename)?,
-    };
     let net = Net {
         base,
         socks: args.socks.clone(),
@@ -124,9 +121,24 @@ fn run(args: &Args) -> Result<()> {
     };
     let mut session = Session {
         net,
-        codename,
+        codename: codename.clone(),
         token: None,
     };
+    // The state keys (an Argon2 run here) and the API login (one on the server) take about as
+    // long: side by side. A login that fails for now is tried again by the first request.
+    let (vault, login) = std::thread::scope(|scope| {
+        let vault = scope.spawn(|| match &args.state_dir {
+            Some(d) => Vault::open(d, &codename),
+            None => Vault::open_default(&default_state_base()?, &codename),
+        });
+        let login = session.auth();
+        (vault.join(), login)
+    });
+    drop(codename);
+    let vault = vault.map_err(|_| anyhow!("deriving the state keys failed"))??;
+    if let Err(Failure::Fatal(e)) = login {
+        return Err(e);
+    }
     let retry = Retry {
         max: args.max_retries,
         base: Duration::from_millis(args.retry_base_ms),
@@ -692,8 +704,14 @@ fn send_file(
     delivered(vault, &spath, &state, file)
 }
 
+/// The wait before retry number `failures` (1 for the first after a success). The first goes at
+/// once: it goes on a new connection (over Tor, a new circuit), and a dropped circuit, the usual
+/// failure, is not mended by waiting. Then `base`, doubling after each failure, up to 5 minutes.
 pub(crate) fn backoff(retry: &Retry, failures: u32) -> Duration {
-    let factor = 1u32 << failures.saturating_sub(1).min(16);
+    if failures <= 1 {
+        return Duration::ZERO;
+    }
+    let factor = 1u32 << (failures - 2).min(16);
     retry
         .base
         .saturating_mul(factor)
@@ -728,6 +746,23 @@ pub(crate) fn with_retries<T>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_first_retry_goes_at_once_then_the_wait_doubles_to_five_minutes() {
+        let r = Retry {
+            max: 20,
+            base: Duration::from_millis(2000),
+        };
+        let ms = |n| backoff(&r, n).as_millis();
+        assert_eq!(ms(0), 0);
+        assert_eq!(ms(1), 0, "a dropped circuit: at once, on a new one");
+        assert_eq!(ms(2), 2000);
+        assert_eq!(ms(3), 4000);
+        assert_eq!(ms(4), 8000);
+        assert_eq!(ms(9), 256_000);
+        assert_eq!(ms(10), 300_000, "capped");
+        assert_eq!(ms(u32::MAX), 300_000);
+    }
 
     #[test]
     fn the_meter_shows_percent_rate_and_time_left() {
