@@ -130,6 +130,37 @@ pub fn openssl_chacha_mib_s() -> Result<f64> {
     Ok(kb * 1000.0 / (1024.0 * 1024.0))
 }
 
+/// The whole machine's CPU time so far, from the `cpu` line of `/proc/stat`, in clock ticks:
+/// (idle, total). Idle counts `idle` and `iowait`; total every field but the guest ones (which
+/// `user` and `nice` already hold).
+pub fn machine_ticks() -> Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .context("no cpu line in /proc/stat")?;
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().context("odd /proc/stat"))
+        .collect::<Result<_>>()?;
+    // user nice system idle iowait irq softirq steal
+    let (Some(idle), Some(iowait), 8) = (f.get(3), f.get(4), f.len()) else {
+        anyhow::bail!("short cpu line in /proc/stat");
+    };
+    Ok((idle + iowait, f.iter().sum()))
+}
+
+/// The share of the machine's CPU time left idle between two [`machine_ticks`] readings.
+pub fn idle_share(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1);
+    if total == 0 {
+        return 0.0;
+    }
+    after.0.saturating_sub(before.0) as f64 / total as f64
+}
+
 /// User plus system CPU seconds of a process so far, from `/proc/PID/stat`.
 pub fn cpu_secs(pid: u32) -> Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;

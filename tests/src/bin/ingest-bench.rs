@@ -138,6 +138,7 @@ fn main() -> Result<()> {
     // [age -r + sync, cp + sync, postern classical, postern hybrid]
     let mut times: [Samples; 4] = Default::default();
     let mut cpu = Samples::default();
+    let mut idle = Samples::default();
     let names = [
         "age -r + sync",
         "cp + sync",
@@ -171,6 +172,7 @@ fn main() -> Result<()> {
                         (&session_pq, server_pq.child.id())
                     };
                     let c0 = stats::cpu_secs(pid)?;
+                    let m0 = stats::machine_ticks()?;
                     let t = Instant::now();
                     let status = sess.upload_file(&input)?;
                     if status != 200 {
@@ -179,6 +181,7 @@ fn main() -> Result<()> {
                     times[which].push(t.elapsed().as_secs_f64());
                     if which == 2 {
                         cpu.push(stats::cpu_secs(pid)? - c0);
+                        idle.push(stats::idle_share(m0, stats::machine_ticks()?) * 100.0);
                     }
                 }
             }
@@ -212,6 +215,13 @@ fn main() -> Result<()> {
         "  server CPU per GiB uploaded (utime + stime from /proc/PID/stat): min {:.2} s, median {:.2} s",
         cpu.min() * 1024.0 / mib,
         cpu.median() * 1024.0 / mib
+    );
+    // Whether a second core is there to seal one upload in parallel (issue 18): what the whole
+    // machine (server, client, kernel) left idle while the one upload ran.
+    println!(
+        "  machine CPU idle while the X25519 upload ran (/proc/stat, idle + iowait): min {:.0} %, median {:.0} %",
+        idle.min(),
+        idle.median()
     );
     fs::remove_file(&input)?;
 

@@ -2,8 +2,9 @@
 //! temporary → seal → limits and disk reserve → fsync → commit, here.
 //!
 //! [`Store::stage`] opens a temporary under the spool's `tmp/`. Each envelope frame of content is
-//! sealed to the newsroom, its ciphertext hashed while it is still in cache and written, and a
-//! background flush to disk is started every few MiB. [`Staging::write`] enforces the item's byte
+//! sealed to the newsroom, its ciphertext hashed while it is still in cache and written, and
+//! writeback to disk is started in the background every few MiB (not awaited: the disk stays
+//! busy while the upload goes on). [`Staging::write`] enforces the item's byte
 //! limit and re-checks the disk reserve every few MiB as content streams in, gathering it into
 //! one envelope frame at a time.
 //!
@@ -484,8 +485,10 @@ static JOBS: Semaphore = Semaphore::const_new(UPLOAD_JOBS);
 type Permit = SemaphorePermit<'static>;
 /// Frames a writer seals before it gives its thread back while other uploads wait for a permit.
 const TURN: u32 = 64;
-/// After this many content bytes sealed since the last flush started, another flush to disk is
-/// started in the background, so that the fsync at the end of an upload has only the tail left.
+/// After this many content bytes sealed since the last flush started, writeback of what was
+/// written is started in the background, so that the fsync at the end of an upload (or of a tus
+/// segment) has only the tail left. 2 MiB was faster for 4 GiB uploads, slower for 1 GiB ones
+/// (docs/benchmarks.md).
 const EARLY_SYNC: u64 = 8 << 20;
 
 /// What the connection's task and the upload's writer share.
@@ -670,7 +673,7 @@ impl Drop for JobGuard<'_> {
 /// The upload's sealing state: the envelope and age stream over the hashing file.
 struct WriterState {
     sealer: Sealer<HashingFile>,
-    /// The same open file, for background flushes (`fdatasync` while writing goes on).
+    /// The same open file, for background flushes ([`writeback`] while writing goes on).
     flusher: Option<Arc<std::fs::File>>,
     flushes: Arc<Flushes>,
     unflushed: u64,
@@ -721,8 +724,8 @@ impl WriterState {
     /// Ends the envelope and the age stream and makes the file durable.
     fn finish(self) -> Result<(Digest, u64), &'static str> {
         let out = self.sealer.finish().map_err(|_| "seal")?;
-        // A failed background flush is the upload's error: the kernel may not report the loss
-        // again to the final fsync.
+        // A failed background flush is the upload's error (the final fsync reports a failed
+        // writeback too).
         self.flushes.wait()?;
         out.file.sync_all().map_err(|_| "fsync")?;
         Ok((out.hasher.finalize(), out.len))
@@ -760,6 +763,14 @@ impl Write for HashingFile {
     }
 }
 
+/// Starts writing back the file's dirty pages without waiting for the disk
+/// (`POSIX_FADV_DONTNEED`: on Linux, writeback of the range is started, not awaited, and pages
+/// already on disk leave the cache; the server never reads a ciphertext it just wrote). The fsync
+/// at the end waits for it all, and reports any error of this writeback.
+fn writeback(file: &std::fs::File) -> io::Result<()> {
+    rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed).map_err(io::Error::from)
+}
+
 /// Background flushes of one upload: at most one at a time; a failure is kept.
 #[derive(Default)]
 struct Flushes {
@@ -782,7 +793,7 @@ impl Flushes {
         let me = self.clone();
         drop(rt.spawn_blocking(move || {
             let _permit = permit;
-            let ok = file.sync_data().is_ok();
+            let ok = writeback(&file).is_ok();
             let mut st = me.state.lock().unwrap_or_else(PoisonError::into_inner);
             st.0 = false;
             st.1 |= !ok;
